@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tapbroker: start-up in the fixed privilege order, then serve. */
+#include "broker.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static const char tb_usage[] =
+	"Usage: tapbroker [--config FILE] [--qemu-acl FILE] [--socket PATH]\n"
+	"                 [--foreground] [--seccomp=kill|trap|log|off]\n"
+	"       tapbroker check [--config FILE] [--qemu-acl FILE]\n"
+	"\n"
+	"Hands unprivileged VMs bridged taps, as its policy allows.\n"
+	"\n"
+	"  -c, --config FILE   tapbroker policy (tapbroker.conf format)\n"
+	"  -q, --qemu-acl FILE qemu bridge.conf, applied to every user\n"
+	"  -s, --socket PATH   listening socket (default " TB_DEFAULT_SOCKET ")\n"
+	"  -f, --foreground    stay in the foreground, log to stderr\n"
+	"      --seccomp=MODE  kill (default), trap (name the call), log, off\n"
+	"\n"
+	"check: validate the policy; print a summary (exit 0) or every error\n"
+	"with FILE:LINE (exit 1).\n";
+
+static void tb_parse_seccomp(const char *s, struct tb_broker *b)
+{
+	static const char *const names[] = {
+		[TB_SECCOMP_KILL] = "kill", [TB_SECCOMP_TRAP] = "trap",
+		[TB_SECCOMP_LOG] = "log", [TB_SECCOMP_OFF] = "off",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			b->seccomp = (enum tb_seccomp_mode)i;
+			return;
+		}
+	fprintf(stderr, "tapbroker: --seccomp=%s: use kill, trap, log or off\n",
+		s);
+	exit(2);
+}
+
+static void tb_parse_args(int argc, char **argv, struct tb_broker *b)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "qemu-acl", required_argument, NULL, 'q' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "seccomp", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:q:s:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': b->config = optarg; break;
+		case 'q': b->qemu_acl = optarg; break;
+		case 's': b->socket_path = optarg; break;
+		case 'f': b->foreground = 1; break;
+		case 'S': tb_parse_seccomp(optarg, b); break;
+		case 'h': fputs(tb_usage, stdout); exit(0);
+		case 'V': puts(PACKAGE_STRING); exit(0);
+		default: fputs(tb_usage, stderr); exit(2);
+		}
+	}
+	if (!b->config && !b->qemu_acl) {
+		fprintf(stderr, "tapbroker: give --config FILE and/or --qemu-acl FILE (default deny: without a policy nobody gets anything)\n");
+		exit(2);
+	}
+}
+
+/* Loads the policy or prints every error and exits 1. */
+static struct tb_policy *tb_load_or_exit(const struct tb_broker *b)
+{
+	struct tb_policy *pol;
+	struct tb_diag diag = { 0 };
+
+	if (!tb_policy_load(b->config, b->qemu_acl, &pol, &diag))
+		return pol;
+	fputs(diag.text, stderr);
+	fprintf(stderr, "tapbroker: policy refused (%u error%s)\n", diag.count,
+		diag.count == 1 ? "" : "s");
+	exit(1);
+}
+
+static int tb_check(struct tb_broker *b)
+{
+	char sum[256];
+
+	b->policy = tb_load_or_exit(b);
+	tb_policy_summary(b->policy, sum, sizeof(sum));
+	printf("policy ok: %s\n", sum);
+	tb_policy_free(b->policy);
+	return 0;
+}
+
+static void tb_signals(void)
+{
+	struct sigaction sa = { .sa_handler = tb_server_stop };
+
+	/* No SA_RESTART: accept() must return EINTR so the loop sees it. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct tb_broker b = { .socket_path = TB_DEFAULT_SOCKET };
+	char sum[256];
+	int err;
+
+	if (argc > 1 && !strcmp(argv[1], "check")) {
+		tb_parse_args(argc - 1, argv + 1, &b);
+		return tb_check(&b);
+	}
+	tb_parse_args(argc, argv, &b);
+	tb_log_init(1);
+	b.policy = tb_load_or_exit(&b);			/* 1. config */
+	b.listen_fd = tb_server_listen(b.socket_path);	/* 2. sockets */
+	if (!b.foreground && daemon(0, 0) < 0)
+		tb_die("cannot become a daemon: %s", strerror(errno));
+	tb_log_init(b.foreground);
+	err = tb_nl_open(&b.nl);
+	if (err)
+		tb_die("cannot open rtnetlink: %s", strerror(-err));
+	err = tb_tun_init();
+	if (err)
+		tb_die("cannot open the ioctl socket: %s", strerror(-err));
+	tb_signals();
+	tb_priv_drop();					/* 3. capabilities */
+	tb_priv_seccomp(b.seccomp);			/* 4. seccomp */
+	tb_policy_summary(b.policy, sum, sizeof(sum));
+	tb_log(LOG_INFO, "listening on %s; policy: %s", b.socket_path, sum);
+	tb_server_run(&b);
+	unlink(b.socket_path);
+	tb_nl_close(b.nl);
+	tb_policy_free(b.policy);
+	return 0;
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What happens to the kernel's links: one rtnetlink socket, one call each. */
+#include "broker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+/*
+ * One long-lived NETLINK_ROUTE socket serves every request.  Lookups ask for
+ * one link by name (RTM_GETLINK with IFLA_IFNAME), never for a dump, so the
+ * cost of a request does not grow with the number of interfaces.  Every
+ * change waits for the kernel's ack.
+ */
+struct tb_nl {
+	struct nl_sock *sk;
+};
+
+/* libnl's error codes, back to errno values for the caller. */
+static int tb_nl_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_OBJ_NOTFOUND:
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+/**
+ * tb_nl_open() - open the broker's rtnetlink socket
+ * Return: 0, or -errno.
+ */
+int tb_nl_open(struct tb_nl **out)
+{
+	struct tb_nl *nl = calloc(1, sizeof(*nl));
+	int err;
+
+	if (!nl)
+		return -ENOMEM;
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		free(nl);
+		return -ENOMEM;
+	}
+	err = nl_connect(nl->sk, NETLINK_ROUTE);
+	if (err < 0) {
+		nl_socket_free(nl->sk);
+		free(nl);
+		return tb_nl_errno(err);
+	}
+	*out = nl;
+	return 0;
+}
+
+void tb_nl_close(struct tb_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sk);
+	free(nl);
+}
+
+/**
+ * tb_nl_bridge_get() - find bridge @name, its ifindex and MTU
+ *
+ * Return: 0; -ENODEV if there is no such link; -EMEDIUMTYPE if the link is
+ * not a bridge; another -errno on failure.  @why says which, in one line.
+ */
+int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
+		     struct tb_bridge_info *br, char *why, size_t whylen)
+{
+	struct rtnl_link *link = NULL;
+	const char *type;
+	int err;
+
+	err = rtnl_link_get_kernel(nl->sk, 0, name, &link);
+	if (err < 0) {
+		err = tb_nl_errno(err);
+		if (err == -ENODEV)
+			snprintf(why, whylen,
+				 "bridge %s does not exist (create it first: ip link add %s type bridge)",
+				 name, name);
+		else
+			snprintf(why, whylen, "cannot look up bridge %s: %s",
+				 name, strerror(-err));
+		return err;
+	}
+	type = rtnl_link_get_type(link);
+	if (!type || strcmp(type, "bridge")) {
+		snprintf(why, whylen,
+			 "%s is not a bridge (it is a %s device); name a Linux bridge",
+			 name, type ? type : "plain");
+		rtnl_link_put(link);
+		return -EMEDIUMTYPE;
+	}
+	br->ifindex = rtnl_link_get_ifindex(link);
+	br->mtu = rtnl_link_get_mtu(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+static int tb_nl_change(struct tb_nl *nl, int ifindex,
+			struct rtnl_link *changes)
+{
+	struct rtnl_link *orig = rtnl_link_alloc();
+	int err;
+
+	if (!orig)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, ifindex);
+	err = rtnl_link_change(nl->sk, orig, changes, 0);
+	rtnl_link_put(orig);
+	return err < 0 ? tb_nl_errno(err) : 0;
+}
+
+/**
+ * tb_nl_port_setup() - make link @ifindex a port of bridge @master, then up
+ *
+ * MAC address, MTU and master go in one message, so the port joins the
+ * bridge already at the bridge's MTU and never lowers it; "up" follows in a
+ * second one because the kernel applies flags before master, and the tap
+ * must never be up outside its bridge.
+ *
+ * Return: 0, or -errno.
+ */
+int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
+		     unsigned int mtu, const uint8_t mac[6])
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+	int err = -ENOMEM;
+
+	if (!chg || !addr)
+		goto out;
+	rtnl_link_set_addr(chg, addr);
+	rtnl_link_set_mtu(chg, mtu);
+	rtnl_link_set_master(chg, master);
+	err = tb_nl_change(nl, ifindex, chg);
+	if (err)
+		goto out;
+	rtnl_link_put(chg);
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rtnl_link_set_flags(chg, IFF_UP);
+	err = tb_nl_change(nl, ifindex, chg);
+out:
+	nl_addr_put(addr);
+	rtnl_link_put(chg);
+	return err;
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* How tapbroker's privilege is narrowed: capabilities, then seccomp. */
+#include "broker.h"
+
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+#include <seccomp.h>
+
+/*
+ * Theory of operation
+ *
+ * tapbroker starts as root and narrows itself in a fixed order (main.c):
+ *
+ * 1. validate the configuration          all of root; reads files
+ * 2. bind the listening socket, open the rtnetlink socket, the ioctl socket
+ *    and syslog                           all of root; opens what it needs
+ * 3. tb_priv_drop()                       uid stays 0, capabilities are cut
+ *    to CAP_NET_ADMIN (effective and permitted), the bounding and ambient
+ *    sets are emptied, no_new_privs is set and the process is made
+ *    non-dumpable.  It can still create taps and change links; it can no
+ *    longer override file permissions, load modules, ptrace, mount, etc.
+ * 4. tb_priv_seccomp()                    only the system calls listed
+ *    below remain; any other kills the process (or, for debugging, traps
+ *    and names the call, or is logged by the kernel).
+ *
+ * Why uid 0 is kept: macvtap's /dev/tapN nodes are root-owned 0600, and
+ * policy files are root-owned.  A broker under another uid could not open
+ * them without CAP_DAC_OVERRIDE, which would be worth more than uid 0 is
+ * once every other capability is gone.  What root's file ownership still
+ * allows is confined by this seccomp list, by systemd's ProtectSystem=strict
+ * and by the SELinux module.
+ */
+
+/**
+ * tb_priv_drop() - keep CAP_NET_ADMIN alone; no new privileges; not dumpable
+ *
+ * Dies if any step fails: running with more privilege than intended is
+ * worse than not running.
+ */
+void tb_priv_drop(void)
+{
+	int err;
+
+	if (geteuid() != 0)
+		tb_die("must be started as root (it keeps only CAP_NET_ADMIN afterwards)");
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			 CAP_NET_ADMIN))
+		tb_die("capng_update failed");
+	err = capng_apply(CAPNG_SELECT_ALL);
+	if (err)
+		tb_die("cannot drop capabilities (capng_apply: %d)", err);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		tb_die("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		tb_die("PR_SET_DUMPABLE: %s", strerror(errno));
+}
+
+/* Every system call the broker makes after start-up, and what for. */
+static const int tb_seccomp_plain[] = {
+	/* serving clients; libnl's rtnetlink traffic */
+	SCMP_SYS(accept4), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(close),
+	SCMP_SYS(poll), SCMP_SYS(ppoll),
+	/* /dev/net/tun; reading the policy on SIGHUP; getpwuid_r() */
+	SCMP_SYS(openat), SCMP_SYS(read), SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
+	SCMP_SYS(connect),	/* nscd probe, syslog reconnect: AF_UNIX only */
+	/* tap MAC addresses */
+	SCMP_SYS(getrandom),
+	/* logging */
+	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(getpid),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	/* memory */
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(madvise), SCMP_SYS(futex),
+	/* signals and exit; removing our socket file at exit */
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(unlink),
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+/* ioctl() requests: tun.c. */
+static const unsigned long tb_seccomp_ioctls[] = {
+	TUNSETIFF, TUNSETOWNER, SIOCGIFINDEX,
+};
+
+static void tb_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char msg[96];
+	int n;
+
+	n = snprintf(msg, sizeof(msg),
+		     "tapbroker: seccomp: system call %d is not allowed\n",
+		     si->si_syscall);
+	if (write(STDERR_FILENO, msg, (size_t)n) < 0)
+		_exit(70);
+	_exit(70);
+}
+
+static uint32_t tb_seccomp_action(enum tb_seccomp_mode mode)
+{
+	struct sigaction sa = { .sa_sigaction = tb_sigsys,
+				.sa_flags = SA_SIGINFO };
+
+	switch (mode) {
+	case TB_SECCOMP_TRAP:
+		sigaction(SIGSYS, &sa, NULL);
+		return SCMP_ACT_TRAP;
+	case TB_SECCOMP_LOG:
+		return SCMP_ACT_LOG;
+	default:
+		return SCMP_ACT_KILL_PROCESS;
+	}
+}
+
+static int tb_seccomp_rules(scmp_filter_ctx ctx)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < sizeof(tb_seccomp_plain) / sizeof(int); i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+				       tb_seccomp_plain[i], 0);
+	for (i = 0; !err && i < sizeof(tb_seccomp_ioctls) /
+				       sizeof(tb_seccomp_ioctls[0]); i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					       tb_seccomp_ioctls[i]));
+	/* new sockets: AF_UNIX only (nscd probe, syslog reconnect) */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket),
+				       1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* getsockopt/setsockopt: SOL_SOCKET only (peer creds, timeouts) */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+				       SCMP_SYS(getsockopt), 1,
+				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+				       SCMP_SYS(setsockopt), 1,
+				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
+	return err;
+}
+
+/**
+ * tb_priv_seccomp() - install the system call allow-list
+ * @mode:	what a call off the list does (kill by default)
+ */
+void tb_priv_seccomp(enum tb_seccomp_mode mode)
+{
+	scmp_filter_ctx ctx;
+	int err;
+
+	if (mode == TB_SECCOMP_OFF) {
+		tb_log(LOG_WARNING, "seccomp is off (--seccomp=off): for debugging only");
+		return;
+	}
+	ctx = seccomp_init(tb_seccomp_action(mode));
+	if (!ctx)
+		tb_die("seccomp_init failed");
+	err = tb_seccomp_rules(ctx);
+	if (!err)
+		err = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (err)
+		tb_die("cannot install the seccomp filter: %s", strerror(-err));
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One tap request: check it, decide it by policy, then build the port. */
+#include "broker.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+static int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rep->message, sizeof(rep->message), fmt, ap);
+	va_end(ap);
+	rep->status = err;
+	return err;
+}
+
+/* A random unicast, locally administered MAC whose first byte is 0xfe: the
+ * bridge takes the lowest port MAC as its own, and 0xfe is never the lowest. */
+static int tb_tap_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		return -EIO;
+	mac[0] = 0xfe;
+	return 0;
+}
+
+static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
+			 const struct tb_request *req,
+			 const struct tb_bridge_info *br, struct tb_reply *rep)
+{
+	uint8_t mac[6];
+	int fd, ifindex, err;
+
+	fd = tb_tun_create(!!(req->flags & TB_F_VNET_HDR), who->uid,
+			   rep->ifname, &ifindex);
+	if (fd < 0)
+		return tb_refuse(rep, fd,
+				 "cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
+				 strerror(-fd));
+	err = tb_tap_mac(mac);
+	if (!err)
+		err = tb_nl_port_setup(b->nl, ifindex, br->ifindex, br->mtu,
+				       mac);
+	if (err) {
+		close(fd);	/* not persistent: this deletes the tap */
+		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
+			  rep->ifname, req->bridge, strerror(-err));
+		rep->ifname[0] = '\0';
+		return err;
+	}
+	return fd;
+}
+
+/**
+ * tb_do_tap() - carry out one tap request from @who
+ *
+ * Order: the name is checked, then the policy decides, then the bridge is
+ * looked up (so a denied caller learns nothing about which bridges exist),
+ * then the tap is made and configured.  On success @rep names the tap and
+ * *@fd holds it; on refusal @rep carries the status and one line of reason.
+ *
+ * Return: 0, or the -errno also stored in @rep->status.
+ */
+int tb_do_tap(struct tb_broker *b, const struct tb_who *who,
+	      const struct tb_request *req, struct tb_reply *rep, int *fd)
+{
+	struct tb_bridge_info br;
+	struct tb_decision d;
+	char why[TB_MESSAGE_MAX], shown[64];
+	int ret;
+
+	*fd = -1;
+	if (tb_ifname_check(req->bridge, why, sizeof(why))) {
+		tb_escape(req->bridge, sizeof(req->bridge), shown,
+			  sizeof(shown));
+		return tb_refuse(rep, -EINVAL, "bridge name '%s' %s", shown,
+				 why);
+	}
+	tb_policy_decide_bridge(b->policy, who, req->bridge, &d);
+	if (!d.allow)
+		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
+	if (ret)
+		return tb_refuse(rep, ret, "%s", why);
+	ret = tb_build_port(b, who, req, &br, rep);
+	if (ret < 0)
+		return ret;
+	*fd = ret;
+	snprintf(rep->message, sizeof(rep->message), "%s", d.reason);
+	rep->status = 0;
+	return 0;
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Encoding, decoding and fd passing for the helper <-> broker protocol. */
+#include "proto.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TB_ALIGN(n)	(((n) + 3u) & ~3u)
+
+struct tb_attr_hdr {
+	uint16_t type;
+	uint16_t len;
+};
+
+enum tb_kind { TB_K_NONE, TB_K_U32, TB_K_STR };
+
+/* What each attribute holds and how long its value may be (NUL included). */
+static const struct {
+	enum tb_kind kind;
+	size_t max;
+	const char *name;
+} tb_spec[TB_A_MAX] = {
+	[TB_A_BRIDGE] = { TB_K_STR, IFNAMSIZ, "bridge" },
+	[TB_A_FLAGS] = { TB_K_U32, 4, "flags" },
+	[TB_A_STATUS] = { TB_K_U32, 4, "status" },
+	[TB_A_MESSAGE] = { TB_K_STR, TB_MESSAGE_MAX, "message" },
+	[TB_A_IFNAME] = { TB_K_STR, IFNAMSIZ, "ifname" },
+};
+
+struct tb_writer {
+	uint8_t *buf;
+	size_t size;
+	size_t off;
+	int overflow;
+};
+
+struct tb_attrs {
+	const uint8_t *val[TB_A_MAX];
+	size_t len[TB_A_MAX];
+};
+
+static int tb_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int tb_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
+}
+
+static void tb_put(struct tb_writer *w, uint16_t type, const void *val,
+		   size_t len)
+{
+	struct tb_attr_hdr ah = { .type = type, .len = (uint16_t)(4 + len) };
+	size_t need = TB_ALIGN(4 + len);
+
+	if (w->overflow || len > TB_MSG_MAX || need > w->size - w->off) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->buf + w->off, &ah, sizeof(ah));
+	memcpy(w->buf + w->off + 4, val, len);
+	memset(w->buf + w->off + 4 + len, 0, need - 4 - len);
+	w->off += need;
+}
+
+static void tb_put_str(struct tb_writer *w, uint16_t type, const char *s)
+{
+	size_t len = strnlen(s, tb_spec[type].max);
+
+	if (len >= tb_spec[type].max) {
+		w->overflow = 1;
+		return;
+	}
+	tb_put(w, type, s, len + 1);
+}
+
+static void tb_put_u32(struct tb_writer *w, uint16_t type, uint32_t v)
+{
+	tb_put(w, type, &v, sizeof(v));
+}
+
+static int tb_begin(struct tb_writer *w, void *buf, size_t size)
+{
+	if (size < sizeof(struct tb_hdr))
+		return -ENOSPC;
+	if (size > TB_MSG_MAX)
+		size = TB_MSG_MAX;
+	*w = (struct tb_writer){ .buf = buf, .size = size,
+				 .off = sizeof(struct tb_hdr) };
+	return 0;
+}
+
+static ssize_t tb_finish(struct tb_writer *w, uint16_t op)
+{
+	struct tb_hdr h = {
+		.magic = TB_PROTO_MAGIC,
+		.version = TB_PROTO_VERSION,
+		.op = op,
+		.len = (uint32_t)(w->off - sizeof(struct tb_hdr)),
+	};
+
+	if (w->overflow)
+		return -EMSGSIZE;
+	memcpy(w->buf, &h, sizeof(h));
+	return (ssize_t)w->off;
+}
+
+ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
+{
+	struct tb_writer w;
+
+	if (tb_begin(&w, buf, size))
+		return -ENOSPC;
+	tb_put_u32(&w, TB_A_FLAGS, req->flags);
+	tb_put_str(&w, TB_A_BRIDGE, req->bridge);
+	return tb_finish(&w, TB_OP_TAP);
+}
+
+ssize_t tb_reply_encode(const struct tb_reply *rep, void *buf, size_t size)
+{
+	struct tb_writer w;
+
+	if (tb_begin(&w, buf, size))
+		return -ENOSPC;
+	tb_put_u32(&w, TB_A_STATUS, (uint32_t)rep->status);
+	if (rep->message[0])
+		tb_put_str(&w, TB_A_MESSAGE, rep->message);
+	if (rep->ifname[0])
+		tb_put_str(&w, TB_A_IFNAME, rep->ifname);
+	return tb_finish(&w, TB_OP_REPLY);
+}
+
+static int tb_check_value(uint16_t type, const uint8_t *val, size_t len,
+			  char *err, size_t errlen)
+{
+	const char *name = tb_spec[type].name;
+
+	if (tb_spec[type].kind == TB_K_U32 && len != 4)
+		return tb_fail(err, errlen, "attribute %s has %zu bytes, not 4",
+			       name, len);
+	if (tb_spec[type].kind != TB_K_STR)
+		return 0;
+	if (len == 0 || len > tb_spec[type].max)
+		return tb_fail(err, errlen,
+			       "attribute %s is %zu bytes long (1..%zu allowed)",
+			       name, len, tb_spec[type].max);
+	if (memchr(val, '\0', len) != val + len - 1)
+		return tb_fail(err, errlen,
+			       "attribute %s is not one NUL-terminated string",
+			       name);
+	return 0;
+}
+
+/* Walks the attributes of a frame whose header was checked already. */
+static int tb_parse_attrs(const uint8_t *p, size_t len, uint32_t allowed,
+			  struct tb_attrs *a, char *err, size_t errlen)
+{
+	struct tb_attr_hdr ah;
+	size_t off = 0;
+
+	memset(a, 0, sizeof(*a));
+	while (off < len) {
+		if (len - off < sizeof(ah))
+			return tb_fail(err, errlen,
+				       "truncated attribute header at byte %zu",
+				       off);
+		memcpy(&ah, p + off, sizeof(ah));
+		if (ah.len < sizeof(ah) || ah.len > len - off)
+			return tb_fail(err, errlen,
+				       "attribute at byte %zu has length %u, frame has %zu left",
+				       off, ah.len, len - off);
+		if (ah.type == 0 || ah.type >= TB_A_MAX ||
+		    !(allowed & (1u << ah.type)))
+			return tb_fail(err, errlen,
+				       "unknown attribute type %u (helper and broker versions differ?)",
+				       ah.type);
+		if (a->val[ah.type])
+			return tb_fail(err, errlen, "attribute %s given twice",
+				       tb_spec[ah.type].name);
+		if (tb_check_value(ah.type, p + off + 4, ah.len - 4u, err,
+				   errlen))
+			return -EBADMSG;
+		a->val[ah.type] = p + off + 4;
+		a->len[ah.type] = ah.len - 4u;
+		off += TB_ALIGN(ah.len) < len - off ? TB_ALIGN(ah.len) : len - off;
+	}
+	return 0;
+}
+
+static int tb_parse(const void *buf, size_t len, uint16_t op, uint32_t allowed,
+		    struct tb_attrs *a, char *err, size_t errlen)
+{
+	struct tb_hdr h;
+
+	if (len < sizeof(h))
+		return tb_fail(err, errlen, "frame of %zu bytes is shorter than its %zu-byte header",
+			       len, sizeof(h));
+	if (len > TB_MSG_MAX)
+		return tb_fail(err, errlen, "frame of %zu bytes exceeds the %d-byte limit",
+			       len, TB_MSG_MAX);
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != TB_PROTO_MAGIC)
+		return tb_fail(err, errlen, "bad magic 0x%08x: not a tapbroker frame",
+			       h.magic);
+	if (h.version != TB_PROTO_VERSION)
+		return tb_fail(err, errlen,
+			       "protocol version %u, this side speaks %d (update helper and broker together)",
+			       h.version, TB_PROTO_VERSION);
+	if (h.op != op)
+		return tb_fail(err, errlen, "unexpected operation %u", h.op);
+	if (h.len != len - sizeof(h))
+		return tb_fail(err, errlen, "header says %u bytes follow, %zu arrived",
+			       h.len, len - sizeof(h));
+	return tb_parse_attrs((const uint8_t *)buf + sizeof(h), h.len, allowed,
+			      a, err, errlen);
+}
+
+int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
+		      char *err, size_t errlen)
+{
+	struct tb_attrs a;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	ret = tb_parse(buf, len, TB_OP_TAP,
+		       (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS), &a, err,
+		       errlen);
+	if (ret)
+		return ret;
+	if (!a.val[TB_A_BRIDGE])
+		return tb_fail(err, errlen, "request names no bridge");
+	memcpy(req->bridge, a.val[TB_A_BRIDGE], a.len[TB_A_BRIDGE]);
+	if (a.val[TB_A_FLAGS])
+		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
+	if (req->flags & ~TB_F_KNOWN)
+		return tb_fail(err, errlen, "unknown request flags 0x%x",
+			       req->flags & ~TB_F_KNOWN);
+	return 0;
+}
+
+int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
+		    char *err, size_t errlen)
+{
+	struct tb_attrs a;
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	ret = tb_parse(buf, len, TB_OP_REPLY,
+		       (1u << TB_A_STATUS) | (1u << TB_A_MESSAGE) |
+			       (1u << TB_A_IFNAME),
+		       &a, err, errlen);
+	if (ret)
+		return ret;
+	if (!a.val[TB_A_STATUS])
+		return tb_fail(err, errlen, "reply carries no status");
+	memcpy(&rep->status, a.val[TB_A_STATUS], 4);
+	if (rep->status > 0 || rep->status < -4095)
+		return tb_fail(err, errlen, "reply status %d is out of range",
+			       rep->status);
+	if (a.val[TB_A_MESSAGE])
+		memcpy(rep->message, a.val[TB_A_MESSAGE], a.len[TB_A_MESSAGE]);
+	if (a.val[TB_A_IFNAME])
+		memcpy(rep->ifname, a.val[TB_A_IFNAME], a.len[TB_A_IFNAME]);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Wire protocol between tapbroker-helper and tapbroker: frames, bounds, fds. */
+#ifndef TB_PROTO_H
+#define TB_PROTO_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Theory of operation
+ *
+ * One SOCK_SEQPACKET datagram carries one frame:
+ *
+ *	struct tb_hdr	magic, version, op, len (length of what follows)
+ *	attributes	{ u16 type, u16 len (header included), value }
+ *			each padded to 4 bytes
+ *
+ * A frame is at most TB_MSG_MAX bytes.  Decoding refuses a wrong magic or
+ * version, a length that disagrees with what arrived, an attribute that runs
+ * past the end, an unknown or repeated attribute, a string that is not
+ * NUL-terminated inside its attribute, and a missing mandatory attribute.
+ * Each refusal comes with one line saying what was wrong.  Integers are in
+ * host byte order: both ends are always on the same host.
+ */
+
+#define TB_PROTO_MAGIC		0x62706174u	/* "tapb" */
+#define TB_PROTO_VERSION	1
+#define TB_MSG_MAX		4096
+#define TB_MESSAGE_MAX		512	/* reply text, NUL included */
+#define TB_ERR_MAX		256	/* decoder error text, NUL included */
+#define TB_DEFAULT_SOCKET	"/run/tapbroker/socket"
+#define TB_SOCKET_ENV		"TAPBROKER_SOCKET"
+
+enum tb_op {
+	TB_OP_TAP = 1,		/* helper -> broker: give me a tap */
+	TB_OP_REPLY = 2,	/* broker -> helper: status, text, maybe an fd */
+};
+
+enum tb_attr_type {
+	TB_A_BRIDGE = 1,	/* string: bridge to join */
+	TB_A_FLAGS = 2,		/* u32: TB_F_* */
+	TB_A_STATUS = 3,	/* i32: 0 or -errno */
+	TB_A_MESSAGE = 4,	/* string: reason, for the user */
+	TB_A_IFNAME = 5,	/* string: interface made */
+	TB_A_MAX
+};
+
+#define TB_F_VNET_HDR	(1u << 0)
+#define TB_F_KNOWN	(TB_F_VNET_HDR)
+
+struct tb_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t op;
+	uint32_t len;
+};
+
+struct tb_request {
+	uint32_t flags;
+	char bridge[IFNAMSIZ];
+};
+
+struct tb_reply {
+	int32_t status;
+	char ifname[IFNAMSIZ];
+	char message[TB_MESSAGE_MAX];
+};
+
+ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size);
+int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
+		      char *err, size_t errlen);
+ssize_t tb_reply_encode(const struct tb_reply *rep, void *buf, size_t size);
+int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
+		    char *err, size_t errlen);
+
+int tb_send_fd(int sock, const void *buf, size_t len, int fd);
+ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd);
+
+int tb_ifname_check(const char *name, char *why, size_t whylen);
+void tb_escape(const char *in, size_t inlen, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Parses tapbroker-helper's argv: QEMU's bridge-helper options and ours. */
+#include "helper.h"
+#include "proto.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tbh_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int tbh_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Strict decimal: digits only, no sign, no spaces, fits an int. */
+static int tbh_parse_fd(const char *s, int *fd)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*s || strlen(s) > 10)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > INT_MAX)
+		return -EINVAL;
+	*fd = (int)v;
+	return 0;
+}
+
+/* Returns the value of "--name=value" in @arg, or NULL if @arg is not it. */
+static const char *tbh_value(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) || arg[n] != '=')
+		return NULL;
+	return arg + n + 1;
+}
+
+static int tbh_once(const void *already, const char *name, char *err,
+		    size_t errlen)
+{
+	if (already)
+		return tbh_fail(err, errlen, "%s given twice", name);
+	return 0;
+}
+
+static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd,
+		   char *err, size_t errlen)
+{
+	char shown[64];
+	const char *v;
+
+	if (!strcmp(a, "--use-vnet")) {
+		o->use_vnet = 1;
+	} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		o->help = 1;
+	} else if ((v = tbh_value(a, "--fd"))) {
+		if (*seen_fd)
+			return tbh_fail(err, errlen, "--fd given twice");
+		*seen_fd = 1;
+		if (tbh_parse_fd(v, &o->fd)) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen,
+					"--fd=%s is not a file descriptor number",
+					shown);
+		}
+	} else if ((v = tbh_value(a, "--br"))) {
+		if (tbh_once(o->bridge, "--br", err, errlen))
+			return -EINVAL;
+		o->bridge = v;
+	} else if ((v = tbh_value(a, "--socket"))) {
+		if (tbh_once(o->socket, "--socket", err, errlen))
+			return -EINVAL;
+		if (!*v)
+			return tbh_fail(err, errlen, "--socket= needs a path");
+		o->socket = v;
+	} else {
+		tb_escape(a, strlen(a), shown, sizeof(shown));
+		return tbh_fail(err, errlen,
+				"unknown argument '%s' (see tapbroker-helper --help)",
+				shown);
+	}
+	return 0;
+}
+
+/**
+ * tbh_parse_args() - read QEMU's bridge-helper argv and tapbroker's options
+ *
+ * Accepts --use-vnet, --fd=N, --br=BR and --socket=PATH in any order, each at
+ * most once.  The socket comes from --socket, else @env_socket, else the
+ * default.  The bridge name is checked here only to fail early with a clear
+ * message; the broker checks it again.
+ *
+ * Return: 0, or -EINVAL with one line in @err.
+ */
+int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
+		   struct tbh_opts *o, char *err, size_t errlen)
+{
+	char why[64], shown[64];
+	int i, seen_fd = 0;
+
+	*o = (struct tbh_opts){ .fd = -1 };
+	for (i = 1; i < argc; i++)
+		if (tbh_one(argv[i], o, &seen_fd, err, errlen))
+			return -EINVAL;
+	if (o->help)
+		return 0;
+	if (!o->socket)
+		o->socket = env_socket && *env_socket ? env_socket
+						      : TB_DEFAULT_SOCKET;
+	if (!seen_fd)
+		return tbh_fail(err, errlen,
+				"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
+	if (!o->bridge)
+		return tbh_fail(err, errlen, "missing --br=BRIDGE");
+	if (tb_ifname_check(o->bridge, why, sizeof(why))) {
+		tb_escape(o->bridge, strlen(o->bridge), shown, sizeof(shown));
+		return tbh_fail(err, errlen, "bridge name '%s' %s", shown, why);
+	}
+	return 0;
+}

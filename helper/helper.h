@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tapbroker-helper: the options QEMU (or a person) gives it. */
+#ifndef TB_HELPER_H
+#define TB_HELPER_H
+
+#include <stddef.h>
+
+struct tbh_opts {
+	int fd;			/* QEMU's end of the socketpair, -1 if unset */
+	int use_vnet;		/* --use-vnet: IFF_VNET_HDR */
+	const char *bridge;	/* --br= */
+	const char *socket;	/* --socket=, $TAPBROKER_SOCKET or default */
+	int help;
+};
+
+int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
+		   struct tbh_opts *o, char *err, size_t errlen);
+
+#endif

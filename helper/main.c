@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tapbroker-helper: asks tapbroker for a tap and hands it to QEMU on --fd. */
+#include "helper.h"
+#include "proto.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define TBH_TIMEOUT_S 30	/* the broker answers in ms; this catches a hang */
+
+static const char tbh_usage[] =
+	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--socket=PATH]\n"
+	"\n"
+	"Asks the tapbroker daemon for a tap attached to BRIDGE and passes it\n"
+	"over the unix socket N, as qemu-bridge-helper does.  No privilege is\n"
+	"needed: the broker decides by its policy who gets what.\n"
+	"\n"
+	"  --br=BRIDGE     bridge to join (QEMU passes it)\n"
+	"  --fd=N          socket to send the tap's fd over (QEMU passes it)\n"
+	"  --use-vnet      ask for IFF_VNET_HDR (QEMU passes it)\n"
+	"  --socket=PATH   broker socket (default $" TB_SOCKET_ENV ", else\n"
+	"                  " TB_DEFAULT_SOCKET ")\n"
+	"\n"
+	"QEMU: -netdev bridge,id=n0,br=br0,helper=/usr/libexec/tapbroker-helper\n";
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+tbh_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tapbroker-helper: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAILURE);
+}
+
+static int tbh_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = TBH_TIMEOUT_S };
+	int s, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		tbh_die("socket path %s is too long", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		tbh_die("socket: %s", strerror(errno));
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (!connect(s, (struct sockaddr *)&sa, sizeof(sa)))
+		return s;
+	err = errno;
+	if (err == ENOENT || err == ECONNREFUSED)
+		tbh_die("tapbroker is not running: %s at %s (start the broker, or point --socket= or $"
+			TB_SOCKET_ENV " at its socket)",
+			err == ENOENT ? "no socket" : "nobody listens", path);
+	if (err == EACCES)
+		tbh_die("no permission to connect to %s (the broker's socket must be writable by you)",
+			path);
+	tbh_die("cannot connect to tapbroker at %s: %s", path, strerror(err));
+}
+
+/* Sends the request, waits for the reply; returns the tap's fd. */
+static int tbh_ask(int s, const struct tbh_opts *o)
+{
+	struct tb_request req = { 0 };
+	struct tb_reply rep;
+	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
+	ssize_t n;
+	int fd;
+
+	req.flags = o->use_vnet ? TB_F_VNET_HDR : 0;
+	snprintf(req.bridge, sizeof(req.bridge), "%s", o->bridge);
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)
+		tbh_die("cannot send the request to tapbroker: %s",
+			strerror((int)-n));
+	n = tb_recv_fd(s, buf, sizeof(buf), &fd);
+	if (n == -EAGAIN)
+		tbh_die("tapbroker did not answer within %d s", TBH_TIMEOUT_S);
+	if (n <= 0)
+		tbh_die("tapbroker closed the connection without an answer%s%s",
+			n ? ": " : "", n ? strerror((int)-n) : "");
+	if (tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
+		tbh_die("unreadable reply from tapbroker: %s", err);
+	if (rep.status)
+		tbh_die("%s", rep.message[0] ? rep.message
+					     : strerror(-rep.status));
+	if (fd < 0)
+		tbh_die("tapbroker granted %s but sent no file descriptor",
+			rep.ifname);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	struct tbh_opts o;
+	char err[256];
+	struct stat st;
+	int s, tap, ret;
+
+	if (tbh_parse_args(argc, argv, getenv(TB_SOCKET_ENV), &o, err,
+			   sizeof(err))) {
+		fprintf(stderr, "tapbroker-helper: %s\n", err);
+		return 2;
+	}
+	if (o.help) {
+		fputs(tbh_usage, stdout);
+		return 0;
+	}
+	if (fstat(o.fd, &st) || !S_ISSOCK(st.st_mode))
+		tbh_die("--fd=%d is not an open socket (tapbroker-helper is run by QEMU, or by a program that passes it a socketpair)",
+			o.fd);
+	s = tbh_connect(o.socket);
+	tap = tbh_ask(s, &o);
+	close(s);
+	/* QEMU's recv_fd() expects one byte carrying the fd, as from
+	 * qemu-bridge-helper. */
+	ret = tb_send_fd(o.fd, "", 1, tap);
+	if (ret)
+		tbh_die("cannot pass the tap to QEMU over fd %d: %s", o.fd,
+			strerror(-ret));
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Who may do what: the policy's plain, validated model and its decisions. */
+#ifndef TB_POLICY_H
+#define TB_POLICY_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define TB_REASON_MAX	512	/* one line, NUL included (== TB_MESSAGE_MAX) */
+#define TB_DIAG_MAX	8192	/* all load errors, one per line */
+
+/* The caller as the kernel reported it (SO_PEERCRED, SO_PEERGROUPS). */
+struct tb_who {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;	/* supplementary groups */
+	size_t ngroups;
+	const char *user;	/* name for messages, or NULL ("uid N") */
+};
+
+struct tb_decision {
+	int allow;			/* 1 allow, 0 deny */
+	char rule[256];			/* "FILE:LINE" of the deciding rule, or "" */
+	char reason[TB_REASON_MAX];	/* one line for the user, no newline */
+};
+
+/* Load errors: every problem found, each "FILE:LINE: message\n". */
+struct tb_diag {
+	unsigned count;
+	size_t len;
+	char text[TB_DIAG_MAX];
+};
+
+struct tb_policy;
+
+/**
+ * tb_policy_load() - read and validate a policy
+ * @config:	tapbroker policy file (libconfuse format), or NULL
+ * @qemu_acl:	qemu bridge.conf, or NULL; applies to every user
+ * @out:	the policy, to free with tb_policy_free()
+ * @diag:	on failure, every error with FILE:LINE
+ *
+ * At least one of @config and @qemu_acl must be given.  Nothing partial is
+ * returned: on any error *@out is NULL.
+ *
+ * Return: 0, or -EINVAL (bad content) / -errno (file could not be read).
+ */
+int tb_policy_load(const char *config, const char *qemu_acl,
+		   struct tb_policy **out, struct tb_diag *diag);
+void tb_policy_free(struct tb_policy *pol);
+
+/* A one-line summary for logs and `check`: "2 rules, 1 qemu ACL line". */
+void tb_policy_summary(const struct tb_policy *pol, char *buf, size_t len);
+
+/**
+ * tb_policy_decide_bridge() - may @who attach a tap to @bridge?
+ *
+ * Default deny.  A matching deny wins over any allow.  The reason names the
+ * bridge, the user, the deciding rule and, on default deny, what would be
+ * allowed.
+ */
+void tb_policy_decide_bridge(const struct tb_policy *pol,
+			     const struct tb_who *who, const char *bridge,
+			     struct tb_decision *d);
+
+/* Appends one "FILE:LINE: message" line to @diag (printf-style). */
+void tb_diag_add(struct tb_diag *diag, const char *file, int line,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif
