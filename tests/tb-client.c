@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Test client: gets a tap the way QEMU does, or speaks to the broker raw. */
+#include "proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * tb-client [--hold] [--no-vnet] HELPER BRIDGE [HELPER-ARGS...]
+ *	socketpair + fork + exec HELPER --use-vnet --fd=N --br=BRIDGE, as
+ *	QEMU's net_bridge_run_helper() does; prints "ifname=X vnet_hdr=0|1"
+ *	for the fd received; with --hold, keeps it until SIGTERM.
+ *	Exit: 0 got a tap, 3 helper failed, 4 bad fd, 2 usage.
+ * tb-client --direct SOCKET BRIDGE
+ *	sends a request straight to the broker (no helper-side checks) and
+ *	prints "status=N message=..."; exit 0 if granted.
+ */
+
+/* Runs the helper as QEMU does; returns its exit status, *sock our end. */
+static int run_helper(char **argv, int argc, int vnet, int *sock)
+{
+	char fdarg[32], brarg[64];
+	char *args[32];
+	int sv[2], n = 0, i, status;
+	pid_t pid;
+
+	if (argc > 24 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	snprintf(fdarg, sizeof(fdarg), "--fd=%d", sv[1]);
+	snprintf(brarg, sizeof(brarg), "--br=%s", argv[1]);
+	args[n++] = argv[0];
+	if (vnet)
+		args[n++] = "--use-vnet";
+	args[n++] = fdarg;
+	args[n++] = brarg;
+	for (i = 2; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		execv(args[0], args);
+		_exit(127);
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int report_tap(int fd)
+{
+	struct ifreq ifr = { 0 };
+
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		fprintf(stderr, "tb-client: TUNGETIFF: %s\n", strerror(errno));
+		return 4;
+	}
+	printf("ifname=%s vnet_hdr=%d tap=%d\n", ifr.ifr_name,
+	       !!(ifr.ifr_flags & IFF_VNET_HDR), !!(ifr.ifr_flags & IFF_TAP));
+	fflush(stdout);
+	return 0;
+}
+
+static int via_helper(int argc, char **argv, int vnet, int hold)
+{
+	char byte;
+	int sock, fd = -1, ret;
+	ssize_t n;
+
+	ret = run_helper(argv, argc, vnet, &sock);
+	if (ret) {
+		printf("helper-exit=%d\n", ret);
+		return 3;
+	}
+	n = tb_recv_fd(sock, &byte, 1, &fd);
+	if (n != 1 || fd < 0) {
+		printf("no-fd\n");
+		return 4;
+	}
+	ret = report_tap(fd);
+	if (!ret && hold)
+		pause();
+	return ret;
+}
+
+static int direct(const char *path, const char *bridge)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct tb_request req = { .flags = TB_F_VNET_HDR };
+	struct tb_reply rep;
+	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
+	int s, fd;
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	memcpy(req.bridge, bridge, strnlen(bridge, IFNAMSIZ - 1));
+	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return perror("connect"), 2;
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	if (n < 0 || tb_send_fd(s, buf, (size_t)n, -1) < 0)
+		return 2;
+	n = tb_recv_fd(s, buf, sizeof(buf), &fd);
+	if (n <= 0 || tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
+		return printf("bad-reply %s\n", n <= 0 ? "" : err), 2;
+	printf("status=%d message=%s\n", rep.status, rep.message);
+	return rep.status ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int vnet = 1, hold = 0;
+
+	signal(SIGTERM, SIG_DFL);
+	while (argc > 1 && !strncmp(argv[1], "--", 2)) {
+		if (!strcmp(argv[1], "--hold"))
+			hold = 1;
+		else if (!strcmp(argv[1], "--no-vnet"))
+			vnet = 0;
+		else if (!strcmp(argv[1], "--direct") && argc == 4)
+			return direct(argv[2], argv[3]);
+		else
+			break;
+		argc--, argv++;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: tb-client [--hold] [--no-vnet] HELPER BRIDGE [ARGS...]\n"
+				"       tb-client --direct SOCKET BRIDGE\n");
+		return 2;
+	}
+	return via_helper(argc - 1, argv + 1, vnet, hold);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: tapbroker-helper's argv, as QEMU and people write it. */
+#include "helper.h"
+#include "proto.h"
+#include "tap.h"
+
+#define ARGV(...) ((char *const[]){ "tapbroker-helper", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "h", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(env, ...)                                                   \
+	tbh_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), env, &o, err, \
+		       sizeof(err))
+
+static struct tbh_opts o;
+static char err[256];
+
+static void test_qemu_forms(void)
+{
+	is_int(PARSE(NULL, "--use-vnet", "--fd=5", "--br=br0"), 0,
+	       "QEMU's exec form");
+	ok(o.use_vnet && o.fd == 5 && !strcmp(o.bridge, "br0"),
+	   "... gives vnet, fd 5, br0");
+	is_str(o.socket, TB_DEFAULT_SOCKET, "... and the default socket");
+	is_int(PARSE(NULL, "--br=br1", "--fd=0", "--use-vnet"), 0,
+	       "any order");
+	is_int(PARSE(NULL, "--socket=/x/s", "--use-vnet", "--fd=7",
+		     "--br=br0"),
+	       0, "QEMU's /bin/sh form with --socket first");
+	is_str(o.socket, "/x/s", "... uses --socket");
+	is_int(PARSE(NULL, "--fd=3", "--br=br0"), 0, "without --use-vnet");
+	ok(!o.use_vnet, "... no vnet header");
+}
+
+static void test_socket_choice(void)
+{
+	PARSE("/env/s", "--fd=3", "--br=br0");
+	is_str(o.socket, "/env/s", "$TAPBROKER_SOCKET used");
+	PARSE("/env/s", "--fd=3", "--br=br0", "--socket=/arg/s");
+	is_str(o.socket, "/arg/s", "--socket beats the environment");
+	PARSE("", "--fd=3", "--br=br0");
+	is_str(o.socket, TB_DEFAULT_SOCKET, "empty environment ignored");
+	ok(PARSE(NULL, "--fd=3", "--br=br0", "--socket=") != 0,
+	   "empty --socket= refused");
+}
+
+static void bad(int ret, const char *what, const char *want)
+{
+	ok(ret != 0, "%s refused", what);
+	like(err, want, "... saying so");
+}
+
+static void test_garbage(void)
+{
+	bad(PARSE(NULL, "--br=br0"), "missing --fd", "missing --fd");
+	bad(PARSE(NULL, "--fd=3"), "missing --br", "missing --br");
+	bad(PARSE(NULL, "--fd=3", "--fd=4", "--br=br0"), "duplicate --fd",
+	    "--fd given twice");
+	bad(PARSE(NULL, "--fd=3", "--br=a", "--br=b"), "duplicate --br",
+	    "--br given twice");
+	bad(PARSE(NULL, "--fd=abc", "--br=br0"), "--fd=abc", "not a file");
+	bad(PARSE(NULL, "--fd=", "--br=br0"), "--fd=", "not a file");
+	bad(PARSE(NULL, "--fd=-1", "--br=br0"), "--fd=-1", "not a file");
+	bad(PARSE(NULL, "--fd= 3", "--br=br0"), "--fd= 3", "not a file");
+	bad(PARSE(NULL, "--fd=99999999999", "--br=br0"), "--fd too large",
+	    "not a file");
+	bad(PARSE(NULL, "--fd=3", "--br="), "empty --br", "is empty");
+	bad(PARSE(NULL, "--fd=3", "--br=sixteen-chars-xx"), "16-byte bridge",
+	    "longer than 15");
+	bad(PARSE(NULL, "--fd=3", "--br=../x"), "bridge with /", "'/'");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--frobnicate"),
+	    "unknown option", "unknown argument '--frobnicate'");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "stray"), "positional argument",
+	    "unknown argument 'stray'");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--use-vnet=1"),
+	    "--use-vnet=1", "unknown argument");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--x\033[2J"),
+	    "escape sequence in an argument", "\\x1b");
+	is_int(PARSE(NULL, "--help"), 0, "--help accepted alone");
+	ok(o.help, "... and asks for help");
+}
+
+int main(void)
+{
+	test_qemu_forms();
+	test_socket_choice();
+	test_garbage();
+	return done_testing();
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: protocol round trips, every malformed frame, fd passing. */
+#include "proto.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static uint8_t buf[TB_MSG_MAX + 64];
+static char err[TB_ERR_MAX];
+
+static ssize_t good_request(void)
+{
+	struct tb_request req = { .flags = TB_F_VNET_HDR, .bridge = "br0" };
+
+	return tb_request_encode(&req, buf, sizeof(buf));
+}
+
+static int decode(size_t len)
+{
+	struct tb_request req;
+
+	err[0] = '\0';
+	return tb_request_decode(buf, len, &req, err, sizeof(err));
+}
+
+static void put16(size_t off, uint16_t v) { memcpy(buf + off, &v, 2); }
+static void put32(size_t off, uint32_t v) { memcpy(buf + off, &v, 4); }
+
+static void test_round_trip(void)
+{
+	struct tb_request req;
+	struct tb_reply rep = { .status = -13, .ifname = "tb7",
+				.message = "bridge br9 is not allowed" }, back;
+	ssize_t n = good_request();
+
+	ok(n > 0, "request encodes (%zd bytes)", n);
+	is_int(tb_request_decode(buf, (size_t)n, &req, err, sizeof(err)), 0,
+	       "request decodes");
+	is_str(req.bridge, "br0", "bridge survives the round trip");
+	is_int(req.flags, TB_F_VNET_HDR, "flags survive the round trip");
+	n = tb_reply_encode(&rep, buf, sizeof(buf));
+	is_int(tb_reply_decode(buf, (size_t)n, &back, err, sizeof(err)), 0,
+	       "reply decodes");
+	is_int(back.status, -13, "reply status survives");
+	is_str(back.message, rep.message, "reply message survives");
+	is_str(back.ifname, "tb7", "reply ifname survives");
+}
+
+static void test_header(void)
+{
+	size_t n = (size_t)good_request();
+
+	ok(decode(3) == -EBADMSG, "3-byte frame refused");
+	like(err, "shorter than its", "... saying it is short");
+	ok(decode(TB_MSG_MAX + 1) == -EBADMSG, "oversized frame refused");
+	put32(0, 0xdeadbeef);
+	ok(decode(n) == -EBADMSG, "bad magic refused");
+	like(err, "bad magic", "... saying so");
+	good_request();
+	put16(4, 99);
+	ok(decode(n) == -EBADMSG, "wrong version refused");
+	like(err, "protocol version 99", "... naming the version");
+	good_request();
+	put16(6, TB_OP_REPLY);
+	ok(decode(n) == -EBADMSG, "wrong operation refused");
+	good_request();
+	ok(decode(n - 4) == -EBADMSG, "truncated frame refused");
+	like(err, "header says", "... length mismatch named");
+	put32(8, (uint32_t)(n - sizeof(struct tb_hdr) + 4));
+	ok(decode(n + 4) == -EBADMSG, "trailing junk refused");
+}
+
+static void test_attrs(void)
+{
+	size_t n = (size_t)good_request(), a = sizeof(struct tb_hdr);
+
+	put16(a + 2, 2);
+	ok(decode(n) == -EBADMSG, "attribute shorter than its header refused");
+	good_request();
+	put16(a + 2, 4000);
+	ok(decode(n) == -EBADMSG, "attribute longer than the frame refused");
+	like(err, "has length 4000", "... naming the length");
+	good_request();
+	put16(a, 77);
+	ok(decode(n) == -EBADMSG, "unknown attribute refused");
+	like(err, "unknown attribute type 77", "... naming the type");
+	good_request();
+	put16(a, TB_A_STATUS);
+	ok(decode(n) == -EBADMSG, "reply-only attribute in a request refused");
+	good_request();
+	put16(a + 8, TB_A_FLAGS);
+	ok(decode(n) == -EBADMSG, "repeated attribute refused");
+	like(err, "given twice", "... saying so");
+	good_request();
+	put32(a + 4, 0x80);
+	ok(decode(n) == -EBADMSG, "unknown flag refused");
+	good_request();
+	put16(a + 2, 6);
+	ok(decode(n) == -EBADMSG, "u32 attribute of 2 bytes refused");
+}
+
+static void test_strings(void)
+{
+	size_t n = (size_t)good_request(), s = sizeof(struct tb_hdr) + 8;
+
+	buf[s + 4 + 3] = 'X';
+	ok(decode(n) == -EBADMSG, "bridge without NUL refused");
+	like(err, "NUL-terminated", "... saying so");
+	good_request();
+	buf[s + 4 + 1] = '\0';
+	ok(decode(n) == -EBADMSG, "bridge with inner NUL refused");
+	good_request();
+	put16(s + 2, 4);
+	ok(decode(n) == -EBADMSG, "empty string attribute refused");
+	good_request();
+	put32(sizeof(struct tb_hdr) - 4, 8);
+	ok(decode(sizeof(struct tb_hdr) + 8) == -EBADMSG,
+	   "request without bridge refused");
+	like(err, "names no bridge", "... saying so");
+}
+
+static void test_encode_bounds(void)
+{
+	struct tb_request req = { 0 };
+	struct tb_reply rep = { 0 };
+
+	memset(req.bridge, 'a', sizeof(req.bridge));
+	ok(tb_request_encode(&req, buf, sizeof(buf)) == -EMSGSIZE,
+	   "unterminated bridge is not encoded");
+	ok(tb_request_encode(&req, buf, 4) == -ENOSPC,
+	   "tiny buffer is refused");
+	memset(rep.message, 'm', sizeof(rep.message) - 1);
+	ok(tb_reply_encode(&rep, buf, 64) == -EMSGSIZE,
+	   "reply larger than buffer is refused");
+	rep.status = 5;
+	ok(tb_reply_encode(&rep, buf, sizeof(buf)) > 0 &&
+		   tb_reply_decode(buf, sizeof(buf), &rep, err, 8) == -EBADMSG,
+	   "reply decoding refuses a length mismatch");
+}
+
+static int fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static int count_fds(void)
+{
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		n += fd_is_open(fd);
+	return n;
+}
+
+static void test_fdpass(void)
+{
+	int sv[2], fd, two[2], got, before;
+	char c = 'x';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union { char b[CMSG_SPACE(2 * sizeof(int))]; struct cmsghdr a; } cb;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cb.b,
+			      .msg_controllen = sizeof(cb.b) };
+	struct cmsghdr *cm;
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	fd = open("/dev/null", O_RDONLY);
+	is_int(tb_send_fd(sv[0], "a", 1, fd), 0, "send with fd");
+	ok(tb_recv_fd(sv[1], buf, 8, &got) == 1 && got >= 0,
+	   "one fd received");
+	ok((fcntl(got, F_GETFD) & FD_CLOEXEC) != 0, "received fd is cloexec");
+	close(got);
+	tb_send_fd(sv[0], "a", 1, fd);
+	ok(tb_recv_fd(sv[1], buf, 8, NULL) == -EBADMSG,
+	   "fd where none is expected refused");
+	ok(pipe(two) == 0, "pipe");
+	before = count_fds();
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	memcpy(CMSG_DATA(cm), two, sizeof(two));
+	sendmsg(sv[0], &msg, 0);
+	ok(tb_recv_fd(sv[1], buf, 8, &got) == -EBADMSG && got == -1,
+	   "two fds refused");
+	is_int(count_fds(), before, "... and the fds that came are closed");
+	ok(fd_is_open(two[0]), "(sender keeps its own copies)");
+	tb_send_fd(sv[0], "abcdef", 6, -1);
+	ok(tb_recv_fd(sv[1], buf, 3, &got) == -EMSGSIZE,
+	   "frame longer than the buffer refused (MSG_TRUNC)");
+	close(sv[0]);
+	is_int(tb_recv_fd(sv[1], buf, 8, &got), 0, "end of stream is 0");
+	close(sv[1]);
+	close(fd);
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_header();
+	test_attrs();
+	test_strings();
+	test_encode_bounds();
+	test_fdpass();
+	return done_testing();
+}
