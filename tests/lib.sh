@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared shell for kernel tests: TAP output, a private netns, the broker.
+#
+# Every test that touches the kernel does so inside a network namespace it
+# creates here and deletes on exit; it never touches the host's interfaces.
+
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+TB_BROKER="$top_builddir/tapbroker"
+TB_HELPER="$top_builddir/tapbroker-helper"
+TB_CLIENT="$top_builddir/tests/tb-client"
+TB_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+
+tap_n=0
+tap_failed=0
+TB_NS=""
+TB_TMP=""
+TB_BROKER_PID=""
+
+ok() {	# ok CONDITION-STATUS DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+is() {	# is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3"; echo "#   got  '$1'"; echo "#   want '$2'"; fi
+}
+
+like() {	# like TEXT PATTERN(grep -E) DESCRIPTION
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3"; printf '#   %s\n' "$1" | head -5
+		echo "#   does not match /$2/"; fi
+}
+
+diag() { printf '# %s\n' "$@"; }
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+tb_cleanup() {
+	tb_broker_stop
+	[ -n "$TB_NS" ] && ip netns del "$TB_NS" 2>/dev/null
+	[ -n "$TB_TMP" ] && rm -rf "$TB_TMP"
+	TB_NS=""
+	TB_TMP=""
+}
+
+# tb_require_kernel: root, iproute2, netns, tun; else SKIP with the reason.
+tb_require_kernel() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root to create network namespaces"
+	command -v ip >/dev/null || skip_all "iproute2 (ip) is not installed"
+	command -v setpriv >/dev/null || skip_all "setpriv (util-linux) is missing"
+	[ -c /dev/net/tun ] || skip_all "/dev/net/tun is missing (modprobe tun)"
+	[ -x "$TB_BROKER" ] || skip_all "$TB_BROKER is not built"
+}
+
+# tb_netns_setup: makes a fresh namespace $TB_NS and a tmp dir $TB_TMP.
+tb_netns_setup() {
+	TB_NS="tbt-$$-$(basename "$0" .sh)"
+	TB_TMP=$(mktemp -d /tmp/tbtest.XXXXXX)
+	chmod 755 "$TB_TMP"
+	trap tb_cleanup EXIT
+	trap 'exit 130' INT TERM
+	ip netns add "$TB_NS" || skip_all "cannot create a network namespace"
+	ip -n "$TB_NS" link set lo up
+	local host inner
+	host=$(readlink /proc/self/ns/net)
+	inner=$(ip netns exec "$TB_NS" readlink /proc/self/ns/net)
+	[ -n "$inner" ] && [ "$host" != "$inner" ] ||
+		{ echo "Bail out! not inside a private network namespace"; exit 1; }
+}
+
+tbip() { ip -n "$TB_NS" "$@"; }
+
+# tb_bridge NAME [MTU]: a bridge in $TB_NS, up.
+tb_bridge() {
+	tbip link add "$1" type bridge || return 1
+	[ -z "${2:-}" ] || tbip link set "$1" mtu "$2" || return 1
+	tbip link set "$1" up
+}
+
+# tb_policy FILE: writes stdin to FILE as a root-owned 0644 policy.
+tb_policy() {
+	cat >"$1"
+	chmod 0644 "$1"
+}
+
+# tb_broker_start ARGS...: runs the broker in $TB_NS on $TB_TMP/socket.
+tb_broker_start() {
+	TB_SOCK="$TB_TMP/socket"
+	ip netns exec "$TB_NS" $TB_BROKER_WRAP "$TB_BROKER" --foreground \
+		--socket "$TB_SOCK" "$@" >>"$TB_TMP/broker.log" 2>&1 &
+	TB_BROKER_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$TB_SOCK" ] && grep -q listening "$TB_TMP/broker.log" &&
+			return 0
+		kill -0 "$TB_BROKER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "broker did not start:" "$(cat "$TB_TMP/broker.log")"
+	return 1
+}
+
+tb_broker_stop() {
+	[ -n "$TB_BROKER_PID" ] || return 0
+	kill "$TB_BROKER_PID" 2>/dev/null
+	wait "$TB_BROKER_PID" 2>/dev/null
+	TB_BROKER_PID=""
+}
+
+# tb_taps: names of the taps the broker made in $TB_NS (tbN), one a line.
+tb_taps() {
+	tbip -o link show 2>/dev/null | awk -F': ' '{print $2}' |
+		sed 's/@.*//' | grep -E '^tb[0-9]+$' || true
+}

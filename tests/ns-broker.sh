@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Broker + helper + real bridge in a private netns: grants and refusals.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+tb_require_kernel
+tb_netns_setup
+tb_bridge br0 && tb_bridge br9k 9000 && tb_bridge br1 &&
+	tbip link add notbr type veth peer name notbr-p ||
+	skip_all "cannot create bridges/veths in a namespace"
+tb_policy "$TB_TMP/policy.conf" <<EOF
+allow "test" {
+	users = { "nobody" }
+	bridges = { "br0", "br9k", "notbr", "ghost" }
+}
+EOF
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not start"; exit 1; }
+export TAPBROKER_SOCKET="$TB_SOCK"
+
+# client ARGS...: runs tb-client as nobody; sets OUT, ERR, RC.
+client() {
+	$TB_NOBODY "$TB_CLIENT" "$@" >"$TB_TMP/out" 2>"$TB_TMP/err"
+	RC=$?
+	OUT=$(cat "$TB_TMP/out")
+	ERR=$(cat "$TB_TMP/err")
+}
+
+# hold ARGS...: gets a tap as nobody and keeps it; sets HOLD_PID, IFNAME.
+hold() {
+	: >"$TB_TMP/hold"
+	$TB_NOBODY "$TB_CLIENT" --hold "$@" >"$TB_TMP/hold" 2>&1 &
+	HOLD_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q ifname= "$TB_TMP/hold" && break
+		kill -0 $HOLD_PID 2>/dev/null || break
+		sleep 0.05
+	done
+	IFNAME=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/hold")
+}
+
+release() {
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	local i
+	for i in $(seq 1 40); do
+		tbip link show "$IFNAME" >/dev/null 2>&1 || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- a granted tap, as QEMU gets it ----------------------------------
+hold "$TB_HELPER" br0
+like "$(cat "$TB_TMP/hold")" '^ifname=tb[0-9]+ vnet_hdr=1 tap=1$' \
+	"nobody gets a tap with vnet_hdr (TUNGETIFF)"
+link=$(tbip -d link show "$IFNAME" 2>&1)
+like "$link" "master br0 " "tap is a port of br0"
+like "$link" "mtu 1500 " "tap MTU is the bridge's (1500)"
+like "$link" "<[^>]*,UP[,>]" "tap is up"
+like "$link" "link/ether fe:" "tap MAC starts with fe"
+like "$link" "tun type tap .*vnet_hdr on" "kernel reports vnet_hdr on"
+like "$link" "user 65534" "tun owner is the caller"
+release
+ok $? "tap is gone when the client closes its fd"
+
+hold "$TB_HELPER" br9k
+link=$(tbip -d link show "$IFNAME" 2>&1)
+like "$link" "master br9k " "jumbo: tap is a port of br9k"
+like "$link" "mtu 9000 " "jumbo: tap MTU is 9000"
+like "$(tbip link show br9k)" "mtu 9000 " "jumbo: bridge MTU stays 9000"
+release
+
+hold --no-vnet "$TB_HELPER" br0
+like "$(cat "$TB_TMP/hold")" 'vnet_hdr=0' "without --use-vnet: no vnet_hdr"
+release
+
+hold "$TB_HELPER" br0 --socket="$TB_SOCK"
+like "$(cat "$TB_TMP/hold")" '^ifname=tb' "--socket= works as QEMU's sh form passes it"
+release
+
+# ---- refusals: one clear line each, nothing left behind -------------------
+refused() {	# refused DESCRIPTION PATTERN
+	ok $((RC == 0)) "$1: refused"
+	like "$ERR" "$2" "$1: says why"
+	is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$1: in one line"
+	is "$(tb_taps)" "" "$1: no interface left behind"
+}
+
+client "$TB_HELPER" br1
+refused "bridge not in the policy" \
+	"^tapbroker-helper: bridge br1 is not allowed for user nobody by $TB_TMP/policy.conf"
+like "$ERR" "allowed: br0, br9k" "denial lists what is allowed"
+client "$TB_HELPER" ghost
+refused "missing bridge" "bridge ghost does not exist"
+client "$TB_HELPER" notbr
+refused "a veth is not a bridge" "notbr is not a bridge"
+client "$TB_HELPER" sixteen-chars-xx
+refused "16-byte bridge name" "longer than 15 bytes"
+client "$TB_HELPER" "a/b"
+refused "bridge name with /" "contains '/'"
+client "$TB_HELPER" ".."
+refused "bridge name .." "is \\. or \\.\\."
+client "$TB_HELPER" "b r"
+refused "bridge name with a space" "contains a space"
+client "$TB_HELPER" "$(printf 'b\033r')"
+refused "bridge name with a control byte" 'b\\x1br.*control'
+client "$TB_HELPER" br0 --socket="$TB_TMP/nothing"
+refused "broker not running" "tapbroker is not running: no socket at $TB_TMP/nothing"
+
+# The broker checks names itself: a client need not use the helper.
+for bad in "a/b" ".." "b r" "$(printf 'x\001')"; do
+	client --direct "$TB_SOCK" "$bad"
+	like "$OUT" "^status=-22 message=bridge name '.*' (contains|is)" \
+		"broker refuses bridge name $(printf %q "$bad") itself"
+done
+client --direct "$TB_SOCK" br1
+like "$OUT" "^status=-1 message=bridge br1 is not allowed" \
+	"broker applies the policy to direct clients"
+is "$(tb_taps)" "" "no interface left after direct refusals"
+
+# root is not in the policy: default deny applies to root too.
+"$TB_CLIENT" "$TB_HELPER" br0 >"$TB_TMP/out" 2>"$TB_TMP/err"
+like "$(cat "$TB_TMP/err")" "not allowed for user root" "default deny covers root"
+
+kill -0 "$TB_BROKER_PID" 2>/dev/null
+ok $? "broker still serving after all refusals"
+grep -c '^tapbroker: grant ' "$TB_TMP/broker.log" >"$TB_TMP/n"
+is "$(cat "$TB_TMP/n")" 4 "broker logged one line per grant"
+done_testing
