@@ -99,10 +99,13 @@ tb_policy() {
 }
 
 # tb_broker_start ARGS...: runs the broker in $TB_NS on $TB_TMP/socket.
+# $TB_BROKER_WRAP (e.g. valgrind) and $TB_BROKER_EXTRA (e.g. --seccomp=off
+# for sanitizer builds) come from the environment.
 tb_broker_start() {
 	TB_SOCK="$TB_TMP/socket"
 	ip netns exec "$TB_NS" $TB_BROKER_WRAP "$TB_BROKER" --foreground \
-		--socket "$TB_SOCK" "$@" >>"$TB_TMP/broker.log" 2>&1 &
+		--socket "$TB_SOCK" ${TB_BROKER_EXTRA:-} "$@" \
+		>>"$TB_TMP/broker.log" 2>&1 &
 	TB_BROKER_PID=$!
 	local i
 	for i in $(seq 1 100); do
