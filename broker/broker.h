@@ -13,10 +13,10 @@
 #include "proto.h"
 
 enum tb_seccomp_mode {
-	TB_SECCOMP_KILL,	/* default: a syscall off the list kills us */
-	TB_SECCOMP_TRAP,	/* print the syscall's number, then die */
-	TB_SECCOMP_LOG,		/* allow, but have the kernel log it */
-	TB_SECCOMP_OFF,		/* for sanitizer and valgrind runs only */
+	TB_SECCOMP_KILL, /* default: a syscall off the list kills us */
+	TB_SECCOMP_TRAP, /* print the syscall's number, then die */
+	TB_SECCOMP_LOG, /* allow, but have the kernel log it */
+	TB_SECCOMP_OFF, /* for sanitizer and valgrind runs only */
 };
 
 struct tb_nl;

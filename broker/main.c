@@ -21,7 +21,8 @@ static const char tb_usage[] =
 	"\n"
 	"  -c, --config FILE   tapbroker policy (tapbroker.conf format)\n"
 	"  -q, --qemu-acl FILE qemu bridge.conf, applied to every user\n"
-	"  -s, --socket PATH   listening socket (default " TB_DEFAULT_SOCKET ")\n"
+	"  -s, --socket PATH   listening socket (default " TB_DEFAULT_SOCKET
+	")\n"
 	"  -f, --foreground    stay in the foreground, log to stderr\n"
 	"      --seccomp=MODE  kill (default), trap (name the call), log, off\n"
 	"\n"
@@ -31,8 +32,10 @@ static const char tb_usage[] =
 static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 {
 	static const char *const names[] = {
-		[TB_SECCOMP_KILL] = "kill", [TB_SECCOMP_TRAP] = "trap",
-		[TB_SECCOMP_LOG] = "log", [TB_SECCOMP_OFF] = "off",
+		[TB_SECCOMP_KILL] = "kill",
+		[TB_SECCOMP_TRAP] = "trap",
+		[TB_SECCOMP_LOG] = "log",
+		[TB_SECCOMP_OFF] = "off",
 	};
 	unsigned int i;
 
@@ -49,31 +52,48 @@ static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 static void tb_parse_args(int argc, char **argv, struct tb_broker *b)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "qemu-acl", required_argument, NULL, 'q' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "seccomp", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+		{"config", required_argument, NULL, 'c'},
+		{"qemu-acl", required_argument, NULL, 'q'},
+		{"socket", required_argument, NULL, 's'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"seccomp", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:q:s:fh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': b->config = optarg; break;
-		case 'q': b->qemu_acl = optarg; break;
-		case 's': b->socket_path = optarg; break;
-		case 'f': b->foreground = 1; break;
-		case 'S': tb_parse_seccomp(optarg, b); break;
-		case 'h': fputs(tb_usage, stdout); exit(0);
-		case 'V': puts(PACKAGE_STRING); exit(0);
-		default: fputs(tb_usage, stderr); exit(2);
+		case 'c':
+			b->config = optarg;
+			break;
+		case 'q':
+			b->qemu_acl = optarg;
+			break;
+		case 's':
+			b->socket_path = optarg;
+			break;
+		case 'f':
+			b->foreground = 1;
+			break;
+		case 'S':
+			tb_parse_seccomp(optarg, b);
+			break;
+		case 'h':
+			fputs(tb_usage, stdout);
+			exit(0);
+		case 'V':
+			puts(PACKAGE_STRING);
+			exit(0);
+		default:
+			fputs(tb_usage, stderr);
+			exit(2);
 		}
 	}
 	if (!b->config && !b->qemu_acl) {
-		fprintf(stderr, "tapbroker: give --config FILE and/or --qemu-acl FILE (default deny: without a policy nobody gets anything)\n");
+		fprintf(stderr,
+			"tapbroker: give --config FILE and/or --qemu-acl FILE (default deny: without a policy nobody gets anything)\n");
 		exit(2);
 	}
 }
@@ -82,7 +102,7 @@ static void tb_parse_args(int argc, char **argv, struct tb_broker *b)
 static struct tb_policy *tb_load_or_exit(const struct tb_broker *b)
 {
 	struct tb_policy *pol;
-	struct tb_diag diag = { 0 };
+	struct tb_diag diag = {0};
 
 	if (!tb_policy_load(b->config, b->qemu_acl, &pol, &diag))
 		return pol;
@@ -105,7 +125,7 @@ static int tb_check(struct tb_broker *b)
 
 static void tb_signals(void)
 {
-	struct sigaction sa = { .sa_handler = tb_server_stop };
+	struct sigaction sa = {.sa_handler = tb_server_stop};
 
 	/* No SA_RESTART: accept() must return EINTR so the loop sees it. */
 	sigaction(SIGTERM, &sa, NULL);
@@ -116,7 +136,7 @@ static void tb_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct tb_broker b = { .socket_path = TB_DEFAULT_SOCKET };
+	struct tb_broker b = {.socket_path = TB_DEFAULT_SOCKET};
 	char sum[256];
 	int err;
 
@@ -126,8 +146,8 @@ int main(int argc, char **argv)
 	}
 	tb_parse_args(argc, argv, &b);
 	tb_log_init(1);
-	b.policy = tb_load_or_exit(&b);			/* 1. config */
-	b.listen_fd = tb_server_listen(b.socket_path);	/* 2. sockets */
+	b.policy = tb_load_or_exit(&b); /* 1. config */
+	b.listen_fd = tb_server_listen(b.socket_path); /* 2. sockets */
 	if (!b.foreground && daemon(0, 0) < 0)
 		tb_die("cannot become a daemon: %s", strerror(errno));
 	tb_log_init(b.foreground);
@@ -138,8 +158,8 @@ int main(int argc, char **argv)
 	if (err)
 		tb_die("cannot open the ioctl socket: %s", strerror(-err));
 	tb_signals();
-	tb_priv_drop();					/* 3. capabilities */
-	tb_priv_seccomp(b.seccomp);			/* 4. seccomp */
+	tb_priv_drop(); /* 3. capabilities */
+	tb_priv_seccomp(b.seccomp); /* 4. seccomp */
 	tb_policy_summary(b.policy, sum, sizeof(sum));
 	tb_log(LOG_INFO, "listening on %s; policy: %s", b.socket_path, sum);
 	tb_server_run(&b);

@@ -95,9 +95,10 @@ int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 	if (err < 0) {
 		err = tb_nl_errno(err);
 		if (err == -ENODEV)
-			snprintf(why, whylen,
-				 "bridge %s does not exist (create it first: ip link add %s type bridge)",
-				 name, name);
+			snprintf(
+				why, whylen,
+				"bridge %s does not exist (create it first: ip link add %s type bridge)",
+				name, name);
 		else
 			snprintf(why, whylen, "cannot look up bridge %s: %s",
 				 name, strerror(-err));
@@ -105,9 +106,10 @@ int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 	}
 	type = rtnl_link_get_type(link);
 	if (!type || strcmp(type, "bridge")) {
-		snprintf(why, whylen,
-			 "%s is not a bridge (it is a %s device); name a Linux bridge",
-			 name, type ? type : "plain");
+		snprintf(
+			why, whylen,
+			"%s is not a bridge (it is a %s device); name a Linux bridge",
+			name, type ? type : "plain");
 		rtnl_link_put(link);
 		return -EMEDIUMTYPE;
 	}

@@ -68,29 +68,50 @@ void tb_priv_drop(void)
 /* Every system call the broker makes after start-up, and what for. */
 static const int tb_seccomp_plain[] = {
 	/* serving clients; libnl's rtnetlink traffic */
-	SCMP_SYS(accept4), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(close),
-	SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(accept4),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(sendto),
+	SCMP_SYS(close),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
 	/* /dev/net/tun; reading the policy on SIGHUP; getpwuid_r() */
-	SCMP_SYS(openat), SCMP_SYS(read), SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
-	SCMP_SYS(connect),	/* nscd probe, syslog reconnect: AF_UNIX only */
+	SCMP_SYS(openat),
+	SCMP_SYS(read),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(lseek),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(connect), /* nscd probe, syslog reconnect: AF_UNIX only */
 	/* tap MAC addresses */
 	SCMP_SYS(getrandom),
 	/* logging */
-	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(getpid),
-	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	SCMP_SYS(write),
+	SCMP_SYS(writev),
+	SCMP_SYS(getpid),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(gettimeofday),
 	/* memory */
-	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
-	SCMP_SYS(madvise), SCMP_SYS(futex),
+	SCMP_SYS(brk),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(madvise),
+	SCMP_SYS(futex),
 	/* signals and exit; removing our socket file at exit */
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(unlink),
-	SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(unlink),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
 };
 
 /* ioctl() requests: tun.c. */
 static const unsigned long tb_seccomp_ioctls[] = {
-	TUNSETIFF, TUNSETOWNER, SIOCGIFINDEX,
+	TUNSETIFF,
+	TUNSETOWNER,
+	SIOCGIFINDEX,
 };
 
 static void tb_sigsys(int sig, siginfo_t *si, void *uc)
@@ -108,8 +129,8 @@ static void tb_sigsys(int sig, siginfo_t *si, void *uc)
 
 static uint32_t tb_seccomp_action(enum tb_seccomp_mode mode)
 {
-	struct sigaction sa = { .sa_sigaction = tb_sigsys,
-				.sa_flags = SA_SIGINFO };
+	struct sigaction sa = {.sa_sigaction = tb_sigsys,
+			       .sa_flags = SA_SIGINFO};
 
 	switch (mode) {
 	case TB_SECCOMP_TRAP:
@@ -128,17 +149,18 @@ static int tb_seccomp_rules(scmp_filter_ctx ctx)
 	int err = 0;
 
 	for (i = 0; !err && i < sizeof(tb_seccomp_plain) / sizeof(int); i++)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-				       tb_seccomp_plain[i], 0);
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, tb_seccomp_plain[i],
+				       0);
 	for (i = 0; !err && i < sizeof(tb_seccomp_ioctls) /
-				       sizeof(tb_seccomp_ioctls[0]); i++)
+					    sizeof(tb_seccomp_ioctls[0]);
+	     i++)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 					       tb_seccomp_ioctls[i]));
 	/* new sockets: AF_UNIX only (nscd probe, syslog reconnect) */
 	if (!err)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket),
-				       1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	/* getsockopt/setsockopt: SOL_SOCKET only (peer creds, timeouts) */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
@@ -161,7 +183,8 @@ void tb_priv_seccomp(enum tb_seccomp_mode mode)
 	int err;
 
 	if (mode == TB_SECCOMP_OFF) {
-		tb_log(LOG_WARNING, "seccomp is off (--seccomp=off): for debugging only");
+		tb_log(LOG_WARNING,
+		       "seccomp is off (--seccomp=off): for debugging only");
 		return;
 	}
 	ctx = seccomp_init(tb_seccomp_action(mode));

@@ -43,15 +43,16 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	fd = tb_tun_create(!!(req->flags & TB_F_VNET_HDR), who->uid,
 			   rep->ifname, &ifindex);
 	if (fd < 0)
-		return tb_refuse(rep, fd,
-				 "cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
-				 strerror(-fd));
+		return tb_refuse(
+			rep, fd,
+			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
+			strerror(-fd));
 	err = tb_tap_mac(mac);
 	if (!err)
 		err = tb_nl_port_setup(b->nl, ifindex, br->ifindex, br->mtu,
 				       mac);
 	if (err) {
-		close(fd);	/* not persistent: this deletes the tap */
+		close(fd); /* not persistent: this deletes the tap */
 		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
 			  rep->ifname, req->bridge, strerror(-err));
 		rep->ifname[0] = '\0';

@@ -14,8 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define TB_CONN_TIMEOUT_S	2	/* a silent client is dropped after this */
-#define TB_MAX_GROUPS		65536	/* the kernel's NGROUPS_MAX */
+#define TB_CONN_TIMEOUT_S 2 /* a silent client is dropped after this */
+#define TB_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
 
 static volatile sig_atomic_t tb_stop_signal;
 static volatile sig_atomic_t tb_reload_signal;
@@ -40,8 +40,7 @@ static void tb_unix_addr(const char *path, struct sockaddr_un *sa)
 }
 
 /* A socket file left by a broker that died is removed; a live one is not. */
-static void tb_clear_stale(const char *path,
-			   const struct sockaddr_un *sa)
+static void tb_clear_stale(const char *path, const struct sockaddr_un *sa)
 {
 	struct stat st;
 	int probe;
@@ -52,8 +51,8 @@ static void tb_clear_stale(const char *path,
 		tb_die("%s exists and is not a socket; remove it or choose another --socket",
 		       path);
 	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && !connect(probe, (const struct sockaddr *)sa,
-				   sizeof(*sa)))
+	if (probe >= 0 &&
+	    !connect(probe, (const struct sockaddr *)sa, sizeof(*sa)))
 		tb_die("another tapbroker is already listening on %s", path);
 	if (probe >= 0)
 		close(probe);
@@ -89,8 +88,8 @@ int tb_server_listen(const char *path)
 }
 
 /* The caller, from the kernel: SO_PEERCRED and SO_PEERGROUPS. */
-static int tb_peer(int conn, struct ucred *cred, struct tb_who *who,
-		   char *name, size_t namelen)
+static int tb_peer(int conn, struct ucred *cred, struct tb_who *who, char *name,
+		   size_t namelen)
 {
 	socklen_t len = sizeof(*cred);
 	struct passwd pw, *res = NULL;
@@ -99,12 +98,14 @@ static int tb_peer(int conn, struct ucred *cred, struct tb_who *who,
 	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
 		return -errno;
 	len = sizeof(tb_peer_groups);
-	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, tb_peer_groups,
-		       &len) < 0)
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, tb_peer_groups, &len) <
+	    0)
 		return -errno;
 	*who = (struct tb_who){
-		.uid = cred->uid, .gid = cred->gid,
-		.groups = tb_peer_groups, .ngroups = len / sizeof(gid_t),
+		.uid = cred->uid,
+		.gid = cred->gid,
+		.groups = tb_peer_groups,
+		.ngroups = len / sizeof(gid_t),
 	};
 	if (!getpwuid_r(cred->uid, &pw, pwbuf, sizeof(pwbuf), &res) && res) {
 		snprintf(name, namelen, "%s", res->pw_name);
@@ -131,7 +132,7 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 static void tb_serve(struct tb_broker *b, int conn)
 {
 	struct tb_request req;
-	struct tb_reply rep = { 0 };
+	struct tb_reply rep = {0};
 	struct ucred cred;
 	struct tb_who who;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX], name[64];
@@ -143,7 +144,8 @@ static void tb_serve(struct tb_broker *b, int conn)
 	n = tb_recv_fd(conn, buf, sizeof(buf), NULL);
 	if (n <= 0) {
 		if (n < 0)
-			tb_log(LOG_NOTICE, "uid %u pid %d: unreadable request: %s",
+			tb_log(LOG_NOTICE,
+			       "uid %u pid %d: unreadable request: %s",
 			       cred.uid, cred.pid, strerror((int)-n));
 		if (n == 0 || n == -EAGAIN)
 			return;
@@ -162,7 +164,8 @@ static void tb_serve(struct tb_broker *b, int conn)
 	}
 	n = tb_reply_encode(&rep, buf, sizeof(buf));
 	if (n > 0 && tb_send_fd(conn, buf, (size_t)n, fd) < 0 && fd >= 0)
-		tb_log(LOG_NOTICE, "uid %u pid %d left before receiving %s; removed",
+		tb_log(LOG_NOTICE,
+		       "uid %u pid %d left before receiving %s; removed",
 		       cred.uid, cred.pid, rep.ifname);
 	if (fd >= 0)
 		close(fd);
@@ -171,12 +174,13 @@ static void tb_serve(struct tb_broker *b, int conn)
 static void tb_reload(struct tb_broker *b)
 {
 	struct tb_policy *pol;
-	struct tb_diag diag = { 0 };
+	struct tb_diag diag = {0};
 	char sum[128];
 
 	tb_reload_signal = 0;
 	if (tb_policy_load(b->config, b->qemu_acl, &pol, &diag)) {
-		tb_log(LOG_ERR, "reload refused, the old policy stays in force (%u error%s):",
+		tb_log(LOG_ERR,
+		       "reload refused, the old policy stays in force (%u error%s):",
 		       diag.count, diag.count == 1 ? "" : "s");
 		tb_log_lines(LOG_ERR, diag.text);
 		return;
@@ -195,7 +199,7 @@ static void tb_reload(struct tb_broker *b)
  */
 void tb_server_run(struct tb_broker *b)
 {
-	struct timeval tv = { .tv_sec = TB_CONN_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = TB_CONN_TIMEOUT_S};
 	int conn;
 
 	while (!tb_stop_signal) {

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TB_TAP_TEMPLATE "tb%d"	/* the kernel picks the first free number */
+#define TB_TAP_TEMPLATE "tb%d" /* the kernel picks the first free number */
 
 static int tb_tun_ioctl_sock = -1;
 
@@ -41,7 +41,7 @@ int tb_tun_init(void)
 int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, err;
 
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TB_MAX_CMSG_FDS 16	/* room to see (and close) fds sent in excess */
+#define TB_MAX_CMSG_FDS 16 /* room to see (and close) fds sent in excess */
 
 /**
  * tb_send_fd() - send one frame, passing @fd along with it when @fd >= 0
@@ -19,8 +19,8 @@ int tb_send_fd(int sock, const void *buf, size_t len, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
@@ -53,7 +53,8 @@ static void tb_close_cmsg_fds(struct msghdr *msg)
 			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
 			close(fd);
 		}
 	}
@@ -88,10 +89,12 @@ ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd)
 		char buf[CMSG_SPACE(TB_MAX_CMSG_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
-	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct iovec iov = {.iov_base = buf, .iov_len = size};
 	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
 	};
 	ssize_t n;
 

@@ -23,7 +23,7 @@ void tb_escape(const char *in, size_t inlen, char *out, size_t outlen)
 			out[0] = '\0';
 		return;
 	}
-	room = outlen - 4;	/* keeps space for "..." and the NUL */
+	room = outlen - 4; /* keeps space for "..." and the NUL */
 	for (i = 0; i < inlen && in[i]; i++) {
 		c = (unsigned char)in[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\') {

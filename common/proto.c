@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TB_ALIGN(n)	(((n) + 3u) & ~3u)
+#define TB_ALIGN(n) (((n) + 3u) & ~3u)
 
 struct tb_attr_hdr {
 	uint16_t type;
@@ -24,11 +24,11 @@ static const struct {
 	size_t max;
 	const char *name;
 } tb_spec[TB_A_MAX] = {
-	[TB_A_BRIDGE] = { TB_K_STR, IFNAMSIZ, "bridge" },
-	[TB_A_FLAGS] = { TB_K_U32, 4, "flags" },
-	[TB_A_STATUS] = { TB_K_U32, 4, "status" },
-	[TB_A_MESSAGE] = { TB_K_STR, TB_MESSAGE_MAX, "message" },
-	[TB_A_IFNAME] = { TB_K_STR, IFNAMSIZ, "ifname" },
+	[TB_A_BRIDGE] = {TB_K_STR, IFNAMSIZ, "bridge"},
+	[TB_A_FLAGS] = {TB_K_U32, 4, "flags"},
+	[TB_A_STATUS] = {TB_K_U32, 4, "status"},
+	[TB_A_MESSAGE] = {TB_K_STR, TB_MESSAGE_MAX, "message"},
+	[TB_A_IFNAME] = {TB_K_STR, IFNAMSIZ, "ifname"},
 };
 
 struct tb_writer {
@@ -61,7 +61,7 @@ static int tb_fail(char *err, size_t errlen, const char *fmt, ...)
 static void tb_put(struct tb_writer *w, uint16_t type, const void *val,
 		   size_t len)
 {
-	struct tb_attr_hdr ah = { .type = type, .len = (uint16_t)(4 + len) };
+	struct tb_attr_hdr ah = {.type = type, .len = (uint16_t)(4 + len)};
 	size_t need = TB_ALIGN(4 + len);
 
 	if (w->overflow || len > TB_MSG_MAX || need > w->size - w->off) {
@@ -96,8 +96,8 @@ static int tb_begin(struct tb_writer *w, void *buf, size_t size)
 		return -ENOSPC;
 	if (size > TB_MSG_MAX)
 		size = TB_MSG_MAX;
-	*w = (struct tb_writer){ .buf = buf, .size = size,
-				 .off = sizeof(struct tb_hdr) };
+	*w = (struct tb_writer){
+		.buf = buf, .size = size, .off = sizeof(struct tb_hdr)};
 	return 0;
 }
 
@@ -152,9 +152,10 @@ static int tb_check_value(uint16_t type, const uint8_t *val, size_t len,
 	if (tb_spec[type].kind != TB_K_STR)
 		return 0;
 	if (len == 0 || len > tb_spec[type].max)
-		return tb_fail(err, errlen,
-			       "attribute %s is %zu bytes long (1..%zu allowed)",
-			       name, len, tb_spec[type].max);
+		return tb_fail(
+			err, errlen,
+			"attribute %s is %zu bytes long (1..%zu allowed)", name,
+			len, tb_spec[type].max);
 	if (memchr(val, '\0', len) != val + len - 1)
 		return tb_fail(err, errlen,
 			       "attribute %s is not one NUL-terminated string",
@@ -177,14 +178,16 @@ static int tb_parse_attrs(const uint8_t *p, size_t len, uint32_t allowed,
 				       off);
 		memcpy(&ah, p + off, sizeof(ah));
 		if (ah.len < sizeof(ah) || ah.len > len - off)
-			return tb_fail(err, errlen,
-				       "attribute at byte %zu has length %u, frame has %zu left",
-				       off, ah.len, len - off);
+			return tb_fail(
+				err, errlen,
+				"attribute at byte %zu has length %u, frame has %zu left",
+				off, ah.len, len - off);
 		if (ah.type == 0 || ah.type >= TB_A_MAX ||
 		    !(allowed & (1u << ah.type)))
-			return tb_fail(err, errlen,
-				       "unknown attribute type %u (helper and broker versions differ?)",
-				       ah.type);
+			return tb_fail(
+				err, errlen,
+				"unknown attribute type %u (helper and broker versions differ?)",
+				ah.type);
 		if (a->val[ah.type])
 			return tb_fail(err, errlen, "attribute %s given twice",
 				       tb_spec[ah.type].name);
@@ -193,7 +196,8 @@ static int tb_parse_attrs(const uint8_t *p, size_t len, uint32_t allowed,
 			return -EBADMSG;
 		a->val[ah.type] = p + off + 4;
 		a->len[ah.type] = ah.len - 4u;
-		off += TB_ALIGN(ah.len) < len - off ? TB_ALIGN(ah.len) : len - off;
+		off += TB_ALIGN(ah.len) < len - off ? TB_ALIGN(ah.len)
+						    : len - off;
 	}
 	return 0;
 }
@@ -204,23 +208,29 @@ static int tb_parse(const void *buf, size_t len, uint16_t op, uint32_t allowed,
 	struct tb_hdr h;
 
 	if (len < sizeof(h))
-		return tb_fail(err, errlen, "frame of %zu bytes is shorter than its %zu-byte header",
-			       len, sizeof(h));
+		return tb_fail(
+			err, errlen,
+			"frame of %zu bytes is shorter than its %zu-byte header",
+			len, sizeof(h));
 	if (len > TB_MSG_MAX)
-		return tb_fail(err, errlen, "frame of %zu bytes exceeds the %d-byte limit",
+		return tb_fail(err, errlen,
+			       "frame of %zu bytes exceeds the %d-byte limit",
 			       len, TB_MSG_MAX);
 	memcpy(&h, buf, sizeof(h));
 	if (h.magic != TB_PROTO_MAGIC)
-		return tb_fail(err, errlen, "bad magic 0x%08x: not a tapbroker frame",
+		return tb_fail(err, errlen,
+			       "bad magic 0x%08x: not a tapbroker frame",
 			       h.magic);
 	if (h.version != TB_PROTO_VERSION)
-		return tb_fail(err, errlen,
-			       "protocol version %u, this side speaks %d (update helper and broker together)",
-			       h.version, TB_PROTO_VERSION);
+		return tb_fail(
+			err, errlen,
+			"protocol version %u, this side speaks %d (update helper and broker together)",
+			h.version, TB_PROTO_VERSION);
 	if (h.op != op)
 		return tb_fail(err, errlen, "unexpected operation %u", h.op);
 	if (h.len != len - sizeof(h))
-		return tb_fail(err, errlen, "header says %u bytes follow, %zu arrived",
+		return tb_fail(err, errlen,
+			       "header says %u bytes follow, %zu arrived",
 			       h.len, len - sizeof(h));
 	return tb_parse_attrs((const uint8_t *)buf + sizeof(h), h.len, allowed,
 			      a, err, errlen);

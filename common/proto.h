@@ -25,30 +25,30 @@
  * host byte order: both ends are always on the same host.
  */
 
-#define TB_PROTO_MAGIC		0x62706174u	/* "tapb" */
-#define TB_PROTO_VERSION	1
-#define TB_MSG_MAX		4096
-#define TB_MESSAGE_MAX		512	/* reply text, NUL included */
-#define TB_ERR_MAX		256	/* decoder error text, NUL included */
-#define TB_DEFAULT_SOCKET	"/run/tapbroker/socket"
-#define TB_SOCKET_ENV		"TAPBROKER_SOCKET"
+#define TB_PROTO_MAGIC 0x62706174u /* "tapb" */
+#define TB_PROTO_VERSION 1
+#define TB_MSG_MAX 4096
+#define TB_MESSAGE_MAX 512 /* reply text, NUL included */
+#define TB_ERR_MAX 256 /* decoder error text, NUL included */
+#define TB_DEFAULT_SOCKET "/run/tapbroker/socket"
+#define TB_SOCKET_ENV "TAPBROKER_SOCKET"
 
 enum tb_op {
-	TB_OP_TAP = 1,		/* helper -> broker: give me a tap */
-	TB_OP_REPLY = 2,	/* broker -> helper: status, text, maybe an fd */
+	TB_OP_TAP = 1, /* helper -> broker: give me a tap */
+	TB_OP_REPLY = 2, /* broker -> helper: status, text, maybe an fd */
 };
 
 enum tb_attr_type {
-	TB_A_BRIDGE = 1,	/* string: bridge to join */
-	TB_A_FLAGS = 2,		/* u32: TB_F_* */
-	TB_A_STATUS = 3,	/* i32: 0 or -errno */
-	TB_A_MESSAGE = 4,	/* string: reason, for the user */
-	TB_A_IFNAME = 5,	/* string: interface made */
+	TB_A_BRIDGE = 1, /* string: bridge to join */
+	TB_A_FLAGS = 2, /* u32: TB_F_* */
+	TB_A_STATUS = 3, /* i32: 0 or -errno */
+	TB_A_MESSAGE = 4, /* string: reason, for the user */
+	TB_A_IFNAME = 5, /* string: interface made */
 	TB_A_MAX
 };
 
-#define TB_F_VNET_HDR	(1u << 0)
-#define TB_F_KNOWN	(TB_F_VNET_HDR)
+#define TB_F_VNET_HDR (1u << 0)
+#define TB_F_KNOWN (TB_F_VNET_HDR)
 
 struct tb_hdr {
 	uint32_t magic;

@@ -60,8 +60,8 @@ static int tbh_once(const void *already, const char *name, char *err,
 	return 0;
 }
 
-static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd,
-		   char *err, size_t errlen)
+static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
+		   size_t errlen)
 {
 	char shown[64];
 	const char *v;
@@ -76,9 +76,10 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd,
 		*seen_fd = 1;
 		if (tbh_parse_fd(v, &o->fd)) {
 			tb_escape(v, strlen(v), shown, sizeof(shown));
-			return tbh_fail(err, errlen,
-					"--fd=%s is not a file descriptor number",
-					shown);
+			return tbh_fail(
+				err, errlen,
+				"--fd=%s is not a file descriptor number",
+				shown);
 		}
 	} else if ((v = tbh_value(a, "--br"))) {
 		if (tbh_once(o->bridge, "--br", err, errlen))
@@ -92,9 +93,10 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd,
 		o->socket = v;
 	} else {
 		tb_escape(a, strlen(a), shown, sizeof(shown));
-		return tbh_fail(err, errlen,
-				"unknown argument '%s' (see tapbroker-helper --help)",
-				shown);
+		return tbh_fail(
+			err, errlen,
+			"unknown argument '%s' (see tapbroker-helper --help)",
+			shown);
 	}
 	return 0;
 }
@@ -115,7 +117,7 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 	char why[64], shown[64];
 	int i, seen_fd = 0;
 
-	*o = (struct tbh_opts){ .fd = -1 };
+	*o = (struct tbh_opts){.fd = -1};
 	for (i = 1; i < argc; i++)
 		if (tbh_one(argv[i], o, &seen_fd, err, errlen))
 			return -EINVAL;
@@ -125,8 +127,9 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 		o->socket = env_socket && *env_socket ? env_socket
 						      : TB_DEFAULT_SOCKET;
 	if (!seen_fd)
-		return tbh_fail(err, errlen,
-				"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
+		return tbh_fail(
+			err, errlen,
+			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
 	if (!o->bridge)
 		return tbh_fail(err, errlen, "missing --br=BRIDGE");
 	if (tb_ifname_check(o->bridge, why, sizeof(why))) {

@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 struct tbh_opts {
-	int fd;			/* QEMU's end of the socketpair, -1 if unset */
-	int use_vnet;		/* --use-vnet: IFF_VNET_HDR */
-	const char *bridge;	/* --br= */
-	const char *socket;	/* --socket=, $TAPBROKER_SOCKET or default */
+	int fd; /* QEMU's end of the socketpair, -1 if unset */
+	int use_vnet; /* --use-vnet: IFF_VNET_HDR */
+	const char *bridge; /* --br= */
+	const char *socket; /* --socket=, $TAPBROKER_SOCKET or default */
 	int help;
 };
 

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define TBH_TIMEOUT_S 30	/* the broker answers in ms; this catches a hang */
+#define TBH_TIMEOUT_S 30 /* the broker answers in ms; this catches a hang */
 
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--socket=PATH]\n"
@@ -46,8 +46,8 @@ tbh_die(const char *fmt, ...)
 
 static int tbh_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TBH_TIMEOUT_S };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = TBH_TIMEOUT_S};
 	int s, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -62,8 +62,8 @@ static int tbh_connect(const char *path)
 		return s;
 	err = errno;
 	if (err == ENOENT || err == ECONNREFUSED)
-		tbh_die("tapbroker is not running: %s at %s (start the broker, or point --socket= or $"
-			TB_SOCKET_ENV " at its socket)",
+		tbh_die("tapbroker is not running: %s at %s (start the broker, or point --socket= or $" TB_SOCKET_ENV
+			" at its socket)",
 			err == ENOENT ? "no socket" : "nobody listens", path);
 	if (err == EACCES)
 		tbh_die("no permission to connect to %s (the broker's socket must be writable by you)",
@@ -74,7 +74,7 @@ static int tbh_connect(const char *path)
 /* Sends the request, waits for the reply; returns the tap's fd. */
 static int tbh_ask(int s, const struct tbh_opts *o)
 {
-	struct tb_request req = { 0 };
+	struct tb_request req = {0};
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
 	ssize_t n;
@@ -95,8 +95,8 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 	if (tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
 		tbh_die("unreadable reply from tapbroker: %s", err);
 	if (rep.status)
-		tbh_die("%s", rep.message[0] ? rep.message
-					     : strerror(-rep.status));
+		tbh_die("%s",
+			rep.message[0] ? rep.message : strerror(-rep.status));
 	if (fd < 0)
 		tbh_die("tapbroker granted %s but sent no file descriptor",
 			rep.ifname);

@@ -6,22 +6,22 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define TB_REASON_MAX	512	/* one line, NUL included (== TB_MESSAGE_MAX) */
-#define TB_DIAG_MAX	8192	/* all load errors, one per line */
+#define TB_REASON_MAX 512 /* one line, NUL included (== TB_MESSAGE_MAX) */
+#define TB_DIAG_MAX 8192 /* all load errors, one per line */
 
 /* The caller as the kernel reported it (SO_PEERCRED, SO_PEERGROUPS). */
 struct tb_who {
 	uid_t uid;
 	gid_t gid;
-	const gid_t *groups;	/* supplementary groups */
+	const gid_t *groups; /* supplementary groups */
 	size_t ngroups;
-	const char *user;	/* name for messages, or NULL ("uid N") */
+	const char *user; /* name for messages, or NULL ("uid N") */
 };
 
 struct tb_decision {
-	int allow;			/* 1 allow, 0 deny */
-	char rule[256];			/* "FILE:LINE" of the deciding rule, or "" */
-	char reason[TB_REASON_MAX];	/* one line for the user, no newline */
+	int allow; /* 1 allow, 0 deny */
+	char rule[256]; /* "FILE:LINE" of the deciding rule, or "" */
+	char reason[TB_REASON_MAX]; /* one line for the user, no newline */
 };
 
 /* Load errors: every problem found, each "FILE:LINE: message\n". */

@@ -61,7 +61,7 @@ static int run_helper(char **argv, int argc, int vnet, int *sock)
 
 static int report_tap(int fd)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 
 	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
 		fprintf(stderr, "tb-client: TUNGETIFF: %s\n", strerror(errno));
@@ -97,8 +97,8 @@ static int via_helper(int argc, char **argv, int vnet, int hold)
 
 static int direct(const char *path, const char *bridge)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct tb_request req = { .flags = TB_F_VNET_HDR };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tb_request req = {.flags = TB_F_VNET_HDR};
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
 	int s, fd;
@@ -136,8 +136,9 @@ int main(int argc, char **argv)
 		argc--, argv++;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: tb-client [--hold] [--no-vnet] HELPER BRIDGE [ARGS...]\n"
-				"       tb-client --direct SOCKET BRIDGE\n");
+		fprintf(stderr,
+			"usage: tb-client [--hold] [--no-vnet] HELPER BRIDGE [ARGS...]\n"
+			"       tb-client --direct SOCKET BRIDGE\n");
 		return 2;
 	}
 	return via_helper(argc - 1, argv + 1, vnet, hold);

@@ -4,9 +4,9 @@
 #include "proto.h"
 #include "tap.h"
 
-#define ARGV(...) ((char *const[]){ "tapbroker-helper", __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ "h", __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(env, ...)                                                   \
+#define ARGV(...) ((char *const[]){"tapbroker-helper", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"h", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(env, ...)                                                    \
 	tbh_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), env, &o, err, \
 		       sizeof(err))
 
@@ -20,10 +20,8 @@ static void test_qemu_forms(void)
 	ok(o.use_vnet && o.fd == 5 && !strcmp(o.bridge, "br0"),
 	   "... gives vnet, fd 5, br0");
 	is_str(o.socket, TB_DEFAULT_SOCKET, "... and the default socket");
-	is_int(PARSE(NULL, "--br=br1", "--fd=0", "--use-vnet"), 0,
-	       "any order");
-	is_int(PARSE(NULL, "--socket=/x/s", "--use-vnet", "--fd=7",
-		     "--br=br0"),
+	is_int(PARSE(NULL, "--br=br1", "--fd=0", "--use-vnet"), 0, "any order");
+	is_int(PARSE(NULL, "--socket=/x/s", "--use-vnet", "--fd=7", "--br=br0"),
 	       0, "QEMU's /bin/sh form with --socket first");
 	is_str(o.socket, "/x/s", "... uses --socket");
 	is_int(PARSE(NULL, "--fd=3", "--br=br0"), 0, "without --use-vnet");
@@ -66,12 +64,12 @@ static void test_garbage(void)
 	bad(PARSE(NULL, "--fd=3", "--br=sixteen-chars-xx"), "16-byte bridge",
 	    "longer than 15");
 	bad(PARSE(NULL, "--fd=3", "--br=../x"), "bridge with /", "'/'");
-	bad(PARSE(NULL, "--fd=3", "--br=br0", "--frobnicate"),
-	    "unknown option", "unknown argument '--frobnicate'");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--frobnicate"), "unknown option",
+	    "unknown argument '--frobnicate'");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "stray"), "positional argument",
 	    "unknown argument 'stray'");
-	bad(PARSE(NULL, "--fd=3", "--br=br0", "--use-vnet=1"),
-	    "--use-vnet=1", "unknown argument");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--use-vnet=1"), "--use-vnet=1",
+	    "unknown argument");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--x\033[2J"),
 	    "escape sequence in an argument", "\\x1b");
 	is_int(PARSE(NULL, "--help"), 0, "--help accepted alone");

@@ -7,8 +7,7 @@ static void name_ok(const char *name)
 {
 	char why[64] = "";
 
-	ok(tb_ifname_check(name, why, sizeof(why)) == 0, "'%s' accepted",
-	   name);
+	ok(tb_ifname_check(name, why, sizeof(why)) == 0, "'%s' accepted", name);
 }
 
 static void name_bad(const char *name, const char *shown, const char *want)

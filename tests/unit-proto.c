@@ -14,7 +14,7 @@ static char err[TB_ERR_MAX];
 
 static ssize_t good_request(void)
 {
-	struct tb_request req = { .flags = TB_F_VNET_HDR, .bridge = "br0" };
+	struct tb_request req = {.flags = TB_F_VNET_HDR, .bridge = "br0"};
 
 	return tb_request_encode(&req, buf, sizeof(buf));
 }
@@ -27,14 +27,22 @@ static int decode(size_t len)
 	return tb_request_decode(buf, len, &req, err, sizeof(err));
 }
 
-static void put16(size_t off, uint16_t v) { memcpy(buf + off, &v, 2); }
-static void put32(size_t off, uint32_t v) { memcpy(buf + off, &v, 4); }
+static void put16(size_t off, uint16_t v)
+{
+	memcpy(buf + off, &v, 2);
+}
+static void put32(size_t off, uint32_t v)
+{
+	memcpy(buf + off, &v, 4);
+}
 
 static void test_round_trip(void)
 {
 	struct tb_request req;
-	struct tb_reply rep = { .status = -13, .ifname = "tb7",
-				.message = "bridge br9 is not allowed" }, back;
+	struct tb_reply rep = {.status = -13,
+			       .ifname = "tb7",
+			       .message = "bridge br9 is not allowed"},
+			back;
 	ssize_t n = good_request();
 
 	ok(n > 0, "request encodes (%zd bytes)", n);
@@ -125,8 +133,8 @@ static void test_strings(void)
 
 static void test_encode_bounds(void)
 {
-	struct tb_request req = { 0 };
-	struct tb_reply rep = { 0 };
+	struct tb_request req = {0};
+	struct tb_reply rep = {0};
 
 	memset(req.bridge, 'a', sizeof(req.bridge));
 	ok(tb_request_encode(&req, buf, sizeof(buf)) == -EMSGSIZE,
@@ -160,18 +168,21 @@ static void test_fdpass(void)
 {
 	int sv[2], fd, two[2], got, before;
 	char c = 'x';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union { char b[CMSG_SPACE(2 * sizeof(int))]; struct cmsghdr a; } cb;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cb.b,
-			      .msg_controllen = sizeof(cb.b) };
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	union {
+		char b[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr a;
+	} cb;
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cb.b,
+			     .msg_controllen = sizeof(cb.b)};
 	struct cmsghdr *cm;
 
 	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	fd = open("/dev/null", O_RDONLY);
 	is_int(tb_send_fd(sv[0], "a", 1, fd), 0, "send with fd");
-	ok(tb_recv_fd(sv[1], buf, 8, &got) == 1 && got >= 0,
-	   "one fd received");
+	ok(tb_recv_fd(sv[1], buf, 8, &got) == 1 && got >= 0, "one fd received");
 	ok((fcntl(got, F_GETFD) & FD_CLOEXEC) != 0, "received fd is cloexec");
 	close(got);
 	tb_send_fd(sv[0], "a", 1, fd);
