@@ -108,7 +108,7 @@ tb_broker_start() {
 		>>"$TB_TMP/broker.log" 2>&1 &
 	TB_BROKER_PID=$!
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		[ -S "$TB_SOCK" ] && grep -q listening "$TB_TMP/broker.log" &&
 			return 0
 		kill -0 "$TB_BROKER_PID" 2>/dev/null || break

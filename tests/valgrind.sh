@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# valgrind: the unit tests, and the broker serving the namespace tests.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+command -v valgrind >/dev/null || skip_all "valgrind is not installed"
+[ -x "$top_builddir/tests/unit-proto" ] || skip_all "unit tests not built"
+if grep -q fsanitize "$top_builddir/Makefile" &&
+   grep -q '^SAN_CFLAGS = -fsanitize' "$top_builddir/Makefile"; then
+	skip_all "this is a sanitizer build (valgrind runs in the normal lane)"
+fi
+vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+
+for t in unit-proto unit-names unit-helper-args unit-qemu-acl unit-policy; do
+	[ -x "$top_builddir/tests/$t" ] || continue
+	out=$(cd "$top_builddir" && $vg "./tests/$t" 2>&1 >/dev/null)
+	ok $? "$t: no invalid access and no leak under valgrind"
+	[ -z "$out" ] || diag "$(printf '%s\n' "$out" | head -20)"
+done
+
+# The broker under valgrind (seccomp off: valgrind makes its own calls).
+logdir=$(mktemp -d /tmp/tbvg.XXXXXX)
+TB_BROKER_WRAP="$vg --log-file=$logdir/broker.%p" \
+	TB_BROKER_EXTRA="--seccomp=off" bash "$top_srcdir/tests/ns-broker.sh" \
+	>"$logdir/tap" 2>&1
+if grep -q '^1\.\.0 # SKIP' "$logdir/tap"; then
+	diag "$(cat "$logdir/tap")"
+	ok 1 "broker under valgrind: the namespace test could not run"
+else
+	ok $(grep -q '^not ok' "$logdir/tap"; echo $((!$?))) \
+		"namespace test passes with the broker under valgrind"
+	grep '^not ok' "$logdir/tap" | head -5 | while read -r l; do diag "$l"; done
+	is "$(cat "$logdir"/broker.* 2>/dev/null)" "" \
+		"broker: valgrind reports no invalid access and no leak"
+fi
+rm -rf "$logdir"
+done_testing
