@@ -20,6 +20,7 @@ enum tb_seccomp_mode {
 };
 
 struct tb_nl;
+struct tb_loop;
 
 struct tb_broker {
 	const char *config;
@@ -30,6 +31,7 @@ struct tb_broker {
 	struct tb_policy *policy;
 	struct tb_nl *nl;
 	int listen_fd;
+	struct tb_loop *loop;
 };
 
 /* log.c */
@@ -64,8 +66,12 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who,
 
 /* server.c: the listening socket and its connections. */
 int tb_server_listen(const char *path);
-void tb_server_run(struct tb_broker *b);
-void tb_server_stop(int sig);
+int tb_server_serve(struct tb_broker *b, int conn);
+void tb_server_reload(struct tb_broker *b);
+
+/* loop.c: one epoll loop for the socket, connections and signals. */
+int tb_loop_init(struct tb_broker *b);
+void tb_loop_run(struct tb_broker *b);
 
 /* privilege.c: how privilege is narrowed, in one place. */
 void tb_priv_drop(void);

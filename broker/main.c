@@ -123,17 +123,6 @@ static int tb_check(struct tb_broker *b)
 	return 0;
 }
 
-static void tb_signals(void)
-{
-	struct sigaction sa = {.sa_handler = tb_server_stop};
-
-	/* No SA_RESTART: accept() must return EINTR so the loop sees it. */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 int main(int argc, char **argv)
 {
 	struct tb_broker b = {.socket_path = TB_DEFAULT_SOCKET};
@@ -157,12 +146,14 @@ int main(int argc, char **argv)
 	err = tb_tun_init();
 	if (err)
 		tb_die("cannot open the ioctl socket: %s", strerror(-err));
-	tb_signals();
+	err = tb_loop_init(&b);
+	if (err)
+		tb_die("cannot set up the event loop: %s", strerror(-err));
 	tb_priv_drop(); /* 3. capabilities */
 	tb_priv_seccomp(b.seccomp); /* 4. seccomp */
 	tb_policy_summary(b.policy, sum, sizeof(sum));
 	tb_log(LOG_INFO, "listening on %s; policy: %s", b.socket_path, sum);
-	tb_server_run(&b);
+	tb_loop_run(&b);
 	unlink(b.socket_path);
 	tb_nl_close(b.nl);
 	tb_policy_free(b.policy);

@@ -66,46 +66,31 @@ void tb_priv_drop(void)
 }
 
 /* Every system call the broker makes after start-up, and what for. */
+// clang-format off
 static const int tb_seccomp_plain[] = {
-	/* serving clients; libnl's rtnetlink traffic */
-	SCMP_SYS(accept4),
-	SCMP_SYS(recvmsg),
-	SCMP_SYS(sendmsg),
-	SCMP_SYS(recvfrom),
-	SCMP_SYS(sendto),
-	SCMP_SYS(close),
-	SCMP_SYS(poll),
-	SCMP_SYS(ppoll),
-	/* /dev/net/tun; reading the policy on SIGHUP; getpwuid_r() */
-	SCMP_SYS(openat),
-	SCMP_SYS(read),
-	SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat),
-	SCMP_SYS(lseek),
-	SCMP_SYS(fcntl),
-	SCMP_SYS(connect), /* nscd probe, syslog reconnect: AF_UNIX only */
-	/* tap MAC addresses */
+	/* event loop (loop.c) */
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(accept4), SCMP_SYS(close), SCMP_SYS(clock_gettime),
+	/* client frames and fds (common/fdpass.c); libnl's rtnetlink traffic */
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom),
+	SCMP_SYS(sendto), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	/* /dev/net/tun (tun.c); the policy on SIGHUP; getpwuid_r() */
+	SCMP_SYS(openat), SCMP_SYS(read), SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
+	SCMP_SYS(connect),	/* nscd probe, syslog reconnect: AF_UNIX only */
+	/* tap MAC addresses (request.c) */
 	SCMP_SYS(getrandom),
-	/* logging */
-	SCMP_SYS(write),
-	SCMP_SYS(writev),
-	SCMP_SYS(getpid),
-	SCMP_SYS(clock_gettime),
+	/* logging (log.c) */
+	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(getpid),
 	SCMP_SYS(gettimeofday),
 	/* memory */
-	SCMP_SYS(brk),
-	SCMP_SYS(mmap),
-	SCMP_SYS(munmap),
-	SCMP_SYS(mremap),
-	SCMP_SYS(madvise),
-	SCMP_SYS(futex),
-	/* signals and exit; removing our socket file at exit */
-	SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(unlink),
-	SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(madvise), SCMP_SYS(futex),
+	/* signals and exit; removing our socket file at exit (main.c) */
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(unlink),
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
+// clang-format on
 
 /* ioctl() requests: tun.c. */
 static const unsigned long tb_seccomp_ioctls[] = {

@@ -10,24 +10,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define TB_CONN_TIMEOUT_S 2 /* a silent client is dropped after this */
 #define TB_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
 
-static volatile sig_atomic_t tb_stop_signal;
-static volatile sig_atomic_t tb_reload_signal;
 static gid_t tb_peer_groups[TB_MAX_GROUPS];
-
-void tb_server_stop(int sig)
-{
-	if (sig == SIGHUP)
-		tb_reload_signal = 1;
-	else
-		tb_stop_signal = sig;
-}
 
 static void tb_unix_addr(const char *path, struct sockaddr_un *sa)
 {
@@ -128,31 +117,36 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 		       who->user ? who->user : "?", cred->pid, rep->message);
 }
 
-/* Reads one request and answers it.  Never aborts on client input. */
-static void tb_serve(struct tb_broker *b, int conn)
+static void tb_reply(int conn, const struct tb_reply *rep, int fd,
+		     const struct ucred *cred)
+{
+	char buf[TB_MSG_MAX];
+	ssize_t n = tb_reply_encode(rep, buf, sizeof(buf));
+
+	if (n > 0 && tb_send_fd(conn, buf, (size_t)n, fd) < 0 && fd >= 0)
+		tb_log(LOG_NOTICE,
+		       "uid %u pid %d left before receiving %s; removed",
+		       cred->uid, cred->pid, rep->ifname);
+	if (fd >= 0)
+		close(fd); /* the client's copy, if sent, keeps the tap */
+}
+
+/* Answers one frame of @n bytes (or the receive error -errno in @n). */
+static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 {
 	struct tb_request req;
 	struct tb_reply rep = {0};
 	struct ucred cred;
 	struct tb_who who;
-	char buf[TB_MSG_MAX], err[TB_ERR_MAX], name[64];
-	ssize_t n;
+	char err[TB_ERR_MAX], name[64];
 	int fd = -1;
 
 	if (tb_peer(conn, &cred, &who, name, sizeof(name)) < 0)
 		return;
-	n = tb_recv_fd(conn, buf, sizeof(buf), NULL);
-	if (n <= 0) {
-		if (n < 0)
-			tb_log(LOG_NOTICE,
-			       "uid %u pid %d: unreadable request: %s",
-			       cred.uid, cred.pid, strerror((int)-n));
-		if (n == 0 || n == -EAGAIN)
-			return;
-		snprintf(rep.message, sizeof(rep.message),
-			 "malformed request: %s", strerror((int)-n));
-		rep.status = -EBADMSG;
-	} else if (tb_request_decode(buf, (size_t)n, &req, err, sizeof(err))) {
+	if (n < 0)
+		snprintf(err, sizeof(err), "%s", strerror((int)-n));
+	if (n < 0 ||
+	    tb_request_decode(buf, (size_t)n, &req, err, sizeof(err))) {
 		snprintf(rep.message, sizeof(rep.message),
 			 "malformed request: %s", err);
 		rep.status = -EBADMSG;
@@ -162,22 +156,41 @@ static void tb_serve(struct tb_broker *b, int conn)
 		tb_do_tap(b, &who, &req, &rep, &fd);
 		tb_log_result(&cred, &who, &req, &rep);
 	}
-	n = tb_reply_encode(&rep, buf, sizeof(buf));
-	if (n > 0 && tb_send_fd(conn, buf, (size_t)n, fd) < 0 && fd >= 0)
-		tb_log(LOG_NOTICE,
-		       "uid %u pid %d left before receiving %s; removed",
-		       cred.uid, cred.pid, rep.ifname);
-	if (fd >= 0)
-		close(fd);
+	tb_reply(conn, &rep, fd, &cred);
 }
 
-static void tb_reload(struct tb_broker *b)
+/**
+ * tb_server_serve() - read one request from @conn and answer it
+ *
+ * @conn is non-blocking.  Never aborts on client input: a malformed
+ * request (cut, oversized, carrying fds, undecodable) gets a reply saying
+ * what is wrong.
+ *
+ * Return: -EAGAIN if nothing has arrived yet (keep waiting), else 0 (done:
+ * close the connection).
+ */
+int tb_server_serve(struct tb_broker *b, int conn)
+{
+	char buf[TB_MSG_MAX];
+	ssize_t n;
+
+	n = tb_recv_fd(conn, buf, sizeof(buf), NULL);
+	if (n == -EAGAIN)
+		return -EAGAIN;
+	if (n != 0)
+		tb_answer(b, conn, buf, n);
+	return 0;
+}
+
+/**
+ * tb_server_reload() - load the policy again; keep the old one if it fails
+ */
+void tb_server_reload(struct tb_broker *b)
 {
 	struct tb_policy *pol;
 	struct tb_diag diag = {0};
 	char sum[128];
 
-	tb_reload_signal = 0;
 	if (tb_policy_load(b->config, b->qemu_acl, &pol, &diag)) {
 		tb_log(LOG_ERR,
 		       "reload refused, the old policy stays in force (%u error%s):",
@@ -189,32 +202,4 @@ static void tb_reload(struct tb_broker *b)
 	b->policy = pol;
 	tb_policy_summary(pol, sum, sizeof(sum));
 	tb_log(LOG_INFO, "policy reloaded: %s", sum);
-}
-
-/**
- * tb_server_run() - answer connections one at a time until SIGTERM/SIGINT
- *
- * Each connection gets TB_CONN_TIMEOUT_S to send its request and read its
- * reply, so a stuck client delays others by at most that much.
- */
-void tb_server_run(struct tb_broker *b)
-{
-	struct timeval tv = {.tv_sec = TB_CONN_TIMEOUT_S};
-	int conn;
-
-	while (!tb_stop_signal) {
-		if (tb_reload_signal)
-			tb_reload(b);
-		conn = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (conn < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				tb_log(LOG_ERR, "accept: %s", strerror(errno));
-			continue;
-		}
-		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		tb_serve(b, conn);
-		close(conn);
-	}
-	tb_log(LOG_INFO, "stopping on signal %d", (int)tb_stop_signal);
 }

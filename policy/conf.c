@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tapbroker policy file: libconfuse reads the syntax, this file turns
+ * every value into a validated struct tb_rule, or says FILE:LINE what is
+ * wrong.  No cfg_t leaves this file.
+ *
+ * libconfuse 3.3 miscounts lines after a comment (each "#" or "//" line
+ * counts three), and its callbacks carry no user pointer.  So each file is
+ * read here, comments are blanked (newlines kept) before libconfuse sees
+ * the text, and every value is recorded with its line by a parse callback
+ * into the loader's context, tb_cur: the loader runs in one thread, before
+ * or between requests, and never re-enters itself while libconfuse parses.
+ */
+#include "policy_int.h"
+
+#include <confuse.h>
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+/* One value as written: key = { ..., value, ... } at line, in section. */
+struct tb_fact {
+	const cfg_t *sec; /* the allow/deny section, or the root */
+	const char *key;
+	char *value;
+	int line;
+	int first; /* first value of an assignment (not of a "+=") */
+};
+
+/* A section as the scanner saw it: keyword and the line of its title. */
+struct tb_opener {
+	const char *word;
+	size_t len;
+	int line;
+};
+
+struct tb_conf_ctx {
+	const char *file;
+	struct tb_diag *diag;
+	struct tb_fact *facts;
+	size_t nfacts;
+	int oom;
+	struct tb_opener *openers;
+	size_t nopeners;
+};
+
+static struct tb_conf_ctx *tb_cur; /* see the comment at the top */
+
+static int tb_fact_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+		      void *result)
+{
+	struct tb_conf_ctx *c = tb_cur;
+	struct tb_fact *f;
+
+	*(const char **)result = value;
+	if (c->nfacts >= TB_POLICY_RULES_MAX * 4) {
+		cfg_error(cfg, "too many values in one file");
+		return -1;
+	}
+	f = reallocarray(c->facts, c->nfacts + 1, sizeof(*f));
+	if (!f) {
+		c->oom = 1;
+		return -1;
+	}
+	c->facts = f;
+	f = &c->facts[c->nfacts];
+	*f = (struct tb_fact){.sec = cfg, .key = opt->name,
+			      .value = strdup(value), .line = cfg->line,
+			      .first = opt->nvalues == 1};
+	if (!f->value) {
+		c->oom = 1;
+		return -1;
+	}
+	c->nfacts++;
+	return 0;
+}
+
+static int tb_include_cb(cfg_t *cfg, cfg_opt_t *opt, int argc,
+			 const char **argv)
+{
+	if (argc != 1) {
+		cfg_error(cfg, "include takes one file name or pattern: include(\"policy.d/*.conf\")");
+		return -1;
+	}
+	return tb_fact_cb(cfg, opt, argv[0], &(const char *){NULL});
+}
+
+static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tb_diag_add(tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s",
+		    msg,
+		    strstr(msg, "no such option") ?
+			    " (known: users, groups, bridges in allow/deny; include, qemu_acl at top level)" :
+			    "");
+}
+
+/* ---- comments out, section title lines in ------------------------------- */
+
+struct tb_scan {
+	int line, depth;
+	int tok_line[2]; /* lines of the last two words/strings */
+	const char *tok[2];
+	size_t tok_len[2];
+	char last; /* last punctuation, or 0 after a word */
+};
+
+static void tb_scan_token(struct tb_scan *s, const char *p, size_t len)
+{
+	s->tok[1] = s->tok[0];
+	s->tok_len[1] = s->tok_len[0];
+	s->tok_line[1] = s->tok_line[0];
+	s->tok[0] = p;
+	s->tok_len[0] = len;
+	s->tok_line[0] = s->line;
+	s->last = 0;
+}
+
+static int tb_scan_open(struct tb_conf_ctx *c, struct tb_scan *s)
+{
+	struct tb_opener *o;
+
+	if (s->depth++ || s->last == '=' || !s->tok[1])
+		return 0;
+	o = reallocarray(c->openers, c->nopeners + 1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	c->openers = o;
+	o[c->nopeners++] = (struct tb_opener){s->tok[1], s->tok_len[1],
+					       s->tok_line[1]};
+	return 0;
+}
+
+/* Skips a quoted string starting at @p; returns the char after it. */
+static char *tb_scan_string(struct tb_scan *s, char *p)
+{
+	char q = *p++;
+
+	for (; *p && *p != q; p++) {
+		if (*p == '\n')
+			s->line++;
+		if (*p == '\\' && q == '"' && p[1])
+			if (*++p == '\n')
+				s->line++;
+	}
+	return *p ? p + 1 : p;
+}
+
+/* Blanks a comment at @p (keeping newlines); returns the char after it. */
+static char *tb_scan_comment(struct tb_scan *s, char *p)
+{
+	if (*p == '#' || p[1] == '/') {
+		while (*p && *p != '\n')
+			*p++ = ' ';
+		return p;
+	}
+	*p++ = ' ';
+	*p++ = ' ';
+	for (; *p && !(p[0] == '*' && p[1] == '/'); p++)
+		if (*p == '\n')
+			s->line++;
+		else
+			*p = ' ';
+	if (*p) {
+		*p++ = ' ';
+		*p++ = ' ';
+	}
+	return p;
+}
+
+static int tb_scan(struct tb_conf_ctx *c, char *text)
+{
+	struct tb_scan s = {.line = 1};
+	char *p = text, *w;
+
+	while (*p) {
+		if (*p == '\n') {
+			s.line++;
+			p++;
+		} else if (isspace((unsigned char)*p)) {
+			p++;
+		} else if (*p == '#' || (*p == '/' && (p[1] == '/' || p[1] == '*'))) {
+			p = tb_scan_comment(&s, p);
+		} else if (*p == '"' || *p == '\'') {
+			tb_scan_token(&s, p, 0);
+			p = tb_scan_string(&s, p);
+		} else if (strchr("{}(),=+;", *p)) {
+			if (*p == '{' && tb_scan_open(c, &s))
+				return -ENOMEM;
+			if (*p == '}' && s.depth > 0)
+				s.depth--;
+			s.last = *p++;
+		} else {
+			for (w = p; *p && !isspace((unsigned char)*p) &&
+				    !strchr("{}(),=+;\"'#", *p);
+			     p++)
+				;
+			if (p == w) /* a lone '/': libconfuse will say */
+				p++;
+			tb_scan_token(&s, w, (size_t)(p - w));
+		}
+	}
+	return 0;
+}
+
+/* The line of the @n'th section opened with @word, or @fallback. */
+static int tb_opener_line(const struct tb_conf_ctx *c, const char *word,
+			  size_t n, int fallback)
+{
+	for (size_t i = 0; i < c->nopeners; i++) {
+		const struct tb_opener *o = &c->openers[i];
+
+		if (o->len != strlen(word) || strncmp(o->word, word, o->len))
+			continue;
+		if (!n--)
+			return o->line;
+	}
+	return fallback;
+}
+
+/* ---- values to rules ----------------------------------------------------- */
+
+static int tb_number(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]) || strlen(s) > 10)
+		return 0;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !*end && !errno && *out <= max;
+}
+
+static int tb_add_id(unsigned int **ids, size_t *n, unsigned int id)
+{
+	unsigned int *v;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*ids)[i] == id)
+			return 0;
+	if (*n >= TB_POLICY_LIST_MAX)
+		return -E2BIG;
+	v = reallocarray(*ids, *n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*ids = v;
+	v[(*n)++] = id;
+	return 0;
+}
+
+/* Users and groups are resolved now: a typo is an error, not a no-op. */
+static int tb_rule_user(struct tb_rule *r, const struct tb_fact *f,
+			struct tb_conf_ctx *c)
+{
+	unsigned long id;
+	struct passwd *pw;
+
+	if (tb_number(f->value, (uid_t)-2, &id))
+		return tb_add_id(&r->uids, &r->nuids, (uid_t)id);
+	errno = 0;
+	pw = f->value[0] ? getpwnam(f->value) : NULL;
+	if (pw)
+		return tb_add_id(&r->uids, &r->nuids, pw->pw_uid);
+	tb_diag_add(c->diag, c->file, f->line,
+		    "unknown user '%s' in %s \"%s\" (no such user in the passwd database; give a user name or a numeric uid)",
+		    f->value, r->deny ? "deny" : "allow", r->title);
+	return 0;
+}
+
+static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
+			 struct tb_conf_ctx *c)
+{
+	unsigned long id;
+	struct group *gr;
+
+	if (tb_number(f->value, (gid_t)-2, &id))
+		return tb_add_id(&r->gids, &r->ngids, (gid_t)id);
+	gr = f->value[0] ? getgrnam(f->value) : NULL;
+	if (gr)
+		return tb_add_id(&r->gids, &r->ngids, gr->gr_gid);
+	tb_diag_add(c->diag, c->file, f->line,
+		    "unknown group '%s' in %s \"%s\" (no such group in the group database; give a group name or a numeric gid)",
+		    f->value, r->deny ? "deny" : "allow", r->title);
+	return 0;
+}
+
+static int tb_rule_bridge(struct tb_rule *r, const struct tb_fact *f,
+			  struct tb_conf_ctx *c)
+{
+	char why[128], shown[80];
+	int err = tb_rule_add_bridge(r, f->value, why, sizeof(why));
+
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		tb_escape(f->value, strlen(f->value), shown, sizeof(shown));
+		tb_diag_add(c->diag, c->file, f->line,
+			    "bridge name '%s' in %s \"%s\" %s", shown,
+			    r->deny ? "deny" : "allow", r->title, why);
+	}
+	return 0;
+}
+
+static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
+			struct tb_conf_ctx *c)
+{
+	if (!strcmp(f->key, "users"))
+		return tb_rule_user(r, f, c);
+	if (!strcmp(f->key, "groups"))
+		return tb_rule_group(r, f, c);
+	return tb_rule_bridge(r, f, c);
+}
+
+/* A key assigned twice would silently drop the first list: refuse it. */
+static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
+{
+	const struct tb_fact *f = &c->facts[i];
+
+	if (!f->first)
+		return;
+	for (size_t j = 0; j < i; j++)
+		if (c->facts[j].sec == f->sec &&
+		    !strcmp(c->facts[j].key, f->key)) {
+			tb_diag_add(c->diag, c->file, f->line,
+				    "%s is set twice (first at line %d); %s",
+				    f->key, c->facts[j].line,
+				    strcmp(f->key, "qemu_acl") ?
+					    "use one list, or += to add to it" :
+					    "keep one");
+			return;
+		}
+}
+
+static int tb_title_ok(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (!n || n >= TB_TITLE_MAX)
+		return 0;
+	for (; *t; t++)
+		if (!isprint((unsigned char)*t) || *t == '"' || *t == '\\')
+			return 0;
+	return 1;
+}
+
+static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
+			cfg_t *sec, int deny, size_t idx)
+{
+	const char *kind = deny ? "deny" : "allow";
+	int line = tb_opener_line(c, kind, idx, sec->line);
+	struct tb_rule *r = tb_policy_new_rule(pol, c->file, line, c->diag);
+	int err = 0;
+
+	if (!r)
+		return c->diag->count ? 0 : -ENOMEM;
+	r->deny = deny;
+	if (!tb_title_ok(cfg_title(sec)))
+		tb_diag_add(c->diag, c->file, line,
+			    "%s needs a title of 1-%d printable characters without quotes: %s \"name\" { ... }",
+			    kind, TB_TITLE_MAX - 1, kind);
+	snprintf(r->title, sizeof(r->title), "%s", cfg_title(sec));
+	for (size_t i = 0; i < c->nfacts && !err; i++)
+		if (c->facts[i].sec == sec)
+			err = tb_rule_fact(r, &c->facts[i], c);
+	if (err == -E2BIG)
+		tb_diag_add(c->diag, c->file, line,
+			    "%s \"%s\" lists more than %d entries in one key",
+			    kind, r->title, TB_POLICY_LIST_MAX);
+	if (!cfg_size(sec, "users") && !cfg_size(sec, "groups"))
+		tb_diag_add(c->diag, c->file, line,
+			    "%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
+			    kind, r->title);
+	if (!cfg_size(sec, "bridges"))
+		tb_diag_add(c->diag, c->file, line,
+			    "%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" })",
+			    kind, r->title);
+	return err == -ENOMEM ? err : 0;
+}
+
+/* ---- files, includes ----------------------------------------------------- */
+
+static int tb_conf_include(struct tb_policy *pol, struct tb_conf_ctx *c,
+			   const struct tb_fact *f, int depth)
+{
+	char path[PATH_MAX];
+	glob_t g;
+	int rc, err = 0;
+
+	if (depth + 1 > TB_POLICY_DEPTH_MAX) {
+		tb_diag_add(c->diag, c->file, f->line,
+			    "include %s: includes nested deeper than %d",
+			    f->value, TB_POLICY_DEPTH_MAX);
+		return 0;
+	}
+	if (tb_policy_path(f->value, c->file, path, sizeof(path))) {
+		tb_diag_add(c->diag, c->file, f->line,
+			    "include: path is too long");
+		return 0;
+	}
+	if (!strpbrk(f->value, "*?["))
+		return tb_conf_load(pol, path, c->file, f->line, depth + 1,
+				    c->diag) == -ENOMEM ? -ENOMEM : 0;
+	rc = glob(path, GLOB_ERR, NULL, &g);
+	if (rc == GLOB_NOMATCH) /* an empty drop-in directory is fine */
+		return 0;
+	if (rc) {
+		tb_diag_add(c->diag, c->file, f->line,
+			    "include %s: cannot list the files it names",
+			    f->value);
+		return 0;
+	}
+	for (size_t i = 0; i < g.gl_pathc && err != -ENOMEM; i++)
+		err = tb_conf_load(pol, g.gl_pathv[i], c->file, f->line,
+				   depth + 1, c->diag);
+	globfree(&g);
+	return err == -ENOMEM ? -ENOMEM : 0;
+}
+
+static int tb_conf_qemu_acl(struct tb_policy *pol, struct tb_conf_ctx *c,
+			    const struct tb_fact *f, int depth)
+{
+	char path[PATH_MAX];
+
+	if (tb_policy_path(f->value, c->file, path, sizeof(path))) {
+		tb_diag_add(c->diag, c->file, f->line,
+			    "qemu_acl: path is too long");
+		return 0;
+	}
+	return tb_qemu_acl_load(pol, path, c->file, f->line, depth + 1,
+				c->diag) == -ENOMEM ? -ENOMEM : 0;
+}
+
+/* Top-level keys: include(...) and qemu_acl, acted on in file order. */
+static int tb_conf_top(struct tb_policy *pol, struct tb_conf_ctx *c,
+		       cfg_t *root, int depth)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < c->nfacts && !err; i++) {
+		const struct tb_fact *f = &c->facts[i];
+
+		if (f->sec != root)
+			continue;
+		if (!strcmp(f->key, "include"))
+			err = tb_conf_include(pol, c, f, depth);
+		else
+			err = tb_conf_qemu_acl(pol, c, f, depth);
+	}
+	return err;
+}
+
+static cfg_t *tb_conf_init(void)
+{
+	static cfg_opt_t rule_opts[] = {
+		CFG_STR_LIST_CB("users", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("groups", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("bridges", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_END(),
+	};
+	static cfg_opt_t opts[] = {
+		CFG_SEC("allow", rule_opts,
+			CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("deny", rule_opts,
+			CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_STR_CB("qemu_acl", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_FUNC("include", tb_include_cb),
+		CFG_END(),
+	};
+	cfg_t *cfg = cfg_init(opts, CFGF_NONE);
+
+	if (cfg)
+		cfg_set_error_function(cfg, tb_conf_error);
+	return cfg;
+}
+
+/* Parses @text; fills c->facts; returns the cfg_t or NULL (diag says). */
+static cfg_t *tb_conf_parse(struct tb_conf_ctx *c, char *text)
+{
+	struct tb_conf_ctx *saved = tb_cur;
+	cfg_t *cfg = NULL;
+	FILE *fp = NULL;
+	int rc = CFG_PARSE_ERROR;
+
+	if (tb_scan(c, text))
+		return NULL;
+	tb_cur = c;
+	cfg = tb_conf_init();
+	/* fmemopen() refuses a zero size; a lone newline parses the same */
+	fp = text[0] ? fmemopen(text, strlen(text), "r") :
+		       fmemopen("\n", 1, "r");
+	if (cfg && fp)
+		rc = cfg_parse_fp(cfg, fp);
+	if (fp)
+		fclose(fp);
+	tb_cur = saved;
+	if (rc == CFG_SUCCESS)
+		return cfg;
+	if (!c->diag->count || c->oom)
+		tb_diag_add(c->diag, c->file, 0, "cannot parse: %s",
+			    c->oom || !cfg || !fp ? strerror(ENOMEM) :
+						   "syntax error");
+	if (cfg)
+		cfg_free(cfg);
+	return NULL;
+}
+
+static int tb_conf_rules(struct tb_policy *pol, struct tb_conf_ctx *c,
+			 cfg_t *cfg)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < cfg_size(cfg, "allow") && !err; i++)
+		err = tb_conf_rule(pol, c, cfg_getnsec(cfg, "allow", i), 0, i);
+	for (size_t i = 0; i < cfg_size(cfg, "deny") && !err; i++)
+		err = tb_conf_rule(pol, c, cfg_getnsec(cfg, "deny", i), 1, i);
+	for (size_t i = 0; i < c->nfacts; i++)
+		tb_check_repeat(c, i);
+	return err;
+}
+
+/**
+ * tb_conf_load() - read one tapbroker policy file and what it includes
+ * @pol:	the policy being built
+ * @path:	the file, relative to @from's directory when not absolute
+ * @from:	the including file, or NULL
+ * @from_line:	the line of the include in @from
+ * @depth:	include depth of @path
+ * @diag:	every problem, with FILE:LINE
+ *
+ * Return: 0 (problems go to @diag), or -errno when the file could not be
+ * read or memory ran out.
+ */
+int tb_conf_load(struct tb_policy *pol, const char *path, const char *from,
+		 int from_line, int depth, struct tb_diag *diag)
+{
+	struct tb_conf_ctx c = {.diag = diag};
+	char *text;
+	cfg_t *cfg;
+	int err;
+
+	err = tb_policy_read_file(pol, path, from, from_line, &text, &c.file,
+				  diag);
+	if (err)
+		return err;
+	if (!pol->config)
+		pol->config = c.file;
+	cfg = tb_conf_parse(&c, text);
+	err = cfg ? tb_conf_rules(pol, &c, cfg) : 0;
+	if (cfg && !err)
+		err = tb_conf_top(pol, &c, cfg, depth);
+	if (cfg)
+		cfg_free(cfg);
+	for (size_t i = 0; i < c.nfacts; i++)
+		free(c.facts[i].value);
+	free(c.facts);
+	free(c.openers);
+	free(text);
+	return err;
+}

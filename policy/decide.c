@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Deciding a request against the policy, and saying why in one line. */
+#include "policy_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tb_rule_has_gid(const struct tb_rule *r, gid_t gid)
+{
+	for (size_t i = 0; i < r->ngids; i++)
+		if (r->gids[i] == gid)
+			return 1;
+	return 0;
+}
+
+/* Does @r apply to @who (by uid, primary gid or a supplementary group)? */
+static int tb_rule_matches(const struct tb_rule *r, const struct tb_who *who)
+{
+	if (r->any_user)
+		return 1;
+	for (size_t i = 0; i < r->nuids; i++)
+		if (r->uids[i] == who->uid)
+			return 1;
+	if (tb_rule_has_gid(r, who->gid))
+		return 1;
+	for (size_t i = 0; i < who->ngroups; i++)
+		if (tb_rule_has_gid(r, who->groups[i]))
+			return 1;
+	return 0;
+}
+
+static int tb_rule_names(const struct tb_rule *r, const char *bridge)
+{
+	if (r->all_bridges)
+		return 1;
+	for (size_t i = 0; i < r->nbridges; i++)
+		if (!strcmp(r->bridges[i], bridge))
+			return 1;
+	return 0;
+}
+
+/* "allow \"lab\"" for a policy rule, "deny br9" for a qemu ACL line. */
+static void tb_rule_label(const struct tb_rule *r, char *buf, size_t len)
+{
+	const char *verb = r->deny ? "deny" : "allow";
+
+	if (r->origin == TB_ORIGIN_CONF)
+		snprintf(buf, len, "%s \"%s\"", verb, r->title);
+	else
+		snprintf(buf, len, "%s %s", verb,
+			 r->all_bridges ? "all" : r->bridges[0]);
+}
+
+static void tb_who_name(const struct tb_who *who, char *buf, size_t len)
+{
+	if (who->user && who->user[0])
+		snprintf(buf, len, "%s", who->user);
+	else
+		snprintf(buf, len, "uid %u", (unsigned int)who->uid);
+}
+
+static void tb_decide(struct tb_decision *d, int allow,
+		      const struct tb_rule *r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void tb_decide(struct tb_decision *d, int allow,
+		      const struct tb_rule *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->allow = allow;
+	if (r)
+		snprintf(d->rule, sizeof(d->rule), "%s:%d", r->file, r->line);
+	else
+		d->rule[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Is @bridge denied to @who by some rule? */
+static int tb_denied(const struct tb_policy *pol, const struct tb_who *who,
+		     const char *bridge)
+{
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny && tb_rule_matches(r, who) &&
+		    tb_rule_names(r, bridge))
+			return 1;
+	}
+	return 0;
+}
+
+static int tb_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || (p - list >= 2 && p[-2] == ',')) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The bridges @who could get, "br0, br1", cut with "..." when long: what
+ * a denied user needs to know to ask for the right thing.
+ */
+static void tb_allowed_list(const struct tb_policy *pol,
+			    const struct tb_who *who, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny || !tb_rule_matches(r, who))
+			continue;
+		for (size_t j = 0; j < r->nbridges; j++) {
+			const char *b = r->bridges[j];
+
+			if (tb_listed(buf, b) || tb_denied(pol, who, b))
+				continue;
+			if (used + 2 + strlen(b) + 6 > len) { /* keep ", ..." */
+				snprintf(buf + used, len - used, "%s...",
+					 used ? ", " : "");
+				return;
+			}
+			used += (size_t)snprintf(buf + used, len - used,
+						 "%s%s", used ? ", " : "", b);
+		}
+	}
+}
+
+/* Default deny: name the policy and what this user may have instead. */
+static void tb_default_deny(const struct tb_policy *pol,
+			    const struct tb_who *who, const char *bridge,
+			    const char *user, struct tb_decision *d)
+{
+	const char *src = pol->config ? pol->config : pol->qemu_acl;
+	char list[300];
+
+	tb_allowed_list(pol, who, list, sizeof(list));
+	if (list[0])
+		tb_decide(d, 0, NULL,
+			  "bridge %s is not allowed for user %s by %s (allowed: %s); add it to an allow rule to grant it",
+			  bridge, user, src, list);
+	else
+		tb_decide(d, 0, NULL,
+			  "bridge %s is not allowed for user %s by %s (no rule grants user %s any bridge)",
+			  bridge, user, src, user);
+}
+
+/*
+ * Precedence: a matching deny rule wins over any allow, wherever either
+ * stands (qemu's meaning, kept for the whole policy); among matching allow
+ * rules the first in file order is named.  No match: default deny.
+ */
+void tb_policy_decide_bridge(const struct tb_policy *pol,
+			     const struct tb_who *who, const char *bridge,
+			     struct tb_decision *d)
+{
+	const struct tb_rule *allow = NULL;
+	char user[64], label[TB_TITLE_MAX + 16];
+
+	tb_who_name(who, user, sizeof(user));
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (!tb_rule_matches(r, who) || !tb_rule_names(r, bridge))
+			continue;
+		if (!r->deny) {
+			allow = allow ? allow : r;
+			continue;
+		}
+		tb_rule_label(r, label, sizeof(label));
+		if (r->origin == TB_ORIGIN_QEMU)
+			tb_decide(d, 0, r, "bridge %s is denied by %s:%d (%s)",
+				  bridge, r->file, r->line, label);
+		else
+			tb_decide(d, 0, r,
+				  "bridge %s is denied to user %s by %s:%d (%s)",
+				  bridge, user, r->file, r->line, label);
+		return;
+	}
+	if (!allow) {
+		tb_default_deny(pol, who, bridge, user, d);
+		return;
+	}
+	tb_rule_label(allow, label, sizeof(label));
+	tb_decide(d, 1, allow, "bridge %s allowed for user %s by %s:%d (%s)",
+		  bridge, user, allow->file, allow->line, label);
+}

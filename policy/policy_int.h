@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The policy's validated model, shared by its loaders and its decisions. */
+#ifndef TB_POLICY_INT_H
+#define TB_POLICY_INT_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define TB_POLICY_FILE_MAX (1 << 20) /* bytes in one policy or ACL file */
+#define TB_POLICY_DEPTH_MAX 8 /* nested includes */
+#define TB_POLICY_FILES_MAX 256 /* files in one policy, includes counted */
+#define TB_POLICY_RULES_MAX 4096
+#define TB_POLICY_LIST_MAX 1024 /* entries in one users/groups/bridges list */
+#define TB_TITLE_MAX 64
+
+enum tb_rule_origin {
+	TB_ORIGIN_CONF, /* allow/deny section of a tapbroker policy file */
+	TB_ORIGIN_QEMU, /* one line of a qemu bridge.conf */
+};
+
+/*
+ * One allow or deny rule.  Who: any user (qemu ACL lines), or the listed
+ * uids and gids.  What: the listed bridges, or all of them.
+ */
+struct tb_rule {
+	enum tb_rule_origin origin;
+	int deny;
+	const char *file; /* owned by struct tb_policy's file list */
+	int line;
+	char title[TB_TITLE_MAX];
+	int any_user;
+	uid_t *uids;
+	size_t nuids;
+	gid_t *gids;
+	size_t ngids;
+	int all_bridges;
+	char (*bridges)[IFNAMSIZ];
+	size_t nbridges;
+};
+
+/* A file read into the policy; (dev, ino) catch include loops. */
+struct tb_policy_file {
+	char *name;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct tb_policy {
+	struct tb_rule *rules;
+	size_t nrules;
+	struct tb_policy_file *files; /* every file read, in order */
+	size_t nfiles;
+	const char *config; /* first tapbroker policy file, or NULL */
+	const char *qemu_acl; /* first qemu ACL file, or NULL */
+	unsigned int qemu_lines; /* rules that came from qemu ACLs */
+};
+
+/* policy.c */
+int tb_policy_path(const char *path, const char *from, char *out,
+		   size_t outlen);
+int tb_policy_read_file(struct tb_policy *pol, const char *path,
+			const char *from, int from_line, char **text,
+			const char **name, struct tb_diag *diag);
+struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
+				   int line, struct tb_diag *diag);
+int tb_rule_add_bridge(struct tb_rule *r, const char *name, char *why,
+		       size_t whylen);
+
+/* conf.c: the tapbroker policy format (libconfuse). */
+int tb_conf_load(struct tb_policy *pol, const char *path, const char *from,
+		 int from_line, int depth, struct tb_diag *diag);
+
+/* qemu_acl.c: qemu's bridge.conf. */
+int tb_qemu_acl_load(struct tb_policy *pol, const char *path,
+		     const char *from, int from_line, int depth,
+		     struct tb_diag *diag);
+
+#endif

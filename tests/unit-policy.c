@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The tapbroker policy format: grants, precedence, includes, every error. */
+#include "fixture.h"
+#include "tap.h"
+
+#define NOBODY 65534
+#define NOGROUP 65534
+
+static struct tb_diag diag;
+
+/* Loads @conf; on failure prints why (as TAP diagnostics). */
+static struct tb_policy *load(const char *conf)
+{
+	struct tb_policy *pol = fx_load(conf, NULL, &diag);
+
+	if (!pol)
+		printf("# %s", diag.text);
+	return pol;
+}
+
+static void test_allow_and_default_deny(void)
+{
+	struct tb_policy *pol;
+	const char *r;
+	int allow;
+
+	fx_write("basic.conf",
+		 "# lab machines\n"
+		 "allow \"lab\" {\n"
+		 "\tusers = { \"nobody\", \"4242\" }\n"
+		 "\tbridges = { \"br0\", \"br9k\" }\n"
+		 "}\n",
+		 0644);
+	pol = load("basic.conf");
+	ok(pol != NULL, "a simple policy loads");
+	if (!pol)
+		return;
+	r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br0", &allow);
+	is_int(allow, 1, "nobody may use br0");
+	is_str(r,
+	       fx_fmt("bridge br0 allowed for user nobody by %s:2 (allow \"lab\")",
+		      fx_path("basic.conf")),
+	       "the grant names the rule by file:line and title");
+	fx_decide(pol, 4242, 4242, NULL, 0, NULL, "br9k", &allow);
+	is_int(allow, 1, "a numeric uid matches");
+	r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br1", &allow);
+	is_int(allow, 0, "br1 is not granted");
+	is_str(r,
+	       fx_fmt("bridge br1 is not allowed for user nobody by %s (allowed: br0, br9k); add it to an allow rule to grant it",
+		      fx_path("basic.conf")),
+	       "default deny lists what the user may have");
+	r = fx_decide(pol, 0, 0, NULL, 0, "root", "br0", &allow);
+	is_int(allow, 0, "root is not special");
+	is_str(r,
+	       fx_fmt("bridge br0 is not allowed for user root by %s (no rule grants user root any bridge)",
+		      fx_path("basic.conf")),
+	       "default deny when nothing is granted says so");
+	r = fx_decide(pol, 777, 777, NULL, 0, NULL, "br0", &allow);
+	like(r, "for user uid 777 by", "a user without a name is shown as uid N");
+	tb_policy_free(pol);
+}
+
+static void test_groups(void)
+{
+	static const gid_t supp[] = {5, 100};
+	struct tb_policy *pol;
+	int allow;
+
+	fx_write("groups.conf",
+		 "allow \"by-name\" { groups = { \"users\" } bridges = { \"br0\" } }\n"
+		 "allow \"by-gid\" { groups = { \"4000\" } bridges = { \"br1\" } }\n",
+		 0644);
+	pol = load("groups.conf");
+	ok(pol != NULL, "a policy with groups loads");
+	if (!pol)
+		return;
+	fx_decide(pol, 1000, 1000, supp, 2, "alice", "br0", &allow);
+	is_int(allow, 1, "a supplementary group (users, 100) grants br0");
+	fx_decide(pol, 1000, 100, NULL, 0, "alice", "br0", &allow);
+	is_int(allow, 1, "the primary group grants br0");
+	fx_decide(pol, 1000, 1000, supp, 2, "alice", "br1", &allow);
+	is_int(allow, 0, "... but not br1 (gid 4000)");
+	fx_decide(pol, 1000, 4000, NULL, 0, "alice", "br1", &allow);
+	is_int(allow, 1, "a numeric gid matches");
+	fx_decide(pol, 1000, 1000, NULL, 0, "alice", "br0", &allow);
+	is_int(allow, 0, "no group, no grant");
+	tb_policy_free(pol);
+}
+
+static void test_precedence(void)
+{
+	struct tb_policy *pol;
+	const char *r;
+	int allow;
+
+	fx_write("prec.conf",
+		 "deny \"mgmt\" { users = { \"nobody\" } bridges = { \"br-mgmt\" } }\n"
+		 "allow \"everything\" { users = { \"nobody\" } bridges = { \"all\" } }\n"
+		 "allow \"again\" { users = { \"nobody\" } bridges = { \"br0\" } }\n"
+		 "deny \"late\" { groups = { \"nogroup\" } bridges = { \"br2\" } }\n",
+		 0644);
+	pol = load("prec.conf");
+	ok(pol != NULL, "a policy with deny rules loads");
+	if (!pol)
+		return;
+	r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br-mgmt",
+		      &allow);
+	is_int(allow, 0, "deny before allow all: denied");
+	is_str(r,
+	       fx_fmt("bridge br-mgmt is denied to user nobody by %s:1 (deny \"mgmt\")",
+		      fx_path("prec.conf")),
+	       "the denial names the deny rule");
+	fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br2", &allow);
+	is_int(allow, 0, "a deny after the allow still wins");
+	r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br0", &allow);
+	is_int(allow, 1, "allow all grants br0");
+	like(r, ":2 (allow \"everything\")",
+	     "the first matching allow rule is named");
+	fx_decide(pol, NOBODY, 1, NULL, 0, "nobody", "br2", &allow);
+	is_int(allow, 1, "a deny for a group the caller lacks does not apply");
+	tb_policy_free(pol);
+}
+
+/* Every load error, with its exact FILE:LINE text. */
+struct bad_case {
+	const char *name, *text, *want;
+};
+
+static const struct bad_case bad_cases[] = {
+	{"unknown user",
+	 "# comment\n// comment\n/* block\n comment */\n"
+	 "allow \"a\" {\n\tusers = { \"nobody\",\n\t\"no-such-user-x\" }\n"
+	 "\tbridges = { \"br0\" }\n}\n",
+	 "bad.conf:7: unknown user 'no-such-user-x' in allow \"a\" (no such user in the passwd database; give a user name or a numeric uid)\n"},
+	{"unknown group",
+	 "allow \"a\" { groups = { \"no-such-group-x\" } bridges = { \"br0\" } }\n",
+	 "bad.conf:1: unknown group 'no-such-group-x' in allow \"a\""},
+	{"bad bridge name",
+	 "\n\ndeny \"a\" {\n users = { \"0\" }\n bridges = { \"a/b\" }\n}\n",
+	 "bad.conf:5: bridge name 'a/b' in deny \"a\" contains '/'"},
+	{"16-byte bridge name",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"sixteen-chars-xx\" } }\n",
+	 "longer than 15 bytes"},
+	{"no users or groups",
+	 "\n# x\nallow \"lonely\" {\n bridges = { \"br0\" }\n}\n",
+	 "bad.conf:3: allow \"lonely\" names no users or groups: add users = { ... } or groups = { ... }\n"},
+	{"no bridges", "allow \"a\" { users = { \"root\" } }\n",
+	 "bad.conf:1: allow \"a\" names no bridges: add bridges = { ... } (or { \"all\" })\n"},
+	{"unknown key",
+	 "# c\nallow \"a\" {\n users = { \"root\" }\n frobnicate = 1\n}\n",
+	 "bad.conf:4: no such option 'frobnicate'"},
+	{"unknown section", "alow \"a\" { users = { \"root\" } }\n",
+	 "bad.conf:1: no such option 'alow'"},
+	{"syntax error",
+	 "allow \"a\" {\n users = { \"root\"\n bridges = { \"br0\" }\n}\n",
+	 "bad.conf:3: unexpected token 'bridges'"},
+	{"key set twice",
+	 "allow \"a\" {\n users = { \"root\" }\n bridges = { \"br0\" }\n users = { \"nobody\" }\n}\n",
+	 "bad.conf:4: users is set twice (first at line 2); use one list, or += to add to it\n"},
+	{"same title twice",
+	 "allow \"a\" { users = { \"root\" } bridges = { \"br0\" } }\n"
+	 "allow \"a\" { users = { \"nobody\" } bridges = { \"br1\" } }\n",
+	 "bad.conf:2: found duplicate title 'a'"},
+	{"title with a quote",
+	 "allow \"a\\\"b\" { users = { \"root\" } bridges = { \"br0\" } }\n",
+	 "bad.conf:1: allow needs a title of 1-63 printable characters"},
+	{"missing qemu acl", "\nqemu_acl = \"nope.conf\"\n",
+	 "bad.conf:2: " /* then the directory */},
+	{"include missing", "include(\"nope.conf\")\n",
+	 "nope.conf: cannot open: No such file or directory"},
+};
+
+static void test_errors(void)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct tb_policy *pol;
+
+		fx_write("bad.conf", c->text, 0644);
+		pol = fx_load("bad.conf", NULL, &diag);
+		ok(pol == NULL, "%s: refused", c->name);
+		like(diag.text, c->want, fx_fmt("%s: says where and why", c->name));
+		tb_policy_free(pol);
+	}
+}
+
+static void test_all_errors_at_once(void)
+{
+	fx_write("many.conf",
+		 "allow \"a\" {\n users = { \"no-such-user-x\" }\n"
+		 " groups = { \"no-such-group-x\" }\n bridges = { \"a b\" }\n}\n"
+		 "deny \"b\" { }\n",
+		 0644);
+	ok(fx_load("many.conf", NULL, &diag) == NULL, "several errors: refused");
+	is_int(diag.count, 5, "every error is reported, not just the first");
+	like(diag.text, "many.conf:2: unknown user", "... the user (line 2)");
+	like(diag.text, "many.conf:3: unknown group", "... the group (line 3)");
+	like(diag.text, "many.conf:4: bridge name 'a b'", "... the name (line 4)");
+	like(diag.text, "many.conf:6: deny \"b\" names no users",
+	     "... the empty rule (line 6)");
+}
+
+static void test_file_safety(void)
+{
+	fx_write("gw.conf", "", 0664);
+	ok(fx_load("gw.conf", NULL, &diag) == NULL, "group-writable: refused");
+	like(diag.text,
+	     "gw.conf: refused: the file is writable by group or others (chmod go-w FILE)",
+	     "... and says how to fix it");
+	fx_write("ow.conf", "", 0646);
+	ok(fx_load("ow.conf", NULL, &diag) == NULL, "world-writable: refused");
+	fx_mkdir("adir");
+	ok(fx_load("adir", NULL, &diag) == NULL, "a directory: refused");
+	like(diag.text, "is not a regular file", "... as not a regular file");
+	ok(fx_load("missing.conf", NULL, &diag) == NULL, "missing file: refused");
+	like(diag.text, "missing.conf: cannot open: No such file or directory",
+	     "... with the errno text");
+	fx_write("nul.conf", "allow", 0644);
+	{
+		FILE *f = fopen(fx_path("nul.conf"), "a");
+
+		fputc('\0', f);
+		fclose(f);
+	}
+	ok(fx_load("nul.conf", NULL, &diag) == NULL, "a NUL byte: refused");
+	like(diag.text, "contains a NUL byte", "... as not a text file");
+	fx_write("empty.conf", "# nothing granted yet\n", 0644);
+	{
+		struct tb_policy *pol = fx_load("empty.conf", NULL, &diag);
+
+		ok(pol != NULL, "an empty policy loads (and denies everything)");
+		tb_policy_free(pol);
+	}
+}
+
+static void test_includes(void)
+{
+	struct tb_policy *pol;
+	const char *r;
+	int allow;
+
+	fx_mkdir("policy.d");
+	fx_mkdir("empty.d");
+	fx_write("policy.d/10-a.conf",
+		 "allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
+		 0644);
+	fx_write("policy.d/20-b.conf",
+		 "\n\ndeny \"b\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
+		 0644);
+	fx_write("policy.d/README", "not a policy\n", 0644);
+	fx_write("main.conf",
+		 "include(\"policy.d/*.conf\")\ninclude(\"empty.d/*.conf\")\n",
+		 0644);
+	pol = load("main.conf");
+	ok(pol != NULL, "a drop-in directory loads, an empty one is fine");
+	if (pol) {
+		r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br0",
+			      &allow);
+		is_int(allow, 0, "a deny in one drop-in beats an allow in another");
+		like(r, fx_fmt("by %s:3 (deny \"b\")",
+			       fx_path("policy.d/20-b.conf")),
+		     "the deny is named in its own file");
+		tb_policy_free(pol);
+	}
+	fx_write("loop-a.conf", "include(\"loop-b.conf\")\n", 0644);
+	fx_write("loop-b.conf", "\ninclude(\"loop-a.conf\")\n", 0644);
+	ok(fx_load("loop-a.conf", NULL, &diag) == NULL, "an include loop: refused");
+	like(diag.text, "loop-b.conf:2: ", "... at the include that closes it");
+	like(diag.text, "include loop", "... called a loop");
+	for (int i = 0; i < 10; i++)
+		fx_write(fx_fmt("deep%d.conf", i),
+			 fx_fmt("include(\"deep%d.conf\")\n", i + 1), 0644);
+	fx_write("deep10.conf", "", 0644);
+	ok(fx_load("deep0.conf", NULL, &diag) == NULL, "deep includes: refused");
+	like(diag.text, "nested deeper than 8", "... with the limit");
+}
+
+static void test_example_and_summary(void)
+{
+	struct tb_policy *pol;
+	char sum[256];
+
+	pol = fx_load(NULL, NULL, &diag);
+	ok(pol == NULL, "no policy at all: refused");
+	like(diag.text, "no policy given", "... and says so");
+	fx_write("sum.conf",
+		 "allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n"
+		 "deny \"b\" { users = { \"nobody\" } bridges = { \"br1\" } }\n"
+		 "qemu_acl = \"sum.acl\"\n",
+		 0644);
+	fx_write("sum.acl", "allow br5\ndeny br6\n", 0644);
+	pol = load("sum.conf");
+	ok(pol != NULL, "a policy naming a qemu ACL loads");
+	if (pol) {
+		tb_policy_summary(pol, sum, sizeof(sum));
+		is_str(sum, "1 allow and 1 deny rule, 2 qemu ACL lines, 2 files",
+		       "the summary counts rules, ACL lines and files");
+		tb_policy_free(pol);
+	}
+	pol = fx_load("sum.conf", "sum.acl", &diag);
+	ok(pol != NULL, "the same ACL on the command line too is read once");
+	tb_policy_free(pol);
+	if (access(TOP_SRCDIR "/examples/policy.conf", R_OK) == 0) {
+		memset(&diag, 0, sizeof(diag));
+		ok(!tb_policy_load(TOP_SRCDIR "/examples/policy.conf", NULL,
+				   &pol, &diag),
+		   "examples/policy.conf loads");
+		printf("%s", diag.text[0] ? "# " : "");
+		printf("%s", diag.text);
+		tb_policy_free(pol);
+	}
+}
+
+static void test_long_allowed_list(void)
+{
+	char text[8192];
+	size_t n = 0;
+	struct tb_policy *pol;
+	const char *r;
+	int allow;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+			      "allow \"many\" { users = { \"nobody\" } bridges = {");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%s\"bridge%03d\"", i ? ", " : " ", i);
+	snprintf(text + n, sizeof(text) - n, " } }\n");
+	fx_write("many-bridges.conf", text, 0644);
+	pol = load("many-bridges.conf");
+	ok(pol != NULL, "100 bridges in one rule load");
+	if (!pol)
+		return;
+	r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br0", &allow);
+	ok(strlen(r) < TB_REASON_MAX - 1, "a long allowed list is cut to fit");
+	like(r, "bridge000, bridge001", "... beginning with the first ones");
+	like(r, "...); add it", "... and marks the cut");
+	tb_policy_free(pol);
+}
+
+int main(void)
+{
+	fx_init();
+	test_allow_and_default_deny();
+	test_groups();
+	test_precedence();
+	test_errors();
+	test_all_errors_at_once();
+	test_file_safety();
+	test_includes();
+	test_example_and_summary();
+	test_long_allowed_list();
+	fx_cleanup();
+	return done_testing();
+}
