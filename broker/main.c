@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,19 @@ static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 	exit(2);
 }
 
+/* daemon() moves to /: relative paths must still work on SIGHUP and exit. */
+static const char *tb_absolute(const char *path)
+{
+	char cwd[PATH_MAX], *abs;
+
+	if (!path || path[0] == '/')
+		return path;
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, path) < 0)
+		tb_die("cannot make %s an absolute path: %s", path,
+		       strerror(errno));
+	return abs; /* lives as long as the process */
+}
+
 static void tb_parse_args(int argc, char **argv, struct tb_broker *b)
 {
 	static const struct option opts[] = {
@@ -91,6 +105,9 @@ static void tb_parse_args(int argc, char **argv, struct tb_broker *b)
 			exit(2);
 		}
 	}
+	b->config = tb_absolute(b->config);
+	b->qemu_acl = tb_absolute(b->qemu_acl);
+	b->socket_path = tb_absolute(b->socket_path);
 	if (!b->config && !b->qemu_acl) {
 		fprintf(stderr,
 			"tapbroker: give --config FILE and/or --qemu-acl FILE (default deny: without a policy nobody gets anything)\n");

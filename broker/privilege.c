@@ -3,7 +3,9 @@
 #include "broker.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <linux/if_tun.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +80,8 @@ static const int tb_seccomp_plain[] = {
 	SCMP_SYS(openat), SCMP_SYS(read), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
 	SCMP_SYS(connect),	/* nscd probe, syslog reconnect: AF_UNIX only */
+	SCMP_SYS(getdents64),	/* globbed includes (policy.d) on SIGHUP */
+	SCMP_SYS(readlinkat),	/* NSS (systemd userdb) resolving its paths */
 	/* tap MAC addresses (request.c) */
 	SCMP_SYS(getrandom),
 	/* logging (log.c) */
@@ -142,6 +146,12 @@ static int tb_seccomp_rules(scmp_filter_ctx ctx)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 					       tb_seccomp_ioctls[i]));
+	/* libconfuse's flex lexer asks isatty() of its input on reload */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
+				       SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					       TCGETS));
 	/* new sockets: AF_UNIX only (nscd probe, syslog reconnect) */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
@@ -158,6 +168,24 @@ static int tb_seccomp_rules(scmp_filter_ctx ctx)
 	return err;
 }
 
+/*
+ * NSS loads its modules (files, systemd, ...) with dlopen() on first use of
+ * each database, and walks all of them only on a miss.  Load them all now,
+ * while mmap(PROT_EXEC) and mprotect() are still allowed: a caller whose
+ * uid is in no database, or a reloaded policy naming a new group, must not
+ * be the first to need them.
+ */
+static void tb_priv_warm_nss(void)
+{
+	static const char none[] = "tapbroker-nss-warm-up";
+
+	endpwent();
+	(void)getpwnam(none);
+	(void)getpwuid((uid_t)-2);
+	(void)getgrnam(none);
+	(void)getgrgid((gid_t)-2);
+}
+
 /**
  * tb_priv_seccomp() - install the system call allow-list
  * @mode:	what a call off the list does (kill by default)
@@ -172,6 +200,7 @@ void tb_priv_seccomp(enum tb_seccomp_mode mode)
 		       "seccomp is off (--seccomp=off): for debugging only");
 		return;
 	}
+	tb_priv_warm_nss();
 	ctx = seccomp_init(tb_seccomp_action(mode));
 	if (!ctx)
 		tb_die("seccomp_init failed");

@@ -65,7 +65,7 @@ int tb_server_listen(const char *path)
 	if (!strcmp(path, TB_DEFAULT_SOCKET) &&
 	    mkdir("/run/tapbroker", 0755) < 0 && errno != EEXIST)
 		tb_die("cannot create /run/tapbroker: %s", strerror(errno));
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		tb_die("socket: %s", strerror(errno));
 	tb_clear_stale(path, &sa);

@@ -30,10 +30,21 @@ $TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 >"$TB_TMP/out" 2>&1
 like "$(cat "$TB_TMP/out")" "^ifname=tb" "grant works under seccomp"
 $TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br1 >"$TB_TMP/out" 2>&1
 like "$(cat "$TB_TMP/out")" "not allowed for user nobody" "deny works under seccomp"
+# A caller in no user database makes NSS walk all its modules (loaded
+# before seccomp, or the broker would die here).
+setpriv --reuid=4242 --regid=4242 --clear-groups -- \
+	"$TB_CLIENT" "$TB_HELPER" br0 >"$TB_TMP/out" 2>&1
+like "$(cat "$TB_TMP/out")" "not allowed for user uid 4242" \
+	"a uid without a passwd entry is denied by number"
 
 # SIGHUP: a good policy replaces the old one, a bad one is refused.
+mkdir "$TB_TMP/policy.d"
+tb_policy "$TB_TMP/policy.d/10-groups.conf" <<EOF
+allow "groups" { groups = { "users", "nogroup" } bridges = { "br1" } }
+EOF
 tb_policy "$TB_TMP/policy.conf" <<EOF
-allow "test" { users = { "nobody" } bridges = { "br1" } }
+include("policy.d/*.conf")
+allow "test" { users = { "nobody", "4242" } bridges = { "br1" } }
 EOF
 kill -HUP "$TB_BROKER_PID"
 sleep 0.3
