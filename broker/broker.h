@@ -72,6 +72,10 @@ void tb_server_reload(struct tb_broker *b);
 /* loop.c: one epoll loop for the socket, connections and signals. */
 int tb_loop_init(struct tb_broker *b);
 void tb_loop_run(struct tb_broker *b);
+void tb_loop_free(struct tb_broker *b);
+
+/* explain.c: `tapbroker explain`. */
+int tb_explain_main(int argc, char **argv);
 
 /* privilege.c: how privilege is narrowed, in one place. */
 void tb_priv_drop(void);

@@ -203,3 +203,19 @@ void tb_loop_run(struct tb_broker *b)
 		}
 	}
 }
+
+/* Closes every connection and the loop's own fds. */
+void tb_loop_free(struct tb_broker *b)
+{
+	struct tb_loop *l = b->loop;
+
+	if (!l)
+		return;
+	for (unsigned int i = 0; i < TB_MAX_CONNS; i++)
+		if (l->conns[i].fd >= 0)
+			close(l->conns[i].fd);
+	close(l->epfd);
+	close(l->sigfd);
+	free(l);
+	b->loop = NULL;
+}

@@ -17,6 +17,8 @@ static const char tb_usage[] =
 	"Usage: tapbroker [--config FILE] [--qemu-acl FILE] [--socket PATH]\n"
 	"                 [--foreground] [--seccomp=kill|trap|log|off]\n"
 	"       tapbroker check [--config FILE] [--qemu-acl FILE]\n"
+	"       tapbroker explain [--config FILE] [--qemu-acl FILE] --user U\n"
+	"                         [--group G ...] --bridge BR\n"
 	"\n"
 	"Hands unprivileged VMs bridged taps, as its policy allows.\n"
 	"\n"
@@ -28,7 +30,9 @@ static const char tb_usage[] =
 	"      --seccomp=MODE  kill (default), trap (name the call), log, off\n"
 	"\n"
 	"check: validate the policy; print a summary (exit 0) or every error\n"
-	"with FILE:LINE (exit 1).\n";
+	"with FILE:LINE (exit 1).\n"
+	"explain: print allow or deny, the reason and the deciding rule\n"
+	"(exit 0 allow, 1 deny, 2 error); see tapbroker explain --help.\n";
 
 static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 {
@@ -146,6 +150,8 @@ int main(int argc, char **argv)
 	char sum[256];
 	int err;
 
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return tb_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check")) {
 		tb_parse_args(argc - 1, argv + 1, &b);
 		return tb_check(&b);
@@ -171,6 +177,7 @@ int main(int argc, char **argv)
 	tb_policy_summary(b.policy, sum, sizeof(sum));
 	tb_log(LOG_INFO, "listening on %s; policy: %s", b.socket_path, sum);
 	tb_loop_run(&b);
+	tb_loop_free(&b);
 	unlink(b.socket_path);
 	tb_nl_close(b.nl);
 	tb_policy_free(b.policy);

@@ -148,10 +148,9 @@ static int tb_seccomp_rules(scmp_filter_ctx ctx)
 					       tb_seccomp_ioctls[i]));
 	/* libconfuse's flex lexer asks isatty() of its input on reload */
 	if (!err)
-		err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
-				       SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					       TCGETS));
+		err = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCGETS));
 	/* new sockets: AF_UNIX only (nscd probe, syslog reconnect) */
 	if (!err)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,

@@ -72,8 +72,10 @@ static int tb_fact_cb(cfg_t *cfg, cfg_opt_t *opt, const char *value,
 	}
 	c->facts = f;
 	f = &c->facts[c->nfacts];
-	*f = (struct tb_fact){.sec = cfg, .key = opt->name,
-			      .value = strdup(value), .line = cfg->line,
+	*f = (struct tb_fact){.sec = cfg,
+			      .key = opt->name,
+			      .value = strdup(value),
+			      .line = cfg->line,
 			      .first = opt->nvalues == 1};
 	if (!f->value) {
 		c->oom = 1;
@@ -87,7 +89,9 @@ static int tb_include_cb(cfg_t *cfg, cfg_opt_t *opt, int argc,
 			 const char **argv)
 {
 	if (argc != 1) {
-		cfg_error(cfg, "include takes one file name or pattern: include(\"policy.d/*.conf\")");
+		cfg_error(
+			cfg,
+			"include takes one file name or pattern: include(\"policy.d/*.conf\")");
 		return -1;
 	}
 	return tb_fact_cb(cfg, opt, argv[0], &(const char *){NULL});
@@ -98,11 +102,11 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	tb_diag_add(tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s",
-		    msg,
-		    strstr(msg, "no such option") ?
-			    " (known: users, groups, bridges in allow/deny; include, qemu_acl at top level)" :
-			    "");
+	tb_diag_add(
+		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
+		strstr(msg, "no such option")
+			? " (known: users, groups, bridges in allow/deny; include, qemu_acl at top level)"
+			: "");
 }
 
 /* ---- comments out, section title lines in ------------------------------- */
@@ -136,8 +140,8 @@ static int tb_scan_open(struct tb_conf_ctx *c, struct tb_scan *s)
 	if (!o)
 		return -ENOMEM;
 	c->openers = o;
-	o[c->nopeners++] = (struct tb_opener){s->tok[1], s->tok_len[1],
-					       s->tok_line[1]};
+	o[c->nopeners++] =
+		(struct tb_opener){s->tok[1], s->tok_len[1], s->tok_line[1]};
 	return 0;
 }
 
@@ -189,7 +193,8 @@ static int tb_scan(struct tb_conf_ctx *c, char *text)
 			p++;
 		} else if (isspace((unsigned char)*p)) {
 			p++;
-		} else if (*p == '#' || (*p == '/' && (p[1] == '/' || p[1] == '*'))) {
+		} else if (*p == '#' ||
+			   (*p == '/' && (p[1] == '/' || p[1] == '*'))) {
 			p = tb_scan_comment(&s, p);
 		} else if (*p == '"' || *p == '\'') {
 			tb_scan_token(&s, p, 0);
@@ -271,9 +276,10 @@ static int tb_rule_user(struct tb_rule *r, const struct tb_fact *f,
 	pw = f->value[0] ? getpwnam(f->value) : NULL;
 	if (pw)
 		return tb_add_id(&r->uids, &r->nuids, pw->pw_uid);
-	tb_diag_add(c->diag, c->file, f->line,
-		    "unknown user '%s' in %s \"%s\" (no such user in the passwd database; give a user name or a numeric uid)",
-		    f->value, r->deny ? "deny" : "allow", r->title);
+	tb_diag_add(
+		c->diag, c->file, f->line,
+		"unknown user '%s' in %s \"%s\" (no such user in the passwd database; give a user name or a numeric uid)",
+		f->value, r->deny ? "deny" : "allow", r->title);
 	return 0;
 }
 
@@ -288,9 +294,10 @@ static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
 	gr = f->value[0] ? getgrnam(f->value) : NULL;
 	if (gr)
 		return tb_add_id(&r->gids, &r->ngids, gr->gr_gid);
-	tb_diag_add(c->diag, c->file, f->line,
-		    "unknown group '%s' in %s \"%s\" (no such group in the group database; give a group name or a numeric gid)",
-		    f->value, r->deny ? "deny" : "allow", r->title);
+	tb_diag_add(
+		c->diag, c->file, f->line,
+		"unknown group '%s' in %s \"%s\" (no such group in the group database; give a group name or a numeric gid)",
+		f->value, r->deny ? "deny" : "allow", r->title);
 	return 0;
 }
 
@@ -334,9 +341,9 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 			tb_diag_add(c->diag, c->file, f->line,
 				    "%s is set twice (first at line %d); %s",
 				    f->key, c->facts[j].line,
-				    strcmp(f->key, "qemu_acl") ?
-					    "use one list, or += to add to it" :
-					    "keep one");
+				    strcmp(f->key, "qemu_acl")
+					    ? "use one list, or += to add to it"
+					    : "keep one");
 			return;
 		}
 }
@@ -365,9 +372,10 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 		return c->diag->count ? 0 : -ENOMEM;
 	r->deny = deny;
 	if (!tb_title_ok(cfg_title(sec)))
-		tb_diag_add(c->diag, c->file, line,
-			    "%s needs a title of 1-%d printable characters without quotes: %s \"name\" { ... }",
-			    kind, TB_TITLE_MAX - 1, kind);
+		tb_diag_add(
+			c->diag, c->file, line,
+			"%s needs a title of 1-%d printable characters without quotes: %s \"name\" { ... }",
+			kind, TB_TITLE_MAX - 1, kind);
 	snprintf(r->title, sizeof(r->title), "%s", cfg_title(sec));
 	for (size_t i = 0; i < c->nfacts && !err; i++)
 		if (c->facts[i].sec == sec)
@@ -377,13 +385,15 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 			    "%s \"%s\" lists more than %d entries in one key",
 			    kind, r->title, TB_POLICY_LIST_MAX);
 	if (!cfg_size(sec, "users") && !cfg_size(sec, "groups"))
-		tb_diag_add(c->diag, c->file, line,
-			    "%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
-			    kind, r->title);
+		tb_diag_add(
+			c->diag, c->file, line,
+			"%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
+			kind, r->title);
 	if (!cfg_size(sec, "bridges"))
-		tb_diag_add(c->diag, c->file, line,
-			    "%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" })",
-			    kind, r->title);
+		tb_diag_add(
+			c->diag, c->file, line,
+			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" })",
+			kind, r->title);
 	return err == -ENOMEM ? err : 0;
 }
 
@@ -409,7 +419,9 @@ static int tb_conf_include(struct tb_policy *pol, struct tb_conf_ctx *c,
 	}
 	if (!strpbrk(f->value, "*?["))
 		return tb_conf_load(pol, path, c->file, f->line, depth + 1,
-				    c->diag) == -ENOMEM ? -ENOMEM : 0;
+				    c->diag) == -ENOMEM
+			       ? -ENOMEM
+			       : 0;
 	rc = glob(path, GLOB_ERR, NULL, &g);
 	if (rc == GLOB_NOMATCH) /* an empty drop-in directory is fine */
 		return 0;
@@ -437,7 +449,9 @@ static int tb_conf_qemu_acl(struct tb_policy *pol, struct tb_conf_ctx *c,
 		return 0;
 	}
 	return tb_qemu_acl_load(pol, path, c->file, f->line, depth + 1,
-				c->diag) == -ENOMEM ? -ENOMEM : 0;
+				c->diag) == -ENOMEM
+		       ? -ENOMEM
+		       : 0;
 }
 
 /* Top-level keys: include(...) and qemu_acl, acted on in file order. */
@@ -496,8 +510,8 @@ static cfg_t *tb_conf_parse(struct tb_conf_ctx *c, char *text)
 	tb_cur = c;
 	cfg = tb_conf_init();
 	/* fmemopen() refuses a zero size; a lone newline parses the same */
-	fp = text[0] ? fmemopen(text, strlen(text), "r") :
-		       fmemopen("\n", 1, "r");
+	fp = text[0] ? fmemopen(text, strlen(text), "r")
+		     : fmemopen("\n", 1, "r");
 	if (cfg && fp)
 		rc = cfg_parse_fp(cfg, fp);
 	if (fp)
@@ -507,8 +521,8 @@ static cfg_t *tb_conf_parse(struct tb_conf_ctx *c, char *text)
 		return cfg;
 	if (!c->diag->count || c->oom)
 		tb_diag_add(c->diag, c->file, 0, "cannot parse: %s",
-			    c->oom || !cfg || !fp ? strerror(ENOMEM) :
-						   "syntax error");
+			    c->oom || !cfg || !fp ? strerror(ENOMEM)
+						  : "syntax error");
 	if (cfg)
 		cfg_free(cfg);
 	return NULL;

@@ -60,12 +60,12 @@ static void tb_who_name(const struct tb_who *who, char *buf, size_t len)
 		snprintf(buf, len, "uid %u", (unsigned int)who->uid);
 }
 
-static void tb_decide(struct tb_decision *d, int allow,
-		      const struct tb_rule *r, const char *fmt, ...)
+static void tb_decide(struct tb_decision *d, int allow, const struct tb_rule *r,
+		      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void tb_decide(struct tb_decision *d, int allow,
-		      const struct tb_rule *r, const char *fmt, ...)
+static void tb_decide(struct tb_decision *d, int allow, const struct tb_rule *r,
+		      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,7 +98,8 @@ static int tb_listed(const char *list, const char *name)
 	size_t n = strlen(name);
 
 	for (const char *p = list; (p = strstr(p, name)); p += n)
-		if ((p == list || (p - list >= 2 && p[-2] == ',')) && (p[n] == ',' || !p[n]))
+		if ((p == list || (p - list >= 2 && p[-2] == ',')) &&
+		    (p[n] == ',' || !p[n]))
 			return 1;
 	return 0;
 }
@@ -128,8 +129,8 @@ static void tb_allowed_list(const struct tb_policy *pol,
 					 used ? ", " : "");
 				return;
 			}
-			used += (size_t)snprintf(buf + used, len - used,
-						 "%s%s", used ? ", " : "", b);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? ", " : "", b);
 		}
 	}
 }
@@ -144,13 +145,15 @@ static void tb_default_deny(const struct tb_policy *pol,
 
 	tb_allowed_list(pol, who, list, sizeof(list));
 	if (list[0])
-		tb_decide(d, 0, NULL,
-			  "bridge %s is not allowed for user %s by %s (allowed: %s); add it to an allow rule to grant it",
-			  bridge, user, src, list);
+		tb_decide(
+			d, 0, NULL,
+			"bridge %s is not allowed for user %s by %s (allowed: %s); add it to an allow rule to grant it",
+			bridge, user, src, list);
 	else
-		tb_decide(d, 0, NULL,
-			  "bridge %s is not allowed for user %s by %s (no rule grants user %s any bridge)",
-			  bridge, user, src, user);
+		tb_decide(
+			d, 0, NULL,
+			"bridge %s is not allowed for user %s by %s (no rule grants user %s any bridge)",
+			bridge, user, src, user);
 }
 
 /*
@@ -180,9 +183,10 @@ void tb_policy_decide_bridge(const struct tb_policy *pol,
 			tb_decide(d, 0, r, "bridge %s is denied by %s:%d (%s)",
 				  bridge, r->file, r->line, label);
 		else
-			tb_decide(d, 0, r,
-				  "bridge %s is denied to user %s by %s:%d (%s)",
-				  bridge, user, r->file, r->line, label);
+			tb_decide(
+				d, 0, r,
+				"bridge %s is denied to user %s by %s:%d (%s)",
+				bridge, user, r->file, r->line, label);
 		return;
 	}
 	if (!allow) {

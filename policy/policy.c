@@ -27,25 +27,26 @@ void tb_diag_add(struct tb_diag *diag, const char *file, int line,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		n = snprintf(diag->text + diag->len, sizeof(diag->text) - diag->len,
-			     "%s:%d: %s\n", file, line, msg);
+		n = snprintf(diag->text + diag->len,
+			     sizeof(diag->text) - diag->len, "%s:%d: %s\n",
+			     file, line, msg);
 	else
-		n = snprintf(diag->text + diag->len, sizeof(diag->text) - diag->len,
-			     "%s: %s\n", file, msg);
+		n = snprintf(diag->text + diag->len,
+			     sizeof(diag->text) - diag->len, "%s: %s\n", file,
+			     msg);
 	if (n < 0 || (size_t)n >= sizeof(diag->text) - diag->len) {
 		/* Full: end with a marker rather than a cut line. */
 		diag->text[diag->len] = '\0';
 		if (diag->len + 20 < sizeof(diag->text))
-			diag->len += (size_t)snprintf(diag->text + diag->len, 20,
-						      "(more errors)\n");
+			diag->len += (size_t)snprintf(diag->text + diag->len,
+						      20, "(more errors)\n");
 		return;
 	}
 	diag->len += (size_t)n;
 }
 
 /* Resolves @path against the directory of the file that names it. */
-int tb_policy_path(const char *path, const char *from, char *out,
-		      size_t outlen)
+int tb_policy_path(const char *path, const char *from, char *out, size_t outlen)
 {
 	char dir[PATH_MAX];
 	int n;
@@ -134,8 +135,8 @@ static int tb_policy_add_file(struct tb_policy *pol, const char *path,
 
 /* Reports a file problem at the line that named it, or on the file. */
 static void __attribute__((format(printf, 5, 6)))
-tb_file_err(struct tb_diag *diag, const char *from, int line,
-	    const char *path, const char *fmt, ...)
+tb_file_err(struct tb_diag *diag, const char *from, int line, const char *path,
+	    const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -230,7 +231,8 @@ struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
 	struct tb_rule *r;
 
 	if (pol->nrules >= TB_POLICY_RULES_MAX) {
-		tb_diag_add(diag, file, line, "more than %d rules in one policy",
+		tb_diag_add(diag, file, line,
+			    "more than %d rules in one policy",
 			    TB_POLICY_RULES_MAX);
 		return NULL;
 	}
@@ -247,7 +249,7 @@ struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
 int tb_rule_add_bridge(struct tb_rule *r, const char *name, char *why,
 		       size_t whylen)
 {
-	char (*b)[IFNAMSIZ];
+	char(*b)[IFNAMSIZ];
 
 	if (!strcmp(name, "all")) {
 		r->all_bridges = 1;
@@ -304,8 +306,9 @@ int tb_policy_load(const char *config, const char *qemu_acl,
 
 	*out = NULL;
 	if (!config && !qemu_acl) {
-		tb_diag_add(diag, "tapbroker", 0,
-			    "no policy given (--config FILE and/or --qemu-acl FILE)");
+		tb_diag_add(
+			diag, "tapbroker", 0,
+			"no policy given (--config FILE and/or --qemu-acl FILE)");
 		return -EINVAL;
 	}
 	pol = calloc(1, sizeof(*pol));
@@ -344,9 +347,10 @@ void tb_policy_summary(const struct tb_policy *pol, char *buf, size_t len)
 		else
 			allow++;
 	}
-	snprintf(buf, len,
-		 "%zu allow and %zu deny rule%s, %u qemu ACL line%s, %zu file%s",
-		 allow, deny, deny == 1 ? "" : "s", pol->qemu_lines,
-		 pol->qemu_lines == 1 ? "" : "s", pol->nfiles,
-		 pol->nfiles == 1 ? "" : "s");
+	snprintf(
+		buf, len,
+		"%zu allow and %zu deny rule%s, %u qemu ACL line%s, %zu file%s",
+		allow, deny, deny == 1 ? "" : "s", pol->qemu_lines,
+		pol->qemu_lines == 1 ? "" : "s", pol->nfiles,
+		pol->nfiles == 1 ? "" : "s");
 }

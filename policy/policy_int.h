@@ -74,8 +74,7 @@ int tb_conf_load(struct tb_policy *pol, const char *path, const char *from,
 		 int from_line, int depth, struct tb_diag *diag);
 
 /* qemu_acl.c: qemu's bridge.conf. */
-int tb_qemu_acl_load(struct tb_policy *pol, const char *path,
-		     const char *from, int from_line, int depth,
-		     struct tb_diag *diag);
+int tb_qemu_acl_load(struct tb_policy *pol, const char *path, const char *from,
+		     int from_line, int depth, struct tb_diag *diag);
 
 #endif

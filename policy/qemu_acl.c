@@ -34,11 +34,12 @@ static int tb_acl_rule(struct tb_policy *pol, const struct tb_acl_line *l,
 
 	if (!l->arg[0]) {
 		tb_diag_add(diag, l->file, l->line,
-			    "'%s' needs a bridge: %s BRIDGE, or %s all",
-			    l->cmd, l->cmd, l->cmd);
+			    "'%s' needs a bridge: %s BRIDGE, or %s all", l->cmd,
+			    l->cmd, l->cmd);
 		return 0;
 	}
-	if (strcmp(l->arg, "all") && tb_ifname_check(l->arg, why, sizeof(why))) {
+	if (strcmp(l->arg, "all") &&
+	    tb_ifname_check(l->arg, why, sizeof(why))) {
 		tb_escape(l->arg, strlen(l->arg), shown, sizeof(shown));
 		tb_diag_add(diag, l->file, l->line, "bridge name '%s' %s",
 			    shown, why);
@@ -60,14 +61,15 @@ static int tb_acl_include(struct tb_policy *pol, const struct tb_acl_line *l,
 	char path[PATH_MAX];
 
 	if (!l->arg[0]) {
-		tb_diag_add(diag, l->file, l->line,
-			    "'include' needs a file: include /etc/qemu/other.conf");
+		tb_diag_add(
+			diag, l->file, l->line,
+			"'include' needs a file: include /etc/qemu/other.conf");
 		return 0;
 	}
 	if (depth + 1 > TB_POLICY_DEPTH_MAX) {
 		tb_diag_add(diag, l->file, l->line,
-			    "include %s: includes nested deeper than %d", l->arg,
-			    TB_POLICY_DEPTH_MAX);
+			    "include %s: includes nested deeper than %d",
+			    l->arg, TB_POLICY_DEPTH_MAX);
 		return 0;
 	}
 	if (tb_policy_path(l->arg, l->file, path, sizeof(path))) {
@@ -100,8 +102,8 @@ static int tb_acl_split(char *s, struct tb_acl_line *l)
 	return 1;
 }
 
-static int tb_acl_line(struct tb_policy *pol, struct tb_acl_line *l,
-		       int depth, struct tb_diag *diag)
+static int tb_acl_line(struct tb_policy *pol, struct tb_acl_line *l, int depth,
+		       struct tb_diag *diag)
 {
 	char shown[80];
 
@@ -115,9 +117,10 @@ static int tb_acl_line(struct tb_policy *pol, struct tb_acl_line *l,
 		return err == -ENOMEM ? err : 0;
 	}
 	tb_escape(l->cmd, strlen(l->cmd), shown, sizeof(shown));
-	tb_diag_add(diag, l->file, l->line,
-		    "unknown command '%s' (a qemu bridge.conf line is allow, deny or include)",
-		    shown);
+	tb_diag_add(
+		diag, l->file, l->line,
+		"unknown command '%s' (a qemu bridge.conf line is allow, deny or include)",
+		shown);
 	return 0;
 }
 
@@ -133,9 +136,8 @@ static int tb_acl_line(struct tb_policy *pol, struct tb_acl_line *l,
  * Return: 0 (problems go to @diag), or -errno when the file could not be
  * read or memory ran out.
  */
-int tb_qemu_acl_load(struct tb_policy *pol, const char *path,
-		     const char *from, int from_line, int depth,
-		     struct tb_diag *diag)
+int tb_qemu_acl_load(struct tb_policy *pol, const char *path, const char *from,
+		     int from_line, int depth, struct tb_diag *diag)
 {
 	struct tb_acl_line l = {0};
 	char *text, *s, *next;

@@ -54,6 +54,6 @@ out=$(ip netns exec "$TB_NS" $TB_NOBODY env TAPBROKER_SOCKET="$TB_SOCK" \
 	-netdev "bridge,id=n0,br=br1,helper=$TB_HELPER" 2>&1 </dev/null)
 like "$out" "tapbroker-helper: bridge br1 is not allowed for user nobody" \
 	"QEMU shows the helper's denial"
-is "$(printf '%s\n' "$out" | grep -c tapbroker-helper)" 1 "... in one line"
+is "$(printf '%s\n' "$out" | grep -c '^tapbroker-helper:')" 1 "... in one line"
 is "$(tb_taps)" "" "nothing left behind after the denial"
 done_testing

@@ -56,7 +56,8 @@ static void test_allow_and_default_deny(void)
 		      fx_path("basic.conf")),
 	       "default deny when nothing is granted says so");
 	r = fx_decide(pol, 777, 777, NULL, 0, NULL, "br0", &allow);
-	like(r, "for user uid 777 by", "a user without a name is shown as uid N");
+	like(r, "for user uid 777 by",
+	     "a user without a name is shown as uid N");
 	tb_policy_free(pol);
 }
 
@@ -66,10 +67,11 @@ static void test_groups(void)
 	struct tb_policy *pol;
 	int allow;
 
-	fx_write("groups.conf",
-		 "allow \"by-name\" { groups = { \"users\" } bridges = { \"br0\" } }\n"
-		 "allow \"by-gid\" { groups = { \"4000\" } bridges = { \"br1\" } }\n",
-		 0644);
+	fx_write(
+		"groups.conf",
+		"allow \"by-name\" { groups = { \"users\" } bridges = { \"br0\" } }\n"
+		"allow \"by-gid\" { groups = { \"4000\" } bridges = { \"br1\" } }\n",
+		0644);
 	pol = load("groups.conf");
 	ok(pol != NULL, "a policy with groups loads");
 	if (!pol)
@@ -93,12 +95,13 @@ static void test_precedence(void)
 	const char *r;
 	int allow;
 
-	fx_write("prec.conf",
-		 "deny \"mgmt\" { users = { \"nobody\" } bridges = { \"br-mgmt\" } }\n"
-		 "allow \"everything\" { users = { \"nobody\" } bridges = { \"all\" } }\n"
-		 "allow \"again\" { users = { \"nobody\" } bridges = { \"br0\" } }\n"
-		 "deny \"late\" { groups = { \"nogroup\" } bridges = { \"br2\" } }\n",
-		 0644);
+	fx_write(
+		"prec.conf",
+		"deny \"mgmt\" { users = { \"nobody\" } bridges = { \"br-mgmt\" } }\n"
+		"allow \"everything\" { users = { \"nobody\" } bridges = { \"all\" } }\n"
+		"allow \"again\" { users = { \"nobody\" } bridges = { \"br0\" } }\n"
+		"deny \"late\" { groups = { \"nogroup\" } bridges = { \"br2\" } }\n",
+		0644);
 	pol = load("prec.conf");
 	ok(pol != NULL, "a policy with deny rules loads");
 	if (!pol)
@@ -179,23 +182,27 @@ static void test_errors(void)
 		fx_write("bad.conf", c->text, 0644);
 		pol = fx_load("bad.conf", NULL, &diag);
 		ok(pol == NULL, "%s: refused", c->name);
-		like(diag.text, c->want, fx_fmt("%s: says where and why", c->name));
+		like(diag.text, c->want,
+		     fx_fmt("%s: says where and why", c->name));
 		tb_policy_free(pol);
 	}
 }
 
 static void test_all_errors_at_once(void)
 {
-	fx_write("many.conf",
-		 "allow \"a\" {\n users = { \"no-such-user-x\" }\n"
-		 " groups = { \"no-such-group-x\" }\n bridges = { \"a b\" }\n}\n"
-		 "deny \"b\" { }\n",
-		 0644);
-	ok(fx_load("many.conf", NULL, &diag) == NULL, "several errors: refused");
+	fx_write(
+		"many.conf",
+		"allow \"a\" {\n users = { \"no-such-user-x\" }\n"
+		" groups = { \"no-such-group-x\" }\n bridges = { \"a b\" }\n}\n"
+		"deny \"b\" { }\n",
+		0644);
+	ok(fx_load("many.conf", NULL, &diag) == NULL,
+	   "several errors: refused");
 	is_int(diag.count, 5, "every error is reported, not just the first");
 	like(diag.text, "many.conf:2: unknown user", "... the user (line 2)");
 	like(diag.text, "many.conf:3: unknown group", "... the group (line 3)");
-	like(diag.text, "many.conf:4: bridge name 'a b'", "... the name (line 4)");
+	like(diag.text, "many.conf:4: bridge name 'a b'",
+	     "... the name (line 4)");
 	like(diag.text, "many.conf:6: deny \"b\" names no users",
 	     "... the empty rule (line 6)");
 }
@@ -212,7 +219,8 @@ static void test_file_safety(void)
 	fx_mkdir("adir");
 	ok(fx_load("adir", NULL, &diag) == NULL, "a directory: refused");
 	like(diag.text, "is not a regular file", "... as not a regular file");
-	ok(fx_load("missing.conf", NULL, &diag) == NULL, "missing file: refused");
+	ok(fx_load("missing.conf", NULL, &diag) == NULL,
+	   "missing file: refused");
 	like(diag.text, "missing.conf: cannot open: No such file or directory",
 	     "... with the errno text");
 	fx_write("nul.conf", "allow", 0644);
@@ -228,7 +236,8 @@ static void test_file_safety(void)
 	{
 		struct tb_policy *pol = fx_load("empty.conf", NULL, &diag);
 
-		ok(pol != NULL, "an empty policy loads (and denies everything)");
+		ok(pol != NULL,
+		   "an empty policy loads (and denies everything)");
 		tb_policy_free(pol);
 	}
 }
@@ -241,12 +250,14 @@ static void test_includes(void)
 
 	fx_mkdir("policy.d");
 	fx_mkdir("empty.d");
-	fx_write("policy.d/10-a.conf",
-		 "allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
-		 0644);
-	fx_write("policy.d/20-b.conf",
-		 "\n\ndeny \"b\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
-		 0644);
+	fx_write(
+		"policy.d/10-a.conf",
+		"allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
+		0644);
+	fx_write(
+		"policy.d/20-b.conf",
+		"\n\ndeny \"b\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
+		0644);
 	fx_write("policy.d/README", "not a policy\n", 0644);
 	fx_write("main.conf",
 		 "include(\"policy.d/*.conf\")\ninclude(\"empty.d/*.conf\")\n",
@@ -256,22 +267,26 @@ static void test_includes(void)
 	if (pol) {
 		r = fx_decide(pol, NOBODY, NOGROUP, NULL, 0, "nobody", "br0",
 			      &allow);
-		is_int(allow, 0, "a deny in one drop-in beats an allow in another");
-		like(r, fx_fmt("by %s:3 (deny \"b\")",
-			       fx_path("policy.d/20-b.conf")),
+		is_int(allow, 0,
+		       "a deny in one drop-in beats an allow in another");
+		like(r,
+		     fx_fmt("by %s:3 (deny \"b\")",
+			    fx_path("policy.d/20-b.conf")),
 		     "the deny is named in its own file");
 		tb_policy_free(pol);
 	}
 	fx_write("loop-a.conf", "include(\"loop-b.conf\")\n", 0644);
 	fx_write("loop-b.conf", "\ninclude(\"loop-a.conf\")\n", 0644);
-	ok(fx_load("loop-a.conf", NULL, &diag) == NULL, "an include loop: refused");
+	ok(fx_load("loop-a.conf", NULL, &diag) == NULL,
+	   "an include loop: refused");
 	like(diag.text, "loop-b.conf:2: ", "... at the include that closes it");
 	like(diag.text, "include loop", "... called a loop");
 	for (int i = 0; i < 10; i++)
 		fx_write(fx_fmt("deep%d.conf", i),
 			 fx_fmt("include(\"deep%d.conf\")\n", i + 1), 0644);
 	fx_write("deep10.conf", "", 0644);
-	ok(fx_load("deep0.conf", NULL, &diag) == NULL, "deep includes: refused");
+	ok(fx_load("deep0.conf", NULL, &diag) == NULL,
+	   "deep includes: refused");
 	like(diag.text, "nested deeper than 8", "... with the limit");
 }
 
@@ -283,17 +298,19 @@ static void test_example_and_summary(void)
 	pol = fx_load(NULL, NULL, &diag);
 	ok(pol == NULL, "no policy at all: refused");
 	like(diag.text, "no policy given", "... and says so");
-	fx_write("sum.conf",
-		 "allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n"
-		 "deny \"b\" { users = { \"nobody\" } bridges = { \"br1\" } }\n"
-		 "qemu_acl = \"sum.acl\"\n",
-		 0644);
+	fx_write(
+		"sum.conf",
+		"allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n"
+		"deny \"b\" { users = { \"nobody\" } bridges = { \"br1\" } }\n"
+		"qemu_acl = \"sum.acl\"\n",
+		0644);
 	fx_write("sum.acl", "allow br5\ndeny br6\n", 0644);
 	pol = load("sum.conf");
 	ok(pol != NULL, "a policy naming a qemu ACL loads");
 	if (pol) {
 		tb_policy_summary(pol, sum, sizeof(sum));
-		is_str(sum, "1 allow and 1 deny rule, 2 qemu ACL lines, 2 files",
+		is_str(sum,
+		       "1 allow and 1 deny rule, 2 qemu ACL lines, 2 files",
 		       "the summary counts rules, ACL lines and files");
 		tb_policy_free(pol);
 	}
@@ -319,8 +336,9 @@ static void test_long_allowed_list(void)
 	const char *r;
 	int allow;
 
-	n += (size_t)snprintf(text + n, sizeof(text) - n,
-			      "allow \"many\" { users = { \"nobody\" } bridges = {");
+	n += (size_t)snprintf(
+		text + n, sizeof(text) - n,
+		"allow \"many\" { users = { \"nobody\" } bridges = {");
 	for (int i = 0; i < 100; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 				      "%s\"bridge%03d\"", i ? ", " : " ", i);

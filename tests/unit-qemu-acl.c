@@ -10,8 +10,8 @@ static int allowed(const struct tb_policy *pol, const char *bridge,
 		   const char **reason)
 {
 	int allow;
-	const char *r = fx_decide(pol, 65534, 65534, NULL, 0, "nobody", bridge,
-				  &allow);
+	const char *r =
+		fx_decide(pol, 65534, 65534, NULL, 0, "nobody", bridge, &allow);
 
 	if (reason)
 		*reason = r;
@@ -62,7 +62,8 @@ static void test_all(void)
 
 	fx_write("all.conf", "allow all\ndeny br-mgmt\n", 0644);
 	pol = fx_load(NULL, "all.conf", &diag);
-	ok(pol && allowed(pol, "anything", NULL), "allow all grants any bridge");
+	ok(pol && allowed(pol, "anything", NULL),
+	   "allow all grants any bridge");
 	ok(pol && !allowed(pol, "br-mgmt", NULL), "... except a denied one");
 	tb_policy_free(pol);
 	fx_write("denyall.conf", "allow br0\ndeny all\n", 0644);
@@ -79,9 +80,10 @@ static void test_with_policy(void)
 	int allow;
 
 	fx_write("acl.conf", "deny br9\nallow br5\n", 0644);
-	fx_write("pol.conf",
-		 "allow \"vm\" { users = { \"nobody\" } bridges = { \"br9\", \"br0\" } }\n",
-		 0644);
+	fx_write(
+		"pol.conf",
+		"allow \"vm\" { users = { \"nobody\" } bridges = { \"br9\", \"br0\" } }\n",
+		0644);
 	pol = fx_load("pol.conf", "acl.conf", &diag);
 	ok(pol != NULL, "policy and qemu ACL load together");
 	if (!pol)
@@ -115,7 +117,8 @@ static const struct bad_case bad_cases[] = {
 	 "bad.acl:2: " /* the file itself */},
 	{"missing include", "include /nonexistent/x.conf\n",
 	 "bad.acl:1: /nonexistent/x.conf: cannot open: No such file or directory\n"},
-	{"include without file", "include\n", "bad.acl:1: 'include' needs a file"},
+	{"include without file", "include\n",
+	 "bad.acl:1: 'include' needs a file"},
 };
 
 static void test_errors(void)
@@ -128,7 +131,8 @@ static void test_errors(void)
 		fx_write("bad.acl", c->text, 0644);
 		pol = fx_load(NULL, "bad.acl", &diag);
 		ok(pol == NULL, "%s: refused", c->name);
-		like(diag.text, c->want, fx_fmt("%s: says where and why", c->name));
+		like(diag.text, c->want,
+		     fx_fmt("%s: says where and why", c->name));
 		tb_policy_free(pol);
 	}
 	fx_write("bad.acl", "foo\nallow\ndeny a/b\n", 0644);

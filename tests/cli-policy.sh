@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `tapbroker check` and `tapbroker explain`: exit codes and exact lines.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+[ -x "$TB_BROKER" ] || skip_all "$TB_BROKER is not built"
+TB_TMP=$(mktemp -d /tmp/tbcli.XXXXXX)
+trap 'rm -rf "$TB_TMP"' EXIT
+P="$TB_TMP/policy.conf"
+tb_policy "$P" <<'EOF'
+# who gets what
+allow "lab" {
+	users = { "nobody" }
+	bridges = { "br0", "br1" }
+}
+allow "staff" { groups = { "users" } bridges = { "br5" } }
+deny "no-br1" { users = { "nobody" } bridges = { "br1" } }
+allow "primary" { groups = { "nogroup" } bridges = { "br6" } }
+EOF
+
+# run ARGS...: sets OUT (stdout+stderr) and RC.
+run() {
+	OUT=$("$TB_BROKER" "$@" 2>&1)
+	RC=$?
+}
+
+run check --config "$P"
+is "$RC" 0 "check: a good policy exits 0"
+is "$OUT" "policy ok: 3 allow and 1 deny rule, 0 qemu ACL lines, 1 file" \
+	"check: one summary line"
+
+tb_policy "$TB_TMP/bad.conf" <<'EOF'
+allow "a" {
+	users = { "no-such-user-x" }
+	bridges = { "bad/name" }
+}
+EOF
+run check --config "$TB_TMP/bad.conf"
+is "$RC" 1 "check: a bad policy exits 1"
+like "$OUT" "^$TB_TMP/bad.conf:2: unknown user 'no-such-user-x'" \
+	"check: the user error with file:line"
+like "$OUT" "^$TB_TMP/bad.conf:3: bridge name 'bad/name' in allow \"a\" contains '/'" \
+	"check: the bridge error with file:line"
+like "$OUT" "policy refused \\(2 errors\\)" "check: counts the errors"
+
+run explain --config "$P" --user nobody --bridge br0
+is "$RC" 0 "explain: allow exits 0"
+is "$OUT" "allow
+reason: bridge br0 allowed for user nobody by $P:2 (allow \"lab\")
+rule: $P:2" "explain: allow, reason, rule"
+
+run explain --config "$P" --user nobody --bridge br1
+is "$RC" 1 "explain: deny exits 1"
+like "$OUT" "^reason: bridge br1 is denied to user nobody by $P:7 \\(deny \"no-br1\"\\)" \
+	"explain: the deny rule wins and is named"
+like "$OUT" "^rule: $P:7$" "explain: the deciding rule's file:line"
+
+run explain --config "$P" --user nobody --bridge br6
+is "$RC" 0 "explain: the user's primary group (from passwd) matches"
+run explain --config "$P" --user nobody --bridge br5
+is "$RC" 1 "explain: without --group, only the user's own groups count"
+like "$OUT" "^rule: \\(none: default deny\\)$" "explain: default deny has no rule"
+like "$OUT" "\\(allowed: br0, br6\\)" "explain: default deny lists what is allowed"
+run explain --config "$P" --user nobody --group users --bridge br5
+is "$RC" 0 "explain: --group gives the supplementary groups to test"
+
+run explain --config "$P" --user 4242 --bridge br0
+is "$RC" 1 "explain: a numeric uid without a passwd entry works"
+like "$OUT" "for user uid 4242 by" "explain: ... and is shown as uid N"
+
+run explain --config "$P" --user no-such-user-x --bridge br0
+is "$RC" 2 "explain: unknown user exits 2"
+like "$OUT" "^tapbroker explain: no user 'no-such-user-x' in the passwd database" \
+	"explain: says which user"
+run explain --config "$P" --user nobody --bridge "a/b"
+is "$RC" 2 "explain: a bad bridge name exits 2"
+run explain --config "$P" --user nobody
+is "$RC" 2 "explain: --bridge is required"
+run explain --config "$TB_TMP/bad.conf" --user nobody --bridge br0
+is "$RC" 2 "explain: a bad policy exits 2"
+like "$OUT" "bad.conf:2: unknown user" "explain: ... listing the errors"
+done_testing
