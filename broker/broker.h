@@ -22,6 +22,16 @@ enum tb_seccomp_mode {
 struct tb_nl;
 struct tb_loop;
 
+/* A tap handed out: see lease.c. */
+struct tb_lease {
+	int ifindex;
+	char ifname[IFNAMSIZ];
+	char bridge[IFNAMSIZ];
+	uid_t uid;
+	pid_t vm; /* the caller's parent (QEMU), 0 if unknown */
+	uint64_t since; /* CLOCK_MONOTONIC seconds */
+};
+
 struct tb_broker {
 	const char *config;
 	const char *qemu_acl;
@@ -31,7 +41,10 @@ struct tb_broker {
 	struct tb_policy *policy;
 	struct tb_nl *nl;
 	int listen_fd;
+	int events_fd; /* rtnetlink link events */
 	struct tb_loop *loop;
+	struct tb_lease *leases;
+	size_t nleases, cap;
 };
 
 /* log.c */
@@ -48,12 +61,21 @@ struct tb_bridge_info {
 	unsigned int mtu;
 };
 
+typedef void (*tb_nl_gone_fn)(void *arg, int ifindex);
+typedef void (*tb_nl_scan_fn)(void *arg, int ifindex, const char *ifname,
+			      const char *alias);
+
 int tb_nl_open(struct tb_nl **out);
 void tb_nl_close(struct tb_nl *nl);
 int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 		     struct tb_bridge_info *br, char *why, size_t whylen);
 int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
-		     unsigned int mtu, const uint8_t mac[6]);
+		     unsigned int mtu, const uint8_t mac[6], const char *alias);
+int tb_nl_events_open(struct tb_nl *nl, tb_nl_gone_fn gone, void *arg);
+int tb_nl_events_read(struct tb_nl *nl);
+int tb_nl_link_exists(struct tb_nl *nl, int ifindex);
+int tb_nl_scan(struct tb_nl *nl, tb_nl_scan_fn fn, void *arg);
+int tb_nl_link_del(struct tb_nl *nl, int ifindex);
 
 /* tun.c: /dev/net/tun. */
 int tb_tun_init(void);
@@ -61,8 +83,19 @@ int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex);
 
 /* request.c: one request, decided and carried out. */
-int tb_do_tap(struct tb_broker *b, const struct tb_who *who,
+int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	      const struct tb_request *req, struct tb_reply *rep, int *fd);
+
+/* lease.c: what was handed out, recorded in the kernel. */
+void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
+		    const char *bridge);
+pid_t tb_lease_vm(pid_t pid);
+int tb_lease_add(struct tb_broker *b, const struct tb_lease *l);
+unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid);
+void tb_lease_gone(void *arg, int ifindex);
+void tb_lease_events(struct tb_broker *b);
+int tb_lease_rescan(struct tb_broker *b);
+void tb_lease_free(struct tb_broker *b);
 
 /* server.c: the listening socket and its connections. */
 int tb_server_listen(const char *path);

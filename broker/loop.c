@@ -27,6 +27,7 @@
 #define TB_CONN_DEADLINE_MS 2000
 #define TB_EV_LISTEN UINT32_MAX
 #define TB_EV_SIGNAL (UINT32_MAX - 1)
+#define TB_EV_LINKS (UINT32_MAX - 2)
 
 struct tb_conn {
 	int fd; /* -1: free slot */
@@ -100,7 +101,8 @@ int tb_loop_init(struct tb_broker *b)
 	if (l->sigfd < 0 || l->epfd < 0)
 		return -errno;
 	l->listening = 1;
-	if (tb_loop_add(l, l->sigfd, TB_EV_SIGNAL))
+	if (tb_loop_add(l, l->sigfd, TB_EV_SIGNAL) ||
+	    tb_loop_add(l, b->events_fd, TB_EV_LINKS))
 		return -errno;
 	return tb_loop_add(l, b->listen_fd, TB_EV_LISTEN);
 }
@@ -160,20 +162,22 @@ static int tb_loop_expire(struct tb_broker *b)
 {
 	struct tb_loop *l = b->loop;
 	uint64_t now = tb_now_ms(), next = UINT64_MAX;
-	unsigned int i;
+	unsigned int i, dropped = 0;
 
 	for (i = 0; i < TB_MAX_CONNS && l->nconns; i++) {
 		if (l->conns[i].fd < 0)
 			continue;
 		if (l->conns[i].deadline <= now) {
-			tb_log(LOG_NOTICE,
-			       "dropped a client that sent no request within %d ms",
-			       TB_CONN_DEADLINE_MS);
 			tb_conn_close(b, &l->conns[i]);
+			dropped++;
 		} else if (l->conns[i].deadline < next) {
 			next = l->conns[i].deadline;
 		}
 	}
+	if (dropped) /* one line, however many a hostile client opened */
+		tb_log(LOG_NOTICE,
+		       "dropped %u client%s that sent no request within %d ms",
+		       dropped, dropped == 1 ? "" : "s", TB_CONN_DEADLINE_MS);
 	return next == UINT64_MAX ? -1 : (int)(next - now);
 }
 
@@ -196,6 +200,8 @@ void tb_loop_run(struct tb_broker *b)
 				tb_loop_accept(b);
 			} else if (id == TB_EV_SIGNAL) {
 				tb_loop_signal(b);
+			} else if (id == TB_EV_LINKS) {
+				tb_lease_events(b);
 			} else if (id < TB_MAX_CONNS && l->conns[id].fd >= 0 &&
 				   tb_server_serve(b, l->conns[id].fd) == 0) {
 				tb_conn_close(b, &l->conns[id]);

@@ -166,6 +166,14 @@ int main(int argc, char **argv)
 	err = tb_nl_open(&b.nl);
 	if (err)
 		tb_die("cannot open rtnetlink: %s", strerror(-err));
+	b.events_fd = tb_nl_events_open(b.nl, tb_lease_gone, &b);
+	if (b.events_fd < 0)
+		tb_die("cannot subscribe to link events: %s",
+		       strerror(-b.events_fd));
+	err = tb_lease_rescan(&b);
+	if (err)
+		tb_die("cannot look for leases of a previous run: %s",
+		       strerror(-err));
 	err = tb_tun_init();
 	if (err)
 		tb_die("cannot open the ioctl socket: %s", strerror(-err));
@@ -178,6 +186,7 @@ int main(int argc, char **argv)
 	tb_log(LOG_INFO, "listening on %s; policy: %s", b.socket_path, sum);
 	tb_loop_run(&b);
 	tb_loop_free(&b);
+	tb_lease_free(&b);
 	unlink(b.socket_path);
 	tb_nl_close(b.nl);
 	tb_policy_free(b.policy);

@@ -18,6 +18,9 @@
  */
 struct tb_nl {
 	struct nl_sock *sk;
+	struct nl_sock *events; /* RTNLGRP_LINK: which links went away */
+	tb_nl_gone_fn gone;
+	void *gone_arg;
 };
 
 /* libnl's error codes, back to errno values for the caller. */
@@ -74,6 +77,8 @@ void tb_nl_close(struct tb_nl *nl)
 {
 	if (!nl)
 		return;
+	if (nl->events)
+		nl_socket_free(nl->events);
 	nl_socket_free(nl->sk);
 	free(nl);
 }
@@ -136,7 +141,7 @@ static int tb_nl_change(struct tb_nl *nl, int ifindex,
 /**
  * tb_nl_port_setup() - make link @ifindex a port of bridge @master, then up
  *
- * MAC address, MTU and master go in one message, so the port joins the
+ * MAC address, MTU, master and the lease's ifalias go in one message, so the port joins the
  * bridge already at the bridge's MTU and never lowers it; "up" follows in a
  * second one because the kernel applies flags before master, and the tap
  * must never be up outside its bridge.
@@ -144,7 +149,7 @@ static int tb_nl_change(struct tb_nl *nl, int ifindex,
  * Return: 0, or -errno.
  */
 int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
-		     unsigned int mtu, const uint8_t mac[6])
+		     unsigned int mtu, const uint8_t mac[6], const char *alias)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
 	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
@@ -152,6 +157,7 @@ int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
 
 	if (!chg || !addr)
 		goto out;
+	rtnl_link_set_ifalias(chg, alias);
 	rtnl_link_set_addr(chg, addr);
 	rtnl_link_set_mtu(chg, mtu);
 	rtnl_link_set_master(chg, master);
@@ -170,4 +176,127 @@ out:
 	nl_addr_put(addr);
 	rtnl_link_put(chg);
 	return err;
+}
+
+static int tb_nl_event(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct tb_nl *nl = arg;
+	struct ifinfomsg *ifi;
+
+	if (h->nlmsg_type != RTM_DELLINK || !nlmsg_valid_hdr(h, sizeof(*ifi)))
+		return NL_OK;
+	ifi = nlmsg_data(h);
+	/* AF_BRIDGE: a port left its bridge; only AF_UNSPEC is a deletion */
+	if (ifi->ifi_family == AF_UNSPEC)
+		nl->gone(nl->gone_arg, ifi->ifi_index);
+	return NL_OK;
+}
+
+/**
+ * tb_nl_events_open() - subscribe to link deletions
+ * @gone:	called with the ifindex of each deleted link
+ *
+ * Return: the socket's fd, to poll for input, or -errno.
+ */
+int tb_nl_events_open(struct tb_nl *nl, tb_nl_gone_fn gone, void *arg)
+{
+	int err;
+
+	nl->events = nl_socket_alloc();
+	if (!nl->events)
+		return -ENOMEM;
+	nl->gone = gone;
+	nl->gone_arg = arg;
+	nl_socket_disable_seq_check(nl->events);
+	nl_socket_modify_cb(nl->events, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_event,
+			    nl);
+	err = nl_connect(nl->events, NETLINK_ROUTE);
+	if (!err)
+		err = nl_socket_add_membership(nl->events, RTNLGRP_LINK);
+	if (!err)
+		err = nl_socket_set_nonblocking(nl->events);
+	if (!err)
+		err = nl_socket_set_buffer_size(nl->events, 1 << 20, 0);
+	if (err < 0)
+		return tb_nl_errno(err);
+	return nl_socket_get_fd(nl->events);
+}
+
+/**
+ * tb_nl_events_read() - handle every pending link event
+ *
+ * Return: 0; -ENOBUFS if events were lost (the caller must resync);
+ * another -errno on failure.
+ */
+int tb_nl_events_read(struct tb_nl *nl)
+{
+	int err;
+
+	do
+		err = nl_recvmsgs_default(nl->events);
+	while (err >= 0);
+	if (err == -NLE_AGAIN)
+		return 0;
+	return err == -NLE_NOMEM ? -ENOBUFS : tb_nl_errno(err);
+}
+
+/* Does link @ifindex still exist?  (After lost events.) */
+int tb_nl_link_exists(struct tb_nl *nl, int ifindex)
+{
+	struct rtnl_link *link = NULL;
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link);
+
+	if (link)
+		rtnl_link_put(link);
+	return err >= 0;
+}
+
+struct tb_nl_scan_ctx {
+	tb_nl_scan_fn fn;
+	void *arg;
+};
+
+static void tb_nl_scan_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+	struct tb_nl_scan_ctx *c = arg;
+	const char *alias = rtnl_link_get_ifalias(link);
+
+	if (alias)
+		c->fn(c->arg, rtnl_link_get_ifindex(link),
+		      rtnl_link_get_name(link), alias);
+}
+
+/**
+ * tb_nl_scan() - call @fn for every link that carries an ifalias
+ *
+ * One dump, at start-up only: how a restarted broker finds its leases.
+ * Return: 0, or -errno.
+ */
+int tb_nl_scan(struct tb_nl *nl, tb_nl_scan_fn fn, void *arg)
+{
+	struct tb_nl_scan_ctx c = {fn, arg};
+	struct nl_cache *cache;
+	int err = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	nl_cache_foreach(cache, tb_nl_scan_one, &c);
+	nl_cache_free(cache);
+	return 0;
+}
+
+/* Deletes link @ifindex (an admin's release). */
+int tb_nl_link_del(struct tb_nl *nl, int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	int err;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(link, ifindex);
+	err = rtnl_link_delete(nl->sk, link);
+	rtnl_link_put(link);
+	return err < 0 ? tb_nl_errno(err) : 0;
 }

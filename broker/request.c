@@ -34,9 +34,11 @@ static int tb_tap_mac(uint8_t mac[6])
 }
 
 static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
-			 const struct tb_request *req,
+			 pid_t vm, const struct tb_request *req,
 			 const struct tb_bridge_info *br, struct tb_reply *rep)
 {
+	struct tb_lease lease = {.uid = who->uid, .vm = vm};
+	char alias[128];
 	uint8_t mac[6];
 	int fd, ifindex, err;
 
@@ -47,10 +49,16 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 			rep, fd,
 			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
 			strerror(-fd));
+	tb_lease_alias(alias, sizeof(alias), who->uid, vm, req->bridge);
 	err = tb_tap_mac(mac);
 	if (!err)
 		err = tb_nl_port_setup(b->nl, ifindex, br->ifindex, br->mtu,
-				       mac);
+				       mac, alias);
+	lease.ifindex = ifindex;
+	snprintf(lease.ifname, sizeof(lease.ifname), "%s", rep->ifname);
+	snprintf(lease.bridge, sizeof(lease.bridge), "%s", req->bridge);
+	if (!err)
+		err = tb_lease_add(b, &lease);
 	if (err) {
 		close(fd); /* not persistent: this deletes the tap */
 		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
@@ -71,11 +79,13 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
  *
  * Return: 0, or the -errno also stored in @rep->status.
  */
-int tb_do_tap(struct tb_broker *b, const struct tb_who *who,
+int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	      const struct tb_request *req, struct tb_reply *rep, int *fd)
 {
 	struct tb_bridge_info br;
 	struct tb_decision d;
+	struct tb_quota q;
+	unsigned int held;
 	char why[TB_MESSAGE_MAX], shown[64];
 	int ret;
 
@@ -89,10 +99,23 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who,
 	tb_policy_decide_bridge(b->policy, who, req->bridge, &d);
 	if (!d.allow)
 		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	/* single-threaded: nothing runs between this count and the add */
+	tb_policy_quota(b->policy, who, &q);
+	held = tb_lease_count(b, who->uid);
+	if (held >= q.limit) {
+		if (who->user)
+			snprintf(shown, sizeof(shown), "%s", who->user);
+		else
+			snprintf(shown, sizeof(shown), "uid %u", who->uid);
+		return tb_refuse(
+			rep, -EDQUOT,
+			"user %s already holds %u tap%s, the quota of %u set by %s; stop a VM first, or raise quota",
+			shown, held, held == 1 ? "" : "s", q.limit, q.source);
+	}
 	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);
-	ret = tb_build_port(b, who, req, &br, rep);
+	ret = tb_build_port(b, who, vm, req, &br, rep);
 	if (ret < 0)
 		return ret;
 	*fd = ret;

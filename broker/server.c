@@ -153,7 +153,7 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 		tb_log(LOG_NOTICE, "uid %u pid %d: %s", cred.uid, cred.pid,
 		       rep.message);
 	} else {
-		tb_do_tap(b, &who, &req, &rep, &fd);
+		tb_do_tap(b, &who, tb_lease_vm(cred.pid), &req, &rep, &fd);
 		tb_log_result(&cred, &who, &req, &rep);
 	}
 	tb_reply(conn, &rep, fd, &cred);

@@ -105,7 +105,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges in allow/deny; include, qemu_acl at top level)"
+			? " (known: users, groups, bridges, quota in allow/deny; include, qemu_acl at top level)"
 			: "");
 }
 
@@ -318,9 +318,31 @@ static int tb_rule_bridge(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
+static int tb_rule_quota(struct tb_rule *r, const struct tb_fact *f,
+			 struct tb_conf_ctx *c)
+{
+	unsigned long n;
+
+	if (r->deny)
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"quota in deny \"%s\" means nothing: set it in an allow rule",
+			r->title);
+	else if (!tb_number(f->value, TB_QUOTA_MAX, &n))
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"quota '%s' in allow \"%s\" is not a number from 0 to %d",
+			f->value, r->title, TB_QUOTA_MAX);
+	else
+		r->quota = (int)n;
+	return 0;
+}
+
 static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c)
 {
+	if (!strcmp(f->key, "quota"))
+		return tb_rule_quota(r, f, c);
 	if (!strcmp(f->key, "users"))
 		return tb_rule_user(r, f, c);
 	if (!strcmp(f->key, "groups"))
@@ -341,7 +363,8 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 			tb_diag_add(c->diag, c->file, f->line,
 				    "%s is set twice (first at line %d); %s",
 				    f->key, c->facts[j].line,
-				    strcmp(f->key, "qemu_acl")
+				    strcmp(f->key, "qemu_acl") &&
+						    strcmp(f->key, "quota")
 					    ? "use one list, or += to add to it"
 					    : "keep one");
 			return;
@@ -479,6 +502,7 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("users", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("groups", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("bridges", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("quota", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_END(),
 	};
 	static cfg_opt_t opts[] = {

@@ -197,3 +197,26 @@ void tb_policy_decide_bridge(const struct tb_policy *pol,
 	tb_decide(d, 1, allow, "bridge %s allowed for user %s by %s:%d (%s)",
 		  bridge, user, allow->file, allow->line, label);
 }
+
+void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
+		     struct tb_quota *q)
+{
+	const struct tb_rule *best = NULL;
+
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny || r->quota < 0 || !tb_rule_matches(r, who))
+			continue;
+		if (!best || r->quota > best->quota)
+			best = r;
+	}
+	if (!best) {
+		q->limit = TB_QUOTA_DEFAULT;
+		snprintf(q->source, sizeof(q->source), "the default");
+		return;
+	}
+	q->limit = (unsigned int)best->quota;
+	snprintf(q->source, sizeof(q->source), "%s:%d (allow \"%s\")",
+		 best->file, best->line, best->title);
+}

@@ -241,7 +241,7 @@ struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
 		return NULL;
 	pol->rules = r;
 	r = &pol->rules[pol->nrules++];
-	*r = (struct tb_rule){.file = file, .line = line};
+	*r = (struct tb_rule){.file = file, .line = line, .quota = -1};
 	return r;
 }
 

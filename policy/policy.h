@@ -63,6 +63,24 @@ void tb_policy_decide_bridge(const struct tb_policy *pol,
 			     const struct tb_who *who, const char *bridge,
 			     struct tb_decision *d);
 
+#define TB_QUOTA_DEFAULT 64 /* leases per user when no rule sets quota */
+#define TB_QUOTA_MAX 4096
+
+/* How many leases a user may hold at once, and which rule says so. */
+struct tb_quota {
+	unsigned int limit;
+	char source[300]; /* "FILE:LINE (allow \"lab\")" or "the default" */
+};
+
+/**
+ * tb_policy_quota() - the most leases @who may hold at once
+ *
+ * The largest quota among the allow rules that match @who, whatever
+ * bridges they grant; TB_QUOTA_DEFAULT when none of them sets one.
+ */
+void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
+		     struct tb_quota *q);
+
 /* Appends one "FILE:LINE: message" line to @diag (printf-style). */
 void tb_diag_add(struct tb_diag *diag, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -36,6 +36,7 @@ struct tb_rule {
 	size_t nuids;
 	gid_t *gids;
 	size_t ngids;
+	int quota; /* -1: not set */
 	int all_bridges;
 	char (*bridges)[IFNAMSIZ];
 	size_t nbridges;

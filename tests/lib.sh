@@ -108,13 +108,16 @@ tb_policy() {
 # for sanitizer builds) come from the environment.
 tb_broker_start() {
 	TB_SOCK="$TB_TMP/socket"
+	local before
+	before=$(grep -c listening "$TB_TMP/broker.log" 2>/dev/null)
 	ip netns exec "$TB_NS" $TB_BROKER_WRAP "$TB_BROKER" --foreground \
 		--socket "$TB_SOCK" ${TB_BROKER_EXTRA:-} "$@" \
 		>>"$TB_TMP/broker.log" 2>&1 &
 	TB_BROKER_PID=$!
 	local i
 	for i in $(seq 1 300); do
-		[ -S "$TB_SOCK" ] && grep -q listening "$TB_TMP/broker.log" &&
+		[ -S "$TB_SOCK" ] &&
+			[ "$(grep -c listening "$TB_TMP/broker.log")" -gt "${before:-0}" ] &&
 			return 0
 		kill -0 "$TB_BROKER_PID" 2>/dev/null || break
 		sleep 0.05
@@ -128,6 +131,32 @@ tb_broker_stop() {
 	kill "$TB_BROKER_PID" 2>/dev/null
 	wait "$TB_BROKER_PID" 2>/dev/null
 	TB_BROKER_PID=""
+}
+
+# hold ARGS...: gets a tap as nobody and keeps it; sets HOLD_PID, IFNAME.
+# $TB_AS overrides the user (a setpriv prefix).
+hold() {
+	: >"$TB_TMP/hold"
+	${TB_AS:-$TB_NOBODY} "$TB_CLIENT" --hold "$@" >"$TB_TMP/hold" 2>&1 &
+	HOLD_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q ifname= "$TB_TMP/hold" && break
+		kill -0 $HOLD_PID 2>/dev/null || break
+		sleep 0.05
+	done
+	IFNAME=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/hold")
+}
+
+release() {
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	local i
+	for i in $(seq 1 40); do
+		tbip link show "$IFNAME" >/dev/null 2>&1 || return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # tb_taps: names of the taps the broker made in $TB_NS (tbN), one a line.

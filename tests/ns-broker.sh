@@ -26,31 +26,6 @@ client() {
 	ERR=$(cat "$TB_TMP/err")
 }
 
-# hold ARGS...: gets a tap as nobody and keeps it; sets HOLD_PID, IFNAME.
-hold() {
-	: >"$TB_TMP/hold"
-	$TB_NOBODY "$TB_CLIENT" --hold "$@" >"$TB_TMP/hold" 2>&1 &
-	HOLD_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q ifname= "$TB_TMP/hold" && break
-		kill -0 $HOLD_PID 2>/dev/null || break
-		sleep 0.05
-	done
-	IFNAME=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/hold")
-}
-
-release() {
-	kill "$HOLD_PID" 2>/dev/null
-	wait "$HOLD_PID" 2>/dev/null
-	local i
-	for i in $(seq 1 40); do
-		tbip link show "$IFNAME" >/dev/null 2>&1 || return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # ---- a granted tap, as QEMU gets it ----------------------------------
 hold "$TB_HELPER" br0
 like "$(cat "$TB_TMP/hold")" '^ifname=tb[0-9]+ vnet_hdr=1 tap=1$' \

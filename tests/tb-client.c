@@ -21,6 +21,8 @@
  *	QEMU's net_bridge_run_helper() does; prints "ifname=X vnet_hdr=0|1"
  *	for the fd received; with --hold, keeps it until SIGTERM.
  *	Exit: 0 got a tap, 3 helper failed, 4 bad fd, 2 usage.
+ * tb-client --no-read SOCKET BRIDGE: asks, then leaves without reading.
+ * tb-client --idle N SOCKET: holds N silent connections until killed.
  * tb-client --direct SOCKET BRIDGE
  *	sends a request straight to the broker (no helper-side checks) and
  *	prints "status=N message=..."; exit 0 if granted.
@@ -95,22 +97,71 @@ static int via_helper(int argc, char **argv, int vnet, int hold)
 	return ret;
 }
 
-static int direct(const char *path, const char *bridge)
+static int connect_to(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int s;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* Sends a tap request for @bridge on a new connection; returns it. */
+static int send_request(const char *path, const char *bridge)
+{
 	struct tb_request req = {.flags = TB_F_VNET_HDR};
+	char buf[TB_MSG_MAX];
+	int s = connect_to(path);
+	ssize_t n;
+
+	if (s < 0)
+		return perror("connect"), -1;
+	memcpy(req.bridge, bridge, strnlen(bridge, IFNAMSIZ - 1));
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	if (n < 0 || tb_send_fd(s, buf, (size_t)n, -1) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* --idle N: N connections that never say anything, held until killed. */
+static int idle(const char *path, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (connect_to(path) < 0)
+			return perror("connect"), 2;
+	printf("idle %d\n", n);
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
+/* --no-read: asks for a tap and leaves without reading the reply. */
+static int no_read(const char *path, const char *bridge)
+{
+	int s = send_request(path, bridge);
+
+	if (s < 0)
+		return 2;
+	sleep(1); /* the broker answers into a socket nobody reads */
+	return 0;
+}
+
+static int direct(const char *path, const char *bridge)
+{
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
 	int s, fd;
 	ssize_t n;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	memcpy(req.bridge, bridge, strnlen(bridge, IFNAMSIZ - 1));
-	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return perror("connect"), 2;
-	n = tb_request_encode(&req, buf, sizeof(buf));
-	if (n < 0 || tb_send_fd(s, buf, (size_t)n, -1) < 0)
+	s = send_request(path, bridge);
+	if (s < 0)
 		return 2;
 	n = tb_recv_fd(s, buf, sizeof(buf), &fd);
 	if (n <= 0 || tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
@@ -131,6 +182,10 @@ int main(int argc, char **argv)
 			vnet = 0;
 		else if (!strcmp(argv[1], "--direct") && argc == 4)
 			return direct(argv[2], argv[3]);
+		else if (!strcmp(argv[1], "--no-read") && argc == 4)
+			return no_read(argv[2], argv[3]);
+		else if (!strcmp(argv[1], "--idle") && argc == 4)
+			return idle(argv[3], atoi(argv[2]));
 		else
 			break;
 		argc--, argv++;
@@ -138,7 +193,9 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr,
 			"usage: tb-client [--hold] [--no-vnet] HELPER BRIDGE [ARGS...]\n"
-			"       tb-client --direct SOCKET BRIDGE\n");
+			"       tb-client --direct SOCKET BRIDGE\n"
+			"       tb-client --no-read SOCKET BRIDGE\n"
+			"       tb-client --idle N SOCKET\n");
 		return 2;
 	}
 	return via_helper(argc - 1, argv + 1, vnet, hold);

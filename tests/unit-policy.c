@@ -173,10 +173,10 @@ static const struct bad_case bad_cases[] = {
 	 "nope.conf: cannot open: No such file or directory"},
 };
 
-static void test_errors(void)
+static void test_bad(const struct bad_case *cases, size_t n)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		const struct bad_case *c = &bad_cases[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct bad_case *c = &cases[i];
 		struct tb_policy *pol;
 
 		fx_write("bad.conf", c->text, 0644);
@@ -355,13 +355,59 @@ static void test_long_allowed_list(void)
 	tb_policy_free(pol);
 }
 
+static void test_quota(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_who root = {0, 0, NULL, 0, "root"};
+	struct tb_policy *pol;
+	struct tb_quota q;
+
+	fx_write(
+		"quota.conf",
+		"allow \"few\" { users = { \"nobody\" } bridges = { \"br0\" }\n"
+		"\tquota = 3 }\n"
+		"allow \"more\" { groups = { \"nogroup\" } bridges = { \"br1\" }\n"
+		"\tquota = 5 }\n"
+		"allow \"root\" { users = { \"root\" } bridges = { \"br0\" } }\n",
+		0644);
+	pol = load("quota.conf");
+	ok(pol != NULL, "a policy with quotas loads");
+	if (!pol)
+		return;
+	tb_policy_quota(pol, &nobody, &q);
+	is_int(q.limit, 5, "the largest quota of the matching rules counts");
+	is_str(q.source, fx_fmt("%s:3 (allow \"more\")", fx_path("quota.conf")),
+	       "... and its rule is named");
+	tb_policy_quota(pol, &root, &q);
+	is_int(q.limit, TB_QUOTA_DEFAULT, "no quota set: the default");
+	is_str(q.source, "the default", "... named as such");
+	tb_policy_free(pol);
+}
+
+static const struct bad_case bad_quota[] = {
+	{"quota too big",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } quota = 5000 }\n",
+	 "bad.conf:1: quota '5000' in allow \"a\" is not a number from 0 to 4096"},
+	{"quota not a number",
+	 "allow \"a\" {\n users = { \"0\" }\n bridges = { \"b\" }\n quota = -1\n}\n",
+	 "bad.conf:4: quota '-1' in allow \"a\" is not a number"},
+	{"quota in deny",
+	 "deny \"d\" { users = { \"0\" } bridges = { \"b\" } quota = 1 }\n",
+	 "bad.conf:1: quota in deny \"d\" means nothing: set it in an allow rule"},
+	{"quota twice",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" }\n quota = 1\n quota = 2 }\n",
+	 "bad.conf:3: quota is set twice (first at line 2); keep one"},
+};
+
 int main(void)
 {
 	fx_init();
 	test_allow_and_default_deny();
 	test_groups();
 	test_precedence();
-	test_errors();
+	test_bad(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
+	test_quota();
+	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();
 	test_includes();
