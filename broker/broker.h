@@ -95,6 +95,7 @@ unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid);
 void tb_lease_gone(void *arg, int ifindex);
 void tb_lease_events(struct tb_broker *b);
 int tb_lease_rescan(struct tb_broker *b);
+int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by);
 void tb_lease_free(struct tb_broker *b);
 
 /* server.c: the listening socket and its connections. */
@@ -106,6 +107,11 @@ void tb_server_reload(struct tb_broker *b);
 int tb_loop_init(struct tb_broker *b);
 void tb_loop_run(struct tb_broker *b);
 void tb_loop_free(struct tb_broker *b);
+
+/* admin.c: status and release, both ends. */
+void tb_admin_answer(struct tb_broker *b, int conn, const struct tb_who *who,
+		     const struct tb_request *req);
+int tb_admin_main(int argc, char **argv);
 
 /* explain.c: `tapbroker explain`. */
 int tb_explain_main(int argc, char **argv);

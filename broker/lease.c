@@ -182,6 +182,32 @@ int tb_lease_rescan(struct tb_broker *b)
 	return tb_nl_scan(b->nl, tb_lease_found, b);
 }
 
+/**
+ * tb_lease_release() - an admin ends the lease on @ifname
+ *
+ * The tap is deleted through rtnetlink (QEMU's fd then sees the device
+ * gone); the lease is dropped now, so the deletion event finds nothing.
+ * Return: 0, -ENOENT (no such lease), or the -errno of the deletion.
+ */
+int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
+{
+	char why[64];
+	int err;
+
+	for (size_t i = 0; i < b->nleases; i++) {
+		if (strcmp(b->leases[i].ifname, ifname))
+			continue;
+		err = tb_nl_link_del(b->nl, b->leases[i].ifindex);
+		if (err && err != -ENODEV)
+			return err;
+		snprintf(why, sizeof(why), "released by uid %u",
+			 (unsigned int)by);
+		tb_lease_drop(b, &b->leases[i], why);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 void tb_lease_free(struct tb_broker *b)
 {
 	free(b->leases);

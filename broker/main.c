@@ -19,6 +19,8 @@ static const char tb_usage[] =
 	"       tapbroker check [--config FILE] [--qemu-acl FILE]\n"
 	"       tapbroker explain [--config FILE] [--qemu-acl FILE] --user U\n"
 	"                         [--group G ...] --bridge BR\n"
+	"       tapbroker status [--json] [--socket PATH]\n"
+	"       tapbroker release IFNAME [--socket PATH]\n"
 	"\n"
 	"Hands unprivileged VMs bridged taps, as its policy allows.\n"
 	"\n"
@@ -32,7 +34,8 @@ static const char tb_usage[] =
 	"check: validate the policy; print a summary (exit 0) or every error\n"
 	"with FILE:LINE (exit 1).\n"
 	"explain: print allow or deny, the reason and the deciding rule\n"
-	"(exit 0 allow, 1 deny, 2 error); see tapbroker explain --help.\n";
+	"(exit 0 allow, 1 deny, 2 error); see tapbroker explain --help.\n"
+	"status, release: list the leases, end one (root and admin_groups).\n";
 
 static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 {
@@ -150,6 +153,9 @@ int main(int argc, char **argv)
 	char sum[256];
 	int err;
 
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "status") || !strcmp(argv[1], "release")))
+		return tb_admin_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return tb_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check")) {

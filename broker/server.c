@@ -152,6 +152,9 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 		rep.status = -EBADMSG;
 		tb_log(LOG_NOTICE, "uid %u pid %d: %s", cred.uid, cred.pid,
 		       rep.message);
+	} else if (req.op != TB_OP_TAP) {
+		tb_admin_answer(b, conn, &who, &req);
+		return;
 	} else {
 		tb_do_tap(b, &who, tb_lease_vm(cred.pid), &req, &rep, &fd);
 		tb_log_result(&cred, &who, &req, &rep);

@@ -29,6 +29,7 @@ static const struct {
 	[TB_A_STATUS] = {TB_K_U32, 4, "status"},
 	[TB_A_MESSAGE] = {TB_K_STR, TB_MESSAGE_MAX, "message"},
 	[TB_A_IFNAME] = {TB_K_STR, IFNAMSIZ, "ifname"},
+	[TB_A_TEXT] = {TB_K_STR, TB_TEXT_MAX, "text"},
 };
 
 struct tb_writer {
@@ -122,9 +123,20 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 
 	if (tb_begin(&w, buf, size))
 		return -ENOSPC;
-	tb_put_u32(&w, TB_A_FLAGS, req->flags);
-	tb_put_str(&w, TB_A_BRIDGE, req->bridge);
-	return tb_finish(&w, TB_OP_TAP);
+	switch (req->op) {
+	case 0:
+	case TB_OP_TAP:
+		tb_put_u32(&w, TB_A_FLAGS, req->flags);
+		tb_put_str(&w, TB_A_BRIDGE, req->bridge);
+		return tb_finish(&w, TB_OP_TAP);
+	case TB_OP_STATUS:
+		return tb_finish(&w, TB_OP_STATUS);
+	case TB_OP_RELEASE:
+		tb_put_str(&w, TB_A_IFNAME, req->ifname);
+		return tb_finish(&w, TB_OP_RELEASE);
+	default:
+		return -EINVAL;
+	}
 }
 
 ssize_t tb_reply_encode(const struct tb_reply *rep, void *buf, size_t size)
@@ -134,6 +146,10 @@ ssize_t tb_reply_encode(const struct tb_reply *rep, void *buf, size_t size)
 	if (tb_begin(&w, buf, size))
 		return -ENOSPC;
 	tb_put_u32(&w, TB_A_STATUS, (uint32_t)rep->status);
+	if (rep->flags)
+		tb_put_u32(&w, TB_A_FLAGS, rep->flags);
+	if (rep->text[0])
+		tb_put_str(&w, TB_A_TEXT, rep->text);
 	if (rep->message[0])
 		tb_put_str(&w, TB_A_MESSAGE, rep->message);
 	if (rep->ifname[0])
@@ -202,8 +218,10 @@ static int tb_parse_attrs(const uint8_t *p, size_t len, uint32_t allowed,
 	return 0;
 }
 
-static int tb_parse(const void *buf, size_t len, uint16_t op, uint32_t allowed,
-		    struct tb_attrs *a, char *err, size_t errlen)
+/* Checks the header; @ops is a bit set of the operations accepted. */
+static int tb_parse(const void *buf, size_t len, uint32_t ops, uint16_t *op,
+		    uint32_t allowed, struct tb_attrs *a, char *err,
+		    size_t errlen)
 {
 	struct tb_hdr h;
 
@@ -226,8 +244,9 @@ static int tb_parse(const void *buf, size_t len, uint16_t op, uint32_t allowed,
 			err, errlen,
 			"protocol version %u, this side speaks %d (update helper and broker together)",
 			h.version, TB_PROTO_VERSION);
-	if (h.op != op)
+	if (h.op >= 32 || !(ops & (1u << h.op)))
 		return tb_fail(err, errlen, "unexpected operation %u", h.op);
+	*op = h.op;
 	if (h.len != len - sizeof(h))
 		return tb_fail(err, errlen,
 			       "header says %u bytes follow, %zu arrived",
@@ -236,18 +255,46 @@ static int tb_parse(const void *buf, size_t len, uint16_t op, uint32_t allowed,
 			      a, err, errlen);
 }
 
+/* The attributes each request operation may carry. */
+static uint32_t tb_request_attrs(uint16_t op)
+{
+	switch (op) {
+	case TB_OP_TAP:
+		return (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS);
+	case TB_OP_RELEASE:
+		return 1u << TB_A_IFNAME;
+	default:
+		return 0;
+	}
+}
+
 int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		      char *err, size_t errlen)
 {
+	uint32_t ops = (1u << TB_OP_TAP) | (1u << TB_OP_STATUS) |
+		       (1u << TB_OP_RELEASE);
 	struct tb_attrs a;
 	int ret;
 
 	memset(req, 0, sizeof(*req));
-	ret = tb_parse(buf, len, TB_OP_TAP,
-		       (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS), &a, err,
-		       errlen);
+	ret = tb_parse(buf, len, ops, &req->op, 0xffffffffu, &a, err, errlen);
 	if (ret)
 		return ret;
+	for (uint16_t t = 1; t < TB_A_MAX; t++)
+		if (a.val[t] && !(tb_request_attrs(req->op) & (1u << t)))
+			return tb_fail(
+				err, errlen,
+				"attribute %s does not belong in operation %u",
+				tb_spec[t].name, req->op);
+	if (req->op == TB_OP_RELEASE) {
+		if (!a.val[TB_A_IFNAME] || !a.val[TB_A_IFNAME][0])
+			return tb_fail(err, errlen,
+				       "release names no interface");
+		memcpy(req->ifname, a.val[TB_A_IFNAME], a.len[TB_A_IFNAME]);
+		return 0;
+	}
+	if (req->op == TB_OP_STATUS)
+		return 0;
 	if (!a.val[TB_A_BRIDGE])
 		return tb_fail(err, errlen, "request names no bridge");
 	memcpy(req->bridge, a.val[TB_A_BRIDGE], a.len[TB_A_BRIDGE]);
@@ -263,12 +310,14 @@ int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
 		    char *err, size_t errlen)
 {
 	struct tb_attrs a;
+	uint16_t op;
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
-	ret = tb_parse(buf, len, TB_OP_REPLY,
+	ret = tb_parse(buf, len, 1u << TB_OP_REPLY, &op,
 		       (1u << TB_A_STATUS) | (1u << TB_A_MESSAGE) |
-			       (1u << TB_A_IFNAME),
+			       (1u << TB_A_IFNAME) | (1u << TB_A_FLAGS) |
+			       (1u << TB_A_TEXT),
 		       &a, err, errlen);
 	if (ret)
 		return ret;
@@ -282,5 +331,12 @@ int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
 		memcpy(rep->message, a.val[TB_A_MESSAGE], a.len[TB_A_MESSAGE]);
 	if (a.val[TB_A_IFNAME])
 		memcpy(rep->ifname, a.val[TB_A_IFNAME], a.len[TB_A_IFNAME]);
+	if (a.val[TB_A_TEXT])
+		memcpy(rep->text, a.val[TB_A_TEXT], a.len[TB_A_TEXT]);
+	if (a.val[TB_A_FLAGS])
+		memcpy(&rep->flags, a.val[TB_A_FLAGS], 4);
+	if (rep->flags & ~TB_R_MORE)
+		return tb_fail(err, errlen, "unknown reply flags 0x%x",
+			       rep->flags & ~TB_R_MORE);
 	return 0;
 }

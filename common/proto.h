@@ -33,9 +33,13 @@
 #define TB_DEFAULT_SOCKET "/run/tapbroker/socket"
 #define TB_SOCKET_ENV "TAPBROKER_SOCKET"
 
+#define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
+
 enum tb_op {
 	TB_OP_TAP = 1, /* helper -> broker: give me a tap */
 	TB_OP_REPLY = 2, /* broker -> helper: status, text, maybe an fd */
+	TB_OP_STATUS = 3, /* admin -> broker: list the leases */
+	TB_OP_RELEASE = 4, /* admin -> broker: end the lease on IFNAME */
 };
 
 enum tb_attr_type {
@@ -43,12 +47,14 @@ enum tb_attr_type {
 	TB_A_FLAGS = 2, /* u32: TB_F_* */
 	TB_A_STATUS = 3, /* i32: 0 or -errno */
 	TB_A_MESSAGE = 4, /* string: reason, for the user */
-	TB_A_IFNAME = 5, /* string: interface made */
+	TB_A_IFNAME = 5, /* string: interface made, or to release */
+	TB_A_TEXT = 6, /* string: admin output, whole lines */
 	TB_A_MAX
 };
 
 #define TB_F_VNET_HDR (1u << 0)
 #define TB_F_KNOWN (TB_F_VNET_HDR)
+#define TB_R_MORE (1u << 0) /* reply flag: more reply frames follow */
 
 struct tb_hdr {
 	uint32_t magic;
@@ -58,14 +64,18 @@ struct tb_hdr {
 };
 
 struct tb_request {
-	uint32_t flags;
-	char bridge[IFNAMSIZ];
+	uint16_t op; /* TB_OP_TAP (0 means TAP too), _STATUS, _RELEASE */
+	uint32_t flags; /* TAP */
+	char bridge[IFNAMSIZ]; /* TAP */
+	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 
 struct tb_reply {
 	int32_t status;
+	uint32_t flags; /* TB_R_* */
 	char ifname[IFNAMSIZ];
 	char message[TB_MESSAGE_MAX];
+	char text[TB_TEXT_MAX]; /* STATUS output */
 };
 
 ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size);

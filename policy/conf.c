@@ -105,7 +105,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, quota in allow/deny; include, qemu_acl at top level)"
+			? " (known: users, groups, bridges, quota in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -283,22 +283,33 @@ static int tb_rule_user(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
-static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
-			 struct tb_conf_ctx *c)
+/* Adds the group @f names to @gids; @where names the rule for errors. */
+static int tb_group(gid_t **gids, size_t *n, const struct tb_fact *f,
+		    struct tb_conf_ctx *c, const char *where)
 {
 	unsigned long id;
 	struct group *gr;
 
 	if (tb_number(f->value, (gid_t)-2, &id))
-		return tb_add_id(&r->gids, &r->ngids, (gid_t)id);
+		return tb_add_id(gids, n, (gid_t)id);
 	gr = f->value[0] ? getgrnam(f->value) : NULL;
 	if (gr)
-		return tb_add_id(&r->gids, &r->ngids, gr->gr_gid);
+		return tb_add_id(gids, n, gr->gr_gid);
 	tb_diag_add(
 		c->diag, c->file, f->line,
-		"unknown group '%s' in %s \"%s\" (no such group in the group database; give a group name or a numeric gid)",
-		f->value, r->deny ? "deny" : "allow", r->title);
+		"unknown group '%s' in %s (no such group in the group database; give a group name or a numeric gid)",
+		f->value, where);
 	return 0;
+}
+
+static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
+			 struct tb_conf_ctx *c)
+{
+	char where[TB_TITLE_MAX + 16];
+
+	snprintf(where, sizeof(where), "%s \"%s\"", r->deny ? "deny" : "allow",
+		 r->title);
+	return tb_group(&r->gids, &r->ngids, f, c, where);
 }
 
 static int tb_rule_bridge(struct tb_rule *r, const struct tb_fact *f,
@@ -490,6 +501,9 @@ static int tb_conf_top(struct tb_policy *pol, struct tb_conf_ctx *c,
 			continue;
 		if (!strcmp(f->key, "include"))
 			err = tb_conf_include(pol, c, f, depth);
+		else if (!strcmp(f->key, "admin_groups"))
+			err = tb_group(&pol->admin_gids, &pol->nadmin, f, c,
+				       "admin_groups");
 		else
 			err = tb_conf_qemu_acl(pol, c, f, depth);
 	}
@@ -512,6 +526,8 @@ static cfg_t *tb_conf_init(void)
 			CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_STR_CB("qemu_acl", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_FUNC("include", tb_include_cb),
+		CFG_STR_LIST_CB("admin_groups", NULL, CFGF_NODEFAULT,
+				tb_fact_cb),
 		CFG_END(),
 	};
 	cfg_t *cfg = cfg_init(opts, CFGF_NONE);

@@ -220,3 +220,17 @@ void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
 	snprintf(q->source, sizeof(q->source), "%s:%d (allow \"%s\")",
 		 best->file, best->line, best->title);
 }
+
+int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who)
+{
+	if (who->uid == 0)
+		return 1;
+	for (size_t i = 0; i < pol->nadmin; i++) {
+		if (pol->admin_gids[i] == who->gid)
+			return 1;
+		for (size_t j = 0; j < who->ngroups; j++)
+			if (pol->admin_gids[i] == who->groups[j])
+				return 1;
+	}
+	return 0;
+}

@@ -283,6 +283,7 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].bridges);
 	}
 	free(pol->rules);
+	free(pol->admin_gids);
 	for (size_t i = 0; i < pol->nfiles; i++)
 		free(pol->files[i].name);
 	free(pol->files);

@@ -81,6 +81,9 @@ struct tb_quota {
 void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
 		     struct tb_quota *q);
 
+/* May @who list and release leases?  root, or a member of admin_groups. */
+int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
+
 /* Appends one "FILE:LINE: message" line to @diag (printf-style). */
 void tb_diag_add(struct tb_diag *diag, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

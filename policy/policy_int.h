@@ -57,6 +57,8 @@ struct tb_policy {
 	const char *config; /* first tapbroker policy file, or NULL */
 	const char *qemu_acl; /* first qemu ACL file, or NULL */
 	unsigned int qemu_lines; /* rules that came from qemu ACLs */
+	gid_t *admin_gids; /* admin_groups: may list and release leases */
+	size_t nadmin;
 };
 
 /* policy.c */

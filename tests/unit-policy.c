@@ -384,6 +384,32 @@ static void test_quota(void)
 	tb_policy_free(pol);
 }
 
+static void test_admins(void)
+{
+	static const gid_t users[] = {100};
+	struct tb_who root = {0, 0, NULL, 0, "root"};
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_who member = {1000, 1000, users, 1, "alice"};
+	struct tb_policy *pol;
+
+	fx_write("admins.conf", "admin_groups = { \"users\" }\n", 0644);
+	pol = load("admins.conf");
+	ok(pol != NULL, "admin_groups loads");
+	if (!pol)
+		return;
+	ok(tb_policy_is_admin(pol, &root), "root is an admin");
+	ok(tb_policy_is_admin(pol, &member), "a member of admin_groups is");
+	ok(!tb_policy_is_admin(pol, &nobody), "anyone else is not");
+	tb_policy_free(pol);
+	fx_write("admins.conf", "\nadmin_groups = { \"no-such-group-x\" }\n",
+		 0644);
+	ok(fx_load("admins.conf", NULL, &diag) == NULL,
+	   "an unknown admin group: refused");
+	like(diag.text,
+	     "admins.conf:2: unknown group 'no-such-group-x' in admin_groups",
+	     "... with file:line");
+}
+
 static const struct bad_case bad_quota[] = {
 	{"quota too big",
 	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } quota = 5000 }\n",
@@ -407,6 +433,7 @@ int main(void)
 	test_precedence();
 	test_bad(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 	test_quota();
+	test_admins();
 	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();

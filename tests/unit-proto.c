@@ -209,6 +209,46 @@ static void test_fdpass(void)
 	close(fd);
 }
 
+static void test_admin_ops(void)
+{
+	struct tb_request req = {.op = TB_OP_STATUS}, got;
+	struct tb_reply rep = {.flags = TB_R_MORE}, rgot;
+	ssize_t n;
+
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(n > 0 && !tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)),
+	   "status request round trip");
+	is_int(got.op, TB_OP_STATUS, "... keeps its operation");
+	req = (struct tb_request){.op = TB_OP_RELEASE};
+	snprintf(req.ifname, sizeof(req.ifname), "tb7");
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(n > 0 && !tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)),
+	   "release request round trip");
+	is_str(got.ifname, "tb7", "... keeps the interface name");
+	req.ifname[0] = '\0';
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(n < 0 || tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)),
+	   "release without an interface: refused");
+	n = good_request();
+	put16(6, TB_OP_RELEASE); /* a tap request's attributes, relabelled */
+	ok(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)) != 0,
+	   "release carrying a bridge: refused");
+	like(err, "does not belong in operation 4", "... saying why");
+	put16(6, 9);
+	ok(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)) != 0,
+	   "unknown operation 9: refused");
+	snprintf(rep.text, sizeof(rep.text), "tb0 uid=0\ntb1 uid=1\n");
+	n = tb_reply_encode(&rep, buf, sizeof(buf));
+	ok(n > 0 && !tb_reply_decode(buf, (size_t)n, &rgot, err, sizeof(err)),
+	   "reply with text and the more flag: round trip");
+	is_str(rgot.text, rep.text, "... keeps the text");
+	is_int(rgot.flags, TB_R_MORE, "... and the flag");
+	rep.flags = 0x80;
+	n = tb_reply_encode(&rep, buf, sizeof(buf));
+	ok(tb_reply_decode(buf, (size_t)n, &rgot, err, sizeof(err)) != 0,
+	   "reply with unknown flags: refused");
+}
+
 int main(void)
 {
 	test_round_trip();
@@ -217,5 +257,6 @@ int main(void)
 	test_strings();
 	test_encode_bounds();
 	test_fdpass();
+	test_admin_ops();
 	return done_testing();
 }
