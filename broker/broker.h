@@ -37,6 +37,7 @@ struct tb_broker {
 	const char *qemu_acl;
 	const char *socket_path;
 	int foreground;
+	int activated; /* the socket came from systemd: not ours to unlink */
 	enum tb_seccomp_mode seccomp;
 	struct tb_policy *policy;
 	struct tb_nl *nl;
@@ -100,6 +101,8 @@ void tb_lease_free(struct tb_broker *b);
 
 /* server.c: the listening socket and its connections. */
 int tb_server_listen(const char *path);
+int tb_server_inherit(char *path, size_t len);
+void tb_server_notify(const char *state);
 int tb_server_serve(struct tb_broker *b, int conn);
 void tb_server_reload(struct tb_broker *b);
 

@@ -150,6 +150,7 @@ static int tb_check(struct tb_broker *b)
 int main(int argc, char **argv)
 {
 	struct tb_broker b = {.socket_path = TB_DEFAULT_SOCKET};
+	char inherited[108];
 	char sum[256];
 	int err;
 
@@ -165,7 +166,12 @@ int main(int argc, char **argv)
 	tb_parse_args(argc, argv, &b);
 	tb_log_init(1);
 	b.policy = tb_load_or_exit(&b); /* 1. config */
-	b.listen_fd = tb_server_listen(b.socket_path); /* 2. sockets */
+	b.listen_fd = tb_server_inherit(inherited, sizeof(inherited));
+	b.activated = b.listen_fd >= 0;
+	if (b.activated) /* 2. sockets */
+		b.socket_path = inherited;
+	else
+		b.listen_fd = tb_server_listen(b.socket_path);
 	if (!b.foreground && daemon(0, 0) < 0)
 		tb_die("cannot become a daemon: %s", strerror(errno));
 	tb_log_init(b.foreground);
@@ -189,11 +195,14 @@ int main(int argc, char **argv)
 	tb_priv_drop(); /* 3. capabilities */
 	tb_priv_seccomp(b.seccomp); /* 4. seccomp */
 	tb_policy_summary(b.policy, sum, sizeof(sum));
-	tb_log(LOG_INFO, "listening on %s; policy: %s", b.socket_path, sum);
+	tb_log(LOG_INFO, "listening on %s%s; policy: %s", b.socket_path,
+	       b.activated ? " (from systemd)" : "", sum);
+	tb_server_notify("READY=1");
 	tb_loop_run(&b);
 	tb_loop_free(&b);
 	tb_lease_free(&b);
-	unlink(b.socket_path);
+	if (!b.activated)
+		unlink(b.socket_path);
 	tb_nl_close(b.nl);
 	tb_policy_free(b.policy);
 	return 0;

@@ -3,8 +3,10 @@
 #include "broker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,72 @@ int tb_server_listen(const char *path)
 	if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0)
 		tb_die("cannot listen on %s: %s", path, strerror(errno));
 	return fd;
+}
+
+/**
+ * tb_server_inherit() - take the listening socket systemd passed, if any
+ * @path:	set to the socket's path, for logs
+ *
+ * Socket activation: LISTEN_PID is ours and LISTEN_FDS is 1, so fd 3 is a
+ * listening socket.  It must be a SOCK_SEQPACKET unix socket that listens;
+ * anything else is a unit file error and stops us.
+ *
+ * Return: the fd, or -1 when not socket-activated.
+ */
+int tb_server_inherit(char *path, size_t len)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_un sa = {0};
+	socklen_t sl = sizeof(sa), ol = sizeof(int);
+	int type = 0, listening = 0;
+
+	if (!pid || !fds || atol(pid) != (long)getpid())
+		return -1;
+	if (strcmp(fds, "1"))
+		tb_die("LISTEN_FDS=%s: give tapbroker exactly one socket", fds);
+	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &ol) < 0 ||
+	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ol) < 0 ||
+	    getsockname(3, (struct sockaddr *)&sa, &sl) < 0 ||
+	    sa.sun_family != AF_UNIX || type != SOCK_SEQPACKET || !listening)
+		tb_die("the inherited fd 3 is not a listening unix SOCK_SEQPACKET socket (ListenSequentialPacket= in the .socket unit)");
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK) < 0)
+		tb_die("fcntl on the inherited socket: %s", strerror(errno));
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	snprintf(path, len, "%s", sa.sun_path[0] ? sa.sun_path : "(abstract)");
+	return 3;
+}
+
+/**
+ * tb_server_notify() - tell systemd we are ready (Type=notify)
+ *
+ * A datagram to $NOTIFY_SOCKET ('@' for the abstract namespace), as
+ * sd_notify() sends; nothing when it is unset.
+ */
+void tb_server_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n;
+	int s;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    (n = strlen(path)) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	if (sendto(s, state, strlen(state), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		tb_log(LOG_WARNING, "cannot notify systemd at %s: %s", path,
+		       strerror(errno));
+	close(s);
 }
 
 /* The caller, from the kernel: SO_PEERCRED and SO_PEERGROUPS. */
