@@ -49,11 +49,12 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 
 	if (getpwuid_r(l->uid, &pw, pwbuf, sizeof(pwbuf), &res) || !res)
 		res = NULL;
-	snprintf(buf, len,
-		 "ifname=%s kind=tap bridge=%s uid=%u user=%s vm=%d age=%llu\n",
-		 l->ifname, l->bridge, (unsigned int)l->uid,
-		 res ? res->pw_name : "-", (int)l->vm,
-		 (unsigned long long)(now - l->since));
+	snprintf(
+		buf, len,
+		"ifname=%s kind=tap bridge=%s mtu=%u uid=%u user=%s vm=%d age=%llu\n",
+		l->ifname, l->bridge, l->mtu, (unsigned int)l->uid,
+		res ? res->pw_name : "-", (int)l->vm,
+		(unsigned long long)(now - l->since));
 }
 
 /* STATUS: one line per lease, packed into frames of whole lines. */

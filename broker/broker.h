@@ -29,6 +29,7 @@ struct tb_lease {
 	char bridge[IFNAMSIZ];
 	uid_t uid;
 	pid_t vm; /* the caller's parent (QEMU), 0 if unknown */
+	unsigned int mtu; /* 0 if unknown (found after a restart) */
 	uint64_t since; /* CLOCK_MONOTONIC seconds */
 };
 
@@ -64,7 +65,7 @@ struct tb_bridge_info {
 
 typedef void (*tb_nl_gone_fn)(void *arg, int ifindex);
 typedef void (*tb_nl_scan_fn)(void *arg, int ifindex, const char *ifname,
-			      const char *alias);
+			      const char *alias, unsigned int mtu);
 
 int tb_nl_open(struct tb_nl **out);
 void tb_nl_close(struct tb_nl *nl);

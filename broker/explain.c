@@ -15,13 +15,14 @@
 
 struct tb_explain {
 	const char *config, *qemu_acl, *user, *bridge;
+	unsigned long mtu;
 	const char *groups[TB_EXPLAIN_GROUPS_MAX];
 	size_t ngroups;
 };
 
 static const char tb_explain_usage[] =
 	"Usage: tapbroker explain [--config FILE] [--qemu-acl FILE] --user NAME|UID\n"
-	"                         [--group NAME|GID ...] --bridge BRIDGE\n"
+	"                         [--group NAME|GID ...] --bridge BRIDGE [--mtu N]\n"
 	"\n"
 	"Prints allow or deny, the reason the broker would give, and the\n"
 	"deciding rule.  Without --group, the user's groups come from the\n"
@@ -41,6 +42,18 @@ tb_usage_exit(const char *fmt, ...)
 	exit(2);
 }
 
+/* A name or a number; numbers need not exist in the database. */
+static int tb_parse_id(const char *s, unsigned long *id)
+{
+	char *end;
+
+	if (!*s || strlen(s) > 10 || s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*id = strtoul(s, &end, 10);
+	return *end || errno || *id >= 0xffffffffUL ? -EINVAL : 0;
+}
+
 static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 {
 	static const struct option opts[] = {
@@ -49,12 +62,14 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 		{"user", required_argument, NULL, 'u'},
 		{"group", required_argument, NULL, 'g'},
 		{"bridge", required_argument, NULL, 'b'},
+		{"mtu", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:q:u:g:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, NULL)) !=
+	       -1) {
 		if (c == 'c')
 			e->config = optarg;
 		else if (c == 'q')
@@ -63,7 +78,11 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 			e->user = optarg;
 		else if (c == 'b')
 			e->bridge = optarg;
-		else if (c == 'g' && e->ngroups < TB_EXPLAIN_GROUPS_MAX)
+		else if (c == 'm') {
+			if (tb_parse_id(optarg, &e->mtu))
+				tb_usage_exit("--mtu %s is not a number",
+					      optarg);
+		} else if (c == 'g' && e->ngroups < TB_EXPLAIN_GROUPS_MAX)
 			e->groups[e->ngroups++] = optarg;
 		else if (c == 'g')
 			tb_usage_exit("more than %d groups",
@@ -81,18 +100,6 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 	if (!e->config && !e->qemu_acl)
 		tb_usage_exit("%s",
 			      "give --config FILE and/or --qemu-acl FILE");
-}
-
-/* A name or a number; numbers need not exist in the database. */
-static int tb_parse_id(const char *s, unsigned long *id)
-{
-	char *end;
-
-	if (!*s || strlen(s) > 10 || s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	*id = strtoul(s, &end, 10);
-	return *end || errno || *id >= 0xffffffffUL ? -EINVAL : 0;
 }
 
 static void tb_explain_user(const char *arg, struct tb_who *who, char *name,
@@ -170,6 +177,9 @@ int tb_explain_main(int argc, char **argv)
 		return 2;
 	}
 	tb_policy_decide_bridge(pol, &who, e.bridge, &d);
+	if (d.allow && e.mtu)
+		tb_policy_decide_mtu(pol, &who, e.bridge, (unsigned int)e.mtu,
+				     &d);
 	printf("%s\nreason: %s\nrule: %s\n", d.allow ? "allow" : "deny",
 	       d.reason, d.rule[0] ? d.rule : "(none: default deny)");
 	tb_policy_free(pol);

@@ -154,10 +154,10 @@ void tb_lease_events(struct tb_broker *b)
 }
 
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
-			   const char *alias)
+			   const char *alias, unsigned int mtu)
 {
 	struct tb_broker *b = arg;
-	struct tb_lease l = {.ifindex = ifindex};
+	struct tb_lease l = {.ifindex = ifindex, .mtu = mtu};
 	unsigned int uid;
 	int vm;
 

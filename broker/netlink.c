@@ -265,7 +265,7 @@ static void tb_nl_scan_one(struct nl_object *obj, void *arg)
 
 	if (alias)
 		c->fn(c->arg, rtnl_link_get_ifindex(link),
-		      rtnl_link_get_name(link), alias);
+		      rtnl_link_get_name(link), alias, rtnl_link_get_mtu(link));
 }
 
 /**

@@ -33,17 +33,39 @@ static int tb_tap_mac(uint8_t mac[6])
 	return 0;
 }
 
+/*
+ * A bridge whose MTU was never set explicitly takes its smallest port's:
+ * a tap below the bridge's MTU may have lowered it.  Never let that stand.
+ */
+static int tb_mtu_kept(struct tb_broker *b, const struct tb_request *req,
+		       const struct tb_bridge_info *br, unsigned int mtu,
+		       struct tb_reply *rep)
+{
+	struct tb_bridge_info now;
+	char why[TB_MESSAGE_MAX];
+
+	if (mtu >= br->mtu ||
+	    tb_nl_bridge_get(b->nl, req->bridge, &now, why, sizeof(why)) ||
+	    now.mtu >= br->mtu)
+		return 0;
+	return tb_refuse(
+		rep, -EINVAL,
+		"MTU %u would lower bridge %s's MTU from %u (its MTU follows its smallest port; set it explicitly with ip link set %s mtu %u, or ask for %u)",
+		mtu, req->bridge, br->mtu, req->bridge, br->mtu, br->mtu);
+}
+
 static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 			 pid_t vm, const struct tb_request *req,
-			 const struct tb_bridge_info *br, struct tb_reply *rep)
+			 const struct tb_bridge_info *br, unsigned int mtu,
+			 struct tb_reply *rep)
 {
-	struct tb_lease lease = {.uid = who->uid, .vm = vm};
+	struct tb_lease lease = {.uid = who->uid, .vm = vm, .mtu = mtu};
 	char alias[128];
 	uint8_t mac[6];
-	int fd, ifindex, err;
+	int fd, err;
 
 	fd = tb_tun_create(!!(req->flags & TB_F_VNET_HDR), who->uid,
-			   rep->ifname, &ifindex);
+			   rep->ifname, &lease.ifindex);
 	if (fd < 0)
 		return tb_refuse(
 			rep, fd,
@@ -52,21 +74,47 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	tb_lease_alias(alias, sizeof(alias), who->uid, vm, req->bridge);
 	err = tb_tap_mac(mac);
 	if (!err)
-		err = tb_nl_port_setup(b->nl, ifindex, br->ifindex, br->mtu,
+		err = tb_nl_port_setup(b->nl, lease.ifindex, br->ifindex, mtu,
 				       mac, alias);
-	lease.ifindex = ifindex;
-	snprintf(lease.ifname, sizeof(lease.ifname), "%s", rep->ifname);
-	snprintf(lease.bridge, sizeof(lease.bridge), "%s", req->bridge);
-	if (!err)
-		err = tb_lease_add(b, &lease);
-	if (err) {
-		close(fd); /* not persistent: this deletes the tap */
+	if (err)
 		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
 			  rep->ifname, req->bridge, strerror(-err));
+	if (!err)
+		err = tb_mtu_kept(b, req, br, mtu, rep);
+	snprintf(lease.ifname, sizeof(lease.ifname), "%s", rep->ifname);
+	snprintf(lease.bridge, sizeof(lease.bridge), "%s", req->bridge);
+	if (!err && (err = tb_lease_add(b, &lease)))
+		tb_refuse(rep, err, "cannot record the lease: %s",
+			  strerror(-err));
+	if (err) {
+		close(fd); /* not persistent: this deletes the tap */
 		rep->ifname[0] = '\0';
 		return err;
 	}
 	return fd;
+}
+
+/* The tap's MTU: asked for, or the bridge's, within the policy's ceiling. */
+static int tb_tap_mtu(struct tb_broker *b, const struct tb_who *who,
+		      const struct tb_request *req,
+		      const struct tb_bridge_info *br, unsigned int *mtu,
+		      struct tb_reply *rep)
+{
+	struct tb_mtu_ceiling m;
+	struct tb_decision d;
+
+	tb_policy_mtu(b->policy, who, req->bridge, &m);
+	*mtu = req->mtu ? req->mtu : br->mtu < m.limit ? br->mtu : m.limit;
+	if (*mtu < TB_MTU_MIN || *mtu > TB_MTU_MAX)
+		return tb_refuse(rep, -EINVAL, "MTU %u is out of range (%d-%d)",
+				 *mtu, TB_MTU_MIN, TB_MTU_MAX);
+	if (*mtu > br->mtu)
+		return tb_refuse(
+			rep, -EINVAL,
+			"MTU %u is above bridge %s's MTU %u; ask for at most %u, or raise the bridge's (ip link set %s mtu %u)",
+			*mtu, req->bridge, br->mtu, br->mtu, req->bridge, *mtu);
+	tb_policy_decide_mtu(b->policy, who, req->bridge, *mtu, &d);
+	return d.allow ? 0 : tb_refuse(rep, -EPERM, "%s", d.reason);
 }
 
 /**
@@ -85,7 +133,7 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	struct tb_bridge_info br;
 	struct tb_decision d;
 	struct tb_quota q;
-	unsigned int held;
+	unsigned int held, mtu;
 	char why[TB_MESSAGE_MAX], shown[64];
 	int ret;
 
@@ -115,7 +163,10 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);
-	ret = tb_build_port(b, who, vm, req, &br, rep);
+	ret = tb_tap_mtu(b, who, req, &br, &mtu, rep);
+	if (ret)
+		return ret;
+	ret = tb_build_port(b, who, vm, req, &br, mtu, rep);
 	if (ret < 0)
 		return ret;
 	*fd = ret;

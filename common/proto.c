@@ -30,6 +30,7 @@ static const struct {
 	[TB_A_MESSAGE] = {TB_K_STR, TB_MESSAGE_MAX, "message"},
 	[TB_A_IFNAME] = {TB_K_STR, IFNAMSIZ, "ifname"},
 	[TB_A_TEXT] = {TB_K_STR, TB_TEXT_MAX, "text"},
+	[TB_A_MTU] = {TB_K_U32, 4, "mtu"},
 };
 
 struct tb_writer {
@@ -128,6 +129,8 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 	case TB_OP_TAP:
 		tb_put_u32(&w, TB_A_FLAGS, req->flags);
 		tb_put_str(&w, TB_A_BRIDGE, req->bridge);
+		if (req->mtu)
+			tb_put_u32(&w, TB_A_MTU, req->mtu);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -260,7 +263,8 @@ static uint32_t tb_request_attrs(uint16_t op)
 {
 	switch (op) {
 	case TB_OP_TAP:
-		return (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS);
+		return (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS) |
+		       (1u << TB_A_MTU);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -300,6 +304,8 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 	memcpy(req->bridge, a.val[TB_A_BRIDGE], a.len[TB_A_BRIDGE]);
 	if (a.val[TB_A_FLAGS])
 		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
+	if (a.val[TB_A_MTU])
+		memcpy(&req->mtu, a.val[TB_A_MTU], 4);
 	if (req->flags & ~TB_F_KNOWN)
 		return tb_fail(err, errlen, "unknown request flags 0x%x",
 			       req->flags & ~TB_F_KNOWN);

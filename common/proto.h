@@ -49,6 +49,7 @@ enum tb_attr_type {
 	TB_A_MESSAGE = 4, /* string: reason, for the user */
 	TB_A_IFNAME = 5, /* string: interface made, or to release */
 	TB_A_TEXT = 6, /* string: admin output, whole lines */
+	TB_A_MTU = 7, /* u32: MTU asked for (else the bridge's) */
 	TB_A_MAX
 };
 
@@ -67,6 +68,7 @@ struct tb_request {
 	uint16_t op; /* TB_OP_TAP (0 means TAP too), _STATUS, _RELEASE */
 	uint32_t flags; /* TAP */
 	char bridge[IFNAMSIZ]; /* TAP */
+	uint32_t mtu; /* TAP: 0 = the bridge's */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 

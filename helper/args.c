@@ -65,6 +65,7 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 {
 	char shown[64];
 	const char *v;
+	int n;
 
 	if (!strcmp(a, "--use-vnet")) {
 		o->use_vnet = 1;
@@ -85,6 +86,16 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		if (tbh_once(o->bridge, "--br", err, errlen))
 			return -EINVAL;
 		o->bridge = v;
+	} else if ((v = tbh_value(a, "--mtu"))) {
+		if (o->mtu)
+			return tbh_fail(err, errlen, "--mtu given twice");
+		if (tbh_parse_fd(v, &n) || n == 0) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen,
+					"--mtu=%s is not a positive number",
+					shown);
+		}
+		o->mtu = (unsigned int)n;
 	} else if ((v = tbh_value(a, "--socket"))) {
 		if (tbh_once(o->socket, "--socket", err, errlen))
 			return -EINVAL;

@@ -10,6 +10,7 @@ struct tbh_opts {
 	int use_vnet; /* --use-vnet: IFF_VNET_HDR */
 	const char *bridge; /* --br= */
 	const char *socket; /* --socket=, $TAPBROKER_SOCKET or default */
+	unsigned int mtu; /* --mtu=, 0 if unset (the broker checks range) */
 	int help;
 };
 

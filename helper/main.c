@@ -17,7 +17,8 @@
 #define TBH_TIMEOUT_S 30 /* the broker answers in ms; this catches a hang */
 
 static const char tbh_usage[] =
-	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--socket=PATH]\n"
+	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
+	"                        [--socket=PATH]\n"
 	"\n"
 	"Asks the tapbroker daemon for a tap attached to BRIDGE and passes it\n"
 	"over the unix socket N, as qemu-bridge-helper does.  No privilege is\n"
@@ -26,6 +27,8 @@ static const char tbh_usage[] =
 	"  --br=BRIDGE     bridge to join (QEMU passes it)\n"
 	"  --fd=N          socket to send the tap's fd over (QEMU passes it)\n"
 	"  --use-vnet      ask for IFF_VNET_HDR (QEMU passes it)\n"
+	"  --mtu=N         the tap's MTU (default: the bridge's, within the\n"
+	"                  policy's ceiling); at most the bridge's MTU\n"
 	"  --socket=PATH   broker socket (default $" TB_SOCKET_ENV ", else\n"
 	"                  " TB_DEFAULT_SOCKET ")\n"
 	"\n"
@@ -82,6 +85,7 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 
 	req.flags = o->use_vnet ? TB_F_VNET_HDR : 0;
 	snprintf(req.bridge, sizeof(req.bridge), "%s", o->bridge);
+	req.mtu = o->mtu;
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)
 		tbh_die("cannot send the request to tapbroker: %s",

@@ -105,7 +105,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, quota in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -349,11 +349,33 @@ static int tb_rule_quota(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
+static int tb_rule_mtu(struct tb_rule *r, const struct tb_fact *f,
+		       struct tb_conf_ctx *c)
+{
+	unsigned long n;
+
+	if (r->deny)
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"mtu in deny \"%s\" means nothing: set it in an allow rule",
+			r->title);
+	else if (!tb_number(f->value, TB_MTU_MAX, &n) || n < TB_MTU_MIN)
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"mtu '%s' in allow \"%s\" is not a number from %d to %d",
+			f->value, r->title, TB_MTU_MIN, TB_MTU_MAX);
+	else
+		r->mtu = (int)n;
+	return 0;
+}
+
 static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c)
 {
 	if (!strcmp(f->key, "quota"))
 		return tb_rule_quota(r, f, c);
+	if (!strcmp(f->key, "mtu"))
+		return tb_rule_mtu(r, f, c);
 	if (!strcmp(f->key, "users"))
 		return tb_rule_user(r, f, c);
 	if (!strcmp(f->key, "groups"))
@@ -375,7 +397,8 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 				    "%s is set twice (first at line %d); %s",
 				    f->key, c->facts[j].line,
 				    strcmp(f->key, "qemu_acl") &&
-						    strcmp(f->key, "quota")
+						    strcmp(f->key, "quota") &&
+						    strcmp(f->key, "mtu")
 					    ? "use one list, or += to add to it"
 					    : "keep one");
 			return;
@@ -517,6 +540,7 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("groups", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("bridges", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("quota", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("mtu", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_END(),
 	};
 	static cfg_opt_t opts[] = {

@@ -234,3 +234,56 @@ int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who)
 	}
 	return 0;
 }
+
+static const struct tb_rule *tb_mtu_rule(const struct tb_policy *pol,
+					 const struct tb_who *who,
+					 const char *bridge)
+{
+	const struct tb_rule *best = NULL;
+
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny || r->mtu < 0 || !tb_rule_matches(r, who) ||
+		    !tb_rule_names(r, bridge))
+			continue;
+		if (!best || r->mtu > best->mtu)
+			best = r;
+	}
+	return best;
+}
+
+void tb_policy_mtu(const struct tb_policy *pol, const struct tb_who *who,
+		   const char *bridge, struct tb_mtu_ceiling *m)
+{
+	const struct tb_rule *best = tb_mtu_rule(pol, who, bridge);
+
+	m->limit = best ? (unsigned int)best->mtu : TB_MTU_MAX;
+	if (best)
+		snprintf(m->source, sizeof(m->source), "%s:%d (allow \"%s\")",
+			 best->file, best->line, best->title);
+	else
+		m->source[0] = '\0';
+}
+
+void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
+			  const char *bridge, unsigned int mtu,
+			  struct tb_decision *d)
+{
+	const struct tb_rule *r = tb_mtu_rule(pol, who, bridge);
+
+	if (!r)
+		tb_decide(d, 1, NULL, "MTU %u on bridge %s: no ceiling applies",
+			  mtu, bridge);
+	else if (mtu <= (unsigned int)r->mtu)
+		tb_decide(
+			d, 1, r,
+			"MTU %u on bridge %s is within the ceiling of %d set by %s:%d (allow \"%s\")",
+			mtu, bridge, r->mtu, r->file, r->line, r->title);
+	else
+		tb_decide(
+			d, 0, r,
+			"MTU %u on bridge %s is above the ceiling of %d set by %s:%d (allow \"%s\"); ask for at most %d",
+			mtu, bridge, r->mtu, r->file, r->line, r->title,
+			r->mtu);
+}

@@ -81,6 +81,30 @@ struct tb_quota {
 void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
 		     struct tb_quota *q);
 
+#define TB_MTU_MIN 68
+#define TB_MTU_MAX 65535
+
+/* The largest MTU @who may have on a bridge, and which rule says so. */
+struct tb_mtu_ceiling {
+	unsigned int limit; /* TB_MTU_MAX when no rule sets one */
+	char source[300]; /* "FILE:LINE (allow \"lab\")" or "" */
+};
+
+/**
+ * tb_policy_mtu() - the MTU ceiling for @who on @bridge
+ *
+ * The largest `mtu` among the allow rules that match @who and grant
+ * @bridge; no ceiling (TB_MTU_MAX) when none of them sets one.
+ */
+void tb_policy_mtu(const struct tb_policy *pol, const struct tb_who *who,
+		   const char *bridge, struct tb_mtu_ceiling *m);
+
+/* May @who ask for @mtu on @bridge?  (The bridge's own MTU is checked by
+ * the broker, which knows it.) */
+void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
+			  const char *bridge, unsigned int mtu,
+			  struct tb_decision *d);
+
 /* May @who list and release leases?  root, or a member of admin_groups. */
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
 

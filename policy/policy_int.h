@@ -37,6 +37,7 @@ struct tb_rule {
 	gid_t *gids;
 	size_t ngids;
 	int quota; /* -1: not set */
+	int mtu; /* ceiling; -1: not set */
 	int all_bridges;
 	char (*bridges)[IFNAMSIZ];
 	size_t nbridges;

@@ -118,11 +118,11 @@ is "$(until_n 0)" 0 "all gone when the VMs exit"
 grab 50; settle 50
 tap50=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/h50")
 st=$("$TB_BROKER" status --socket "$TB_SOCK")
-like "$st" "^ifname=$tap50 kind=tap bridge=br0 uid=65534 user=nobody vm=${H[50]} age=[0-9]+$" \
+like "$st" "^ifname=$tap50 kind=tap bridge=br0 mtu=1500 uid=65534 user=nobody vm=${H[50]} age=[0-9]+$" \
 	"status lists the lease: interface, bridge, user, VM, age"
 like "$st" "^1 lease$" "... and counts them"
 like "$("$TB_BROKER" status --json --socket "$TB_SOCK")" \
-	"^  \{\"ifname\": \"$tap50\", \"kind\": \"tap\", \"bridge\": \"br0\", \"uid\": 65534, \"user\": \"nobody\", \"vm\": ${H[50]}, \"age\": [0-9]+\}$" \
+	"^  \{\"ifname\": \"$tap50\", \"kind\": \"tap\", \"bridge\": \"br0\", \"mtu\": 1500, \"uid\": 65534, \"user\": \"nobody\", \"vm\": ${H[50]}, \"age\": [0-9]+\}$" \
 	"status --json: one object per lease"
 out=$($TB_NOBODY "$TB_BROKER" status --socket "$TB_SOCK" 2>&1)
 ok $((! $?)) "status as nobody: refused (exit 1)"

@@ -40,6 +40,17 @@ static void test_socket_choice(void)
 	   "empty --socket= refused");
 }
 
+static void test_mtu(void)
+{
+	is_int(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=9000"), 0,
+	       "--mtu=9000");
+	is_int(o.mtu, 9000, "... is passed on");
+	is_int(PARSE(NULL, "--fd=3", "--br=br0"), 0, "no --mtu");
+	is_int(o.mtu, 0, "... means the bridge's");
+	is_int(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=70000"), 0,
+	       "--mtu=70000 is left to the broker to judge");
+}
+
 static void bad(int ret, const char *what, const char *want)
 {
 	ok(ret != 0, "%s refused", what);
@@ -55,6 +66,12 @@ static void test_garbage(void)
 	bad(PARSE(NULL, "--fd=3", "--br=a", "--br=b"), "duplicate --br",
 	    "--br given twice");
 	bad(PARSE(NULL, "--fd=abc", "--br=br0"), "--fd=abc", "not a file");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=big"), "--mtu=big",
+	    "--mtu=big is not a positive number");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=0"), "--mtu=0",
+	    "not a positive number");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=1500", "--mtu=1400"),
+	    "duplicate --mtu", "--mtu given twice");
 	bad(PARSE(NULL, "--fd=", "--br=br0"), "--fd=", "not a file");
 	bad(PARSE(NULL, "--fd=-1", "--br=br0"), "--fd=-1", "not a file");
 	bad(PARSE(NULL, "--fd= 3", "--br=br0"), "--fd= 3", "not a file");
@@ -80,6 +97,7 @@ int main(void)
 {
 	test_qemu_forms();
 	test_socket_choice();
+	test_mtu();
 	test_garbage();
 	return done_testing();
 }

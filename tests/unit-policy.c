@@ -410,7 +410,49 @@ static void test_admins(void)
 	     "... with file:line");
 }
 
+static void test_mtu_ceiling(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_decision d;
+	struct tb_mtu_ceiling m;
+	struct tb_policy *pol;
+
+	fx_write(
+		"mtu.conf",
+		"allow \"std\" { users = { \"nobody\" } bridges = { \"br0\", \"br9k\" }\n"
+		"\tmtu = 1500 }\n"
+		"allow \"jumbo\" { groups = { \"nogroup\" } bridges = { \"br9k\" }\n"
+		"\tmtu = 9000 }\n"
+		"allow \"free\" { users = { \"nobody\" } bridges = { \"br5\" } }\n",
+		0644);
+	pol = load("mtu.conf");
+	ok(pol != NULL, "a policy with MTU ceilings loads");
+	if (!pol)
+		return;
+	tb_policy_mtu(pol, &nobody, "br9k", &m);
+	is_int(m.limit, 9000, "the largest ceiling of the rules granting br9k");
+	tb_policy_mtu(pol, &nobody, "br0", &m);
+	is_int(m.limit, 1500, "only rules granting the bridge count (br0)");
+	tb_policy_mtu(pol, &nobody, "br5", &m);
+	is_int(m.limit, TB_MTU_MAX, "no ceiling set: none applies");
+	tb_policy_decide_mtu(pol, &nobody, "br0", 9000, &d);
+	is_int(d.allow, 0, "9000 on br0 is above its ceiling");
+	is_str(d.reason,
+	       fx_fmt("MTU 9000 on bridge br0 is above the ceiling of 1500 set by %s:1 (allow \"std\"); ask for at most 1500",
+		      fx_path("mtu.conf")),
+	       "... and the reason names the rule and the limit");
+	tb_policy_decide_mtu(pol, &nobody, "br9k", 9000, &d);
+	is_int(d.allow, 1, "9000 on br9k is within its ceiling");
+	tb_policy_free(pol);
+}
+
 static const struct bad_case bad_quota[] = {
+	{"mtu too small",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } mtu = 67 }\n",
+	 "bad.conf:1: mtu '67' in allow \"a\" is not a number from 68 to 65535"},
+	{"mtu in deny",
+	 "deny \"d\" { users = { \"0\" } bridges = { \"b\" } mtu = 1500 }\n",
+	 "bad.conf:1: mtu in deny \"d\" means nothing"},
 	{"quota too big",
 	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } quota = 5000 }\n",
 	 "bad.conf:1: quota '5000' in allow \"a\" is not a number from 0 to 4096"},
@@ -434,6 +476,7 @@ int main(void)
 	test_bad(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 	test_quota();
 	test_admins();
+	test_mtu_ceiling();
 	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();
