@@ -22,11 +22,17 @@ enum tb_seccomp_mode {
 struct tb_nl;
 struct tb_loop;
 
+enum tb_lease_kind { TB_LEASE_TAP, TB_LEASE_MACVTAP };
+
 /* A tap handed out: see lease.c. */
 struct tb_lease {
+	enum tb_lease_kind kind;
 	int ifindex;
 	char ifname[IFNAMSIZ];
-	char bridge[IFNAMSIZ];
+	char bridge[IFNAMSIZ]; /* or, for a macvtap, its lower device */
+	int mode; /* macvtap */
+	int pidfd; /* macvtap: the VM's pidfd, watched; else -1 */
+	unsigned long long start; /* the VM's start time (/proc/PID/stat) */
 	uid_t uid;
 	pid_t vm; /* the caller's parent (QEMU), 0 if unknown */
 	unsigned int mtu; /* 0 if unknown (found after a restart) */
@@ -47,6 +53,7 @@ struct tb_broker {
 	struct tb_loop *loop;
 	struct tb_lease *leases;
 	size_t nleases, cap;
+	unsigned int macvtap_seq; /* next tbmN name to try */
 };
 
 /* log.c */
@@ -78,20 +85,47 @@ int tb_nl_events_read(struct tb_nl *nl);
 int tb_nl_link_exists(struct tb_nl *nl, int ifindex);
 int tb_nl_scan(struct tb_nl *nl, tb_nl_scan_fn fn, void *arg);
 int tb_nl_link_del(struct tb_nl *nl, int ifindex);
+int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
+		   unsigned int *mtu);
+int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
+		      unsigned int mtu, const uint8_t mac[6]);
+int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias);
 
 /* tun.c: /dev/net/tun. */
 int tb_tun_init(void);
 int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex);
+int tb_macvtap_open(int ifindex, int vnet_hdr);
 
 /* request.c: one request, decided and carried out. */
-int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
+int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	      const struct tb_request *req, struct tb_reply *rep, int *fd);
+int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tb_tap_mac(uint8_t mac[6]);
+int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
+		   struct tb_reply *rep);
+
+/* macvtap.c: a macvtap on a lower device, watched by its VM's pidfd. */
+int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
+		  const struct tb_request *req, struct tb_reply *rep, int *fd);
 
 /* lease.c: what was handed out, recorded in the kernel. */
 void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
 		    const char *bridge);
 pid_t tb_lease_vm(pid_t pid);
+void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l);
+
+/* What /proc says about a process. */
+struct tb_proc {
+	pid_t ppid;
+	uid_t uid; /* real */
+	unsigned long long start; /* clock ticks after boot */
+};
+
+int tb_proc_read(pid_t pid, struct tb_proc *p);
+int tb_lease_watch(struct tb_broker *b, struct tb_lease *l);
+void tb_lease_vm_exited(struct tb_broker *b, int pidfd);
 int tb_lease_add(struct tb_broker *b, const struct tb_lease *l);
 unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid);
 void tb_lease_gone(void *arg, int ifindex);
@@ -111,6 +145,7 @@ void tb_server_reload(struct tb_broker *b);
 int tb_loop_init(struct tb_broker *b);
 void tb_loop_run(struct tb_broker *b);
 void tb_loop_free(struct tb_broker *b);
+int tb_loop_watch(struct tb_broker *b, int pidfd);
 
 /* admin.c: status and release, both ends. */
 void tb_admin_answer(struct tb_broker *b, int conn, const struct tb_who *who,

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,32 +42,66 @@ void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
 		 (unsigned int)uid, (int)vm, bridge);
 }
 
-/**
- * tb_lease_vm() - the VM behind a caller: the parent of @pid
- *
- * QEMU runs the helper as its child; the helper is the caller.  Read from
- * /proc/PID/stat, where the parent follows the last ')' of the name.
- * Return: the parent's pid, or 0 if it cannot be read.
- */
-pid_t tb_lease_vm(pid_t pid)
+/* A macvtap outlives its fd: the alias also records the VM's start time,
+ * so a restarted broker can tell the VM from a later process with its pid. */
+void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l)
 {
-	char path[64], buf[512], *p;
-	int fd, ppid = 0;
+	snprintf(buf, len,
+		 TB_ALIAS_PREFIX "uid=%u vm=%d start=%llu macvtap=%s mode=%s",
+		 (unsigned int)l->uid, (int)l->vm, l->start, l->bridge,
+		 tb_macvtap_mode_name(l->mode));
+}
+
+/**
+ * tb_proc_read() - parent, real uid and start time of process @pid
+ *
+ * From /proc/PID/stat (fields after the last ')' of the name: the parent
+ * is the 2nd, the start time the 20th) and the Uid: line of /proc/PID/status.
+ * Return: 0, or -errno (-ESRCH: no such process).
+ */
+int tb_proc_read(pid_t pid, struct tb_proc *p)
+{
+	char path[64], buf[1024], *s;
+	unsigned int uid;
+	int fd, ppid;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
 	if (n <= 0)
-		return 0;
+		return -ESRCH;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p, ") %*c %d", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
+	s = strrchr(buf, ')');
+	if (!s ||
+	    sscanf(s,
+		   ") %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &ppid, &p->start) != 2)
+		return -EIO;
+	p->ppid = (pid_t)ppid;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	s = strstr(buf, "\nUid:");
+	if (!s || sscanf(s, "\nUid: %u", &uid) != 1)
+		return -EIO;
+	p->uid = (uid_t)uid;
+	return 0;
+}
+
+/* The VM behind a caller: its parent (QEMU runs the helper), or 0. */
+pid_t tb_lease_vm(pid_t pid)
+{
+	struct tb_proc p;
+
+	return tb_proc_read(pid, &p) ? 0 : p.ppid;
 }
 
 static struct tb_lease *tb_lease_find(struct tb_broker *b, int ifindex)
@@ -97,6 +132,8 @@ int tb_lease_add(struct tb_broker *b, const struct tb_lease *l)
 		b->cap = cap;
 	}
 	b->leases[b->nleases] = *l;
+	if (l->kind == TB_LEASE_TAP)
+		b->leases[b->nleases].pidfd = -1;
 	b->leases[b->nleases].since = tb_lease_now();
 	b->nleases++;
 	return 0;
@@ -114,11 +151,58 @@ unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid)
 static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 			  const char *why)
 {
+	if (l->pidfd >= 0)
+		close(l->pidfd); /* also leaves the epoll set */
 	tb_log(LOG_INFO,
 	       "release %s on %s of uid %u vm %d after %" PRIu64 " s: %s",
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm,
 	       tb_lease_now() - l->since, why);
 	*l = b->leases[--b->nleases];
+}
+
+/**
+ * tb_lease_watch() - watch the VM of macvtap lease @l with a pidfd
+ *
+ * The pidfd is taken, then the start time read again: if the pid was
+ * reused in between, the VM is gone and the lease must not be made.
+ * Return: 0, or -ESRCH (the VM is gone) or another -errno.
+ */
+int tb_lease_watch(struct tb_broker *b, struct tb_lease *l)
+{
+	struct tb_proc p;
+	int err;
+
+	l->pidfd = (int)syscall(SYS_pidfd_open, l->vm, 0);
+	if (l->pidfd < 0)
+		return -errno;
+	if (tb_proc_read(l->vm, &p) || p.start != l->start) {
+		close(l->pidfd);
+		l->pidfd = -1;
+		return -ESRCH;
+	}
+	err = tb_loop_watch(b, l->pidfd);
+	if (err) {
+		close(l->pidfd);
+		l->pidfd = -1;
+	}
+	return err;
+}
+
+/* A watched VM exited: delete what its leases made. */
+void tb_lease_vm_exited(struct tb_broker *b, int pidfd)
+{
+	for (size_t i = b->nleases; i-- > 0;) {
+		struct tb_lease *l = &b->leases[i];
+		int err;
+
+		if (l->pidfd != pidfd)
+			continue;
+		err = tb_nl_link_del(b->nl, l->ifindex);
+		if (err && err != -ENODEV)
+			tb_log(LOG_ERR, "cannot delete %s: %s", l->ifname,
+			       strerror(-err));
+		tb_lease_drop(b, l, "its VM exited");
+	}
 }
 
 /* RTM_DELLINK: the tap is gone, so is its lease. */
@@ -153,16 +237,49 @@ void tb_lease_events(struct tb_broker *b)
 	}
 }
 
+/* A macvtap found at start-up: re-arm its VM's watch, or remove it. */
+static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
+{
+	int err = tb_lease_watch(b, l);
+
+	if (!err && !tb_lease_add(b, l)) {
+		tb_log(LOG_INFO,
+		       "lease %s (macvtap on %s) of uid %u vm %d found again",
+		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+		return;
+	}
+	if (l->pidfd >= 0)
+		close(l->pidfd);
+	tb_nl_link_del(b->nl, l->ifindex);
+	tb_log(LOG_INFO,
+	       "removed orphan %s (macvtap on %s) of uid %u: its VM %d exited while the broker was away",
+	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+}
+
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 			   const char *alias, unsigned int mtu)
 {
 	struct tb_broker *b = arg;
-	struct tb_lease l = {.ifindex = ifindex, .mtu = mtu};
+	struct tb_lease l = {.ifindex = ifindex, .mtu = mtu, .pidfd = -1};
+	char mode[16];
 	unsigned int uid;
 	int vm;
 
-	if (strncmp(alias, TB_ALIAS_PREFIX, strlen(TB_ALIAS_PREFIX)) ||
-	    sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid, &vm,
+	if (strncmp(alias, TB_ALIAS_PREFIX, strlen(TB_ALIAS_PREFIX)))
+		return;
+	if (sscanf(alias,
+		   TB_ALIAS_PREFIX
+		   "uid=%u vm=%d start=%llu macvtap=%15s mode=%15s",
+		   &uid, &vm, &l.start, l.bridge, mode) == 5) {
+		l.kind = TB_LEASE_MACVTAP;
+		l.mode = tb_macvtap_mode(mode);
+		l.uid = (uid_t)uid;
+		l.vm = (pid_t)vm;
+		snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
+		tb_lease_found_macvtap(b, &l);
+		return;
+	}
+	if (sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid, &vm,
 		   l.bridge) != 3)
 		return;
 	l.uid = (uid_t)uid;

@@ -28,6 +28,7 @@
 #define TB_EV_LISTEN UINT32_MAX
 #define TB_EV_SIGNAL (UINT32_MAX - 1)
 #define TB_EV_LINKS (UINT32_MAX - 2)
+#define TB_EV_PIDFD 0x40000000u /* | the pidfd of a watched VM */
 
 struct tb_conn {
 	int fd; /* -1: free slot */
@@ -202,12 +203,20 @@ void tb_loop_run(struct tb_broker *b)
 				tb_loop_signal(b);
 			} else if (id == TB_EV_LINKS) {
 				tb_lease_events(b);
+			} else if (id >= TB_EV_PIDFD && id < TB_EV_LINKS) {
+				tb_lease_vm_exited(b, (int)(id - TB_EV_PIDFD));
 			} else if (id < TB_MAX_CONNS && l->conns[id].fd >= 0 &&
 				   tb_server_serve(b, l->conns[id].fd) == 0) {
 				tb_conn_close(b, &l->conns[id]);
 			}
 		}
 	}
+}
+
+/* Watches @pidfd: it turns readable when its process exits. */
+int tb_loop_watch(struct tb_broker *b, int pidfd)
+{
+	return tb_loop_add(b->loop, pidfd, TB_EV_PIDFD | (uint32_t)pidfd);
 }
 
 /* Closes every connection and the loop's own fds. */

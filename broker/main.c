@@ -182,16 +182,16 @@ int main(int argc, char **argv)
 	if (b.events_fd < 0)
 		tb_die("cannot subscribe to link events: %s",
 		       strerror(-b.events_fd));
-	err = tb_lease_rescan(&b);
-	if (err)
-		tb_die("cannot look for leases of a previous run: %s",
-		       strerror(-err));
 	err = tb_tun_init();
 	if (err)
 		tb_die("cannot open the ioctl socket: %s", strerror(-err));
 	err = tb_loop_init(&b);
 	if (err)
 		tb_die("cannot set up the event loop: %s", strerror(-err));
+	err = tb_lease_rescan(&b); /* after the loop: macvtaps are watched */
+	if (err)
+		tb_die("cannot look for leases of a previous run: %s",
+		       strerror(-err));
 	tb_priv_drop(); /* 3. capabilities */
 	tb_priv_seccomp(b.seccomp); /* 4. seccomp */
 	tb_policy_summary(b.policy, sum, sizeof(sum));

@@ -9,6 +9,7 @@
 
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvtap.h>
 
 /*
  * One long-lived NETLINK_ROUTE socket serves every request.  Lookups ask for
@@ -299,4 +300,75 @@ int tb_nl_link_del(struct tb_nl *nl, int ifindex)
 	err = rtnl_link_delete(nl->sk, link);
 	rtnl_link_put(link);
 	return err < 0 ? tb_nl_errno(err) : 0;
+}
+
+/**
+ * tb_nl_link_get() - ifindex and MTU of link @name (any kind)
+ * Return: 0, -ENODEV, or another -errno.
+ */
+int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
+		   unsigned int *mtu)
+{
+	struct rtnl_link *link = NULL;
+	int err = rtnl_link_get_kernel(nl->sk, 0, name, &link);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	*ifindex = rtnl_link_get_ifindex(link);
+	*mtu = rtnl_link_get_mtu(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+static const uint32_t tb_nl_modes[TB_MODE_MAX] = {
+	[TB_MODE_VEPA] = MACVLAN_MODE_VEPA,
+	[TB_MODE_BRIDGE] = MACVLAN_MODE_BRIDGE,
+	[TB_MODE_PRIVATE] = MACVLAN_MODE_PRIVATE,
+	[TB_MODE_PASSTHRU] = MACVLAN_MODE_PASSTHRU,
+	[TB_MODE_SOURCE] = MACVLAN_MODE_SOURCE,
+};
+
+/**
+ * tb_nl_macvtap_add() - create macvtap @name on @lower, down
+ *
+ * MAC, MTU and mode are set in the creating message (NLM_F_CREATE |
+ * NLM_F_EXCL); the ifalias follows with "up" (tb_nl_link_up()), since the
+ * kernel does not take it at creation.
+ * Return: 0, -EEXIST if @name is taken, or another -errno.
+ */
+int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
+		      unsigned int mtu, const uint8_t mac[6])
+{
+	struct rtnl_link *link = rtnl_link_macvtap_alloc();
+	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+	int err = -ENOMEM;
+
+	if (link && addr) {
+		rtnl_link_set_name(link, name);
+		rtnl_link_set_link(link, lower);
+		rtnl_link_set_addr(link, addr);
+		rtnl_link_set_mtu(link, mtu);
+		rtnl_link_macvtap_set_mode(link, tb_nl_modes[mode]);
+		err = rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL);
+		err = err < 0 ? tb_nl_errno(err) : 0;
+	}
+	nl_addr_put(addr);
+	rtnl_link_put(link);
+	return err;
+}
+
+/* Sets link @ifindex up, with @alias (the kernel ignores IFLA_IFALIAS when
+ * it creates a link, so it goes here). */
+int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int err;
+
+	if (!chg)
+		return -ENOMEM;
+	rtnl_link_set_ifalias(chg, alias);
+	rtnl_link_set_flags(chg, IFF_UP);
+	err = tb_nl_change(nl, ifindex, chg);
+	rtnl_link_put(chg);
+	return err;
 }

@@ -82,6 +82,8 @@ static const int tb_seccomp_plain[] = {
 	SCMP_SYS(connect),	/* nscd probe, syslog reconnect: AF_UNIX only */
 	SCMP_SYS(getdents64),	/* globbed includes (policy.d) on SIGHUP */
 	SCMP_SYS(readlinkat),	/* NSS (systemd userdb) resolving its paths */
+	/* macvtap leases: the VM's pidfd; waiting for /dev/tapN (macvtap.c) */
+	SCMP_SYS(pidfd_open), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
 	/* tap MAC addresses (request.c) */
 	SCMP_SYS(getrandom),
 	/* logging (log.c) */

@@ -9,10 +9,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-static int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
+/* Fills @rep with status @err and one line of reason; returns @err. */
+int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -25,7 +23,7 @@ static int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
 
 /* A random unicast, locally administered MAC whose first byte is 0xfe: the
  * bridge takes the lowest port MAC as its own, and 0xfe is never the lowest. */
-static int tb_tap_mac(uint8_t mac[6])
+int tb_tap_mac(uint8_t mac[6])
 {
 	if (getrandom(mac, 6, 0) != 6)
 		return -EIO;
@@ -118,6 +116,33 @@ static int tb_tap_mtu(struct tb_broker *b, const struct tb_who *who,
 }
 
 /**
+ * tb_quota_check() - may @who hold one more lease?
+ *
+ * The broker is single-threaded: nothing runs between this count and the
+ * lease's addition, so concurrent requests can never exceed the quota.
+ * Return: 0, or -EDQUOT with the reason in @rep.
+ */
+int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
+		   struct tb_reply *rep)
+{
+	unsigned int held = tb_lease_count(b, who->uid);
+	struct tb_quota q;
+	char user[64];
+
+	tb_policy_quota(b->policy, who, &q);
+	if (held < q.limit)
+		return 0;
+	if (who->user)
+		snprintf(user, sizeof(user), "%s", who->user);
+	else
+		snprintf(user, sizeof(user), "uid %u", who->uid);
+	return tb_refuse(
+		rep, -EDQUOT,
+		"user %s already holds %u tap%s, the quota of %u set by %s; stop a VM first, or raise quota",
+		user, held, held == 1 ? "" : "s", q.limit, q.source);
+}
+
+/**
  * tb_do_tap() - carry out one tap request from @who
  *
  * Order: the name is checked, then the policy decides, then the bridge is
@@ -127,17 +152,20 @@ static int tb_tap_mtu(struct tb_broker *b, const struct tb_who *who,
  *
  * Return: 0, or the -errno also stored in @rep->status.
  */
-int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
+int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	      const struct tb_request *req, struct tb_reply *rep, int *fd)
 {
+	pid_t vm;
 	struct tb_bridge_info br;
 	struct tb_decision d;
-	struct tb_quota q;
-	unsigned int held, mtu;
+	unsigned int mtu;
 	char why[TB_MESSAGE_MAX], shown[64];
 	int ret;
 
 	*fd = -1;
+	if (req->lower[0])
+		return tb_do_macvtap(b, who, caller, req, rep, fd);
+	vm = tb_lease_vm(caller);
 	if (tb_ifname_check(req->bridge, why, sizeof(why))) {
 		tb_escape(req->bridge, sizeof(req->bridge), shown,
 			  sizeof(shown));
@@ -147,19 +175,9 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	tb_policy_decide_bridge(b->policy, who, req->bridge, &d);
 	if (!d.allow)
 		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	/* single-threaded: nothing runs between this count and the add */
-	tb_policy_quota(b->policy, who, &q);
-	held = tb_lease_count(b, who->uid);
-	if (held >= q.limit) {
-		if (who->user)
-			snprintf(shown, sizeof(shown), "%s", who->user);
-		else
-			snprintf(shown, sizeof(shown), "uid %u", who->uid);
-		return tb_refuse(
-			rep, -EDQUOT,
-			"user %s already holds %u tap%s, the quota of %u set by %s; stop a VM first, or raise quota",
-			shown, held, held == 1 ? "" : "s", q.limit, q.source);
-	}
+	ret = tb_quota_check(b, who, rep);
+	if (ret)
+		return ret;
 	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);

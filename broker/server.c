@@ -175,7 +175,14 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 			  const struct tb_request *req,
 			  const struct tb_reply *rep)
 {
-	if (!rep->status)
+	if (!rep->status && req->lower[0])
+		tb_log(LOG_INFO,
+		       "grant %s (macvtap on %s, %s mode) to uid %u (%s) pid %d%s",
+		       rep->ifname, req->lower,
+		       req->mode[0] ? req->mode : "vepa", cred->uid,
+		       who->user ? who->user : "?", cred->pid,
+		       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "");
+	else if (!rep->status)
 		tb_log(LOG_INFO, "grant %s on %s to uid %u (%s) pid %d%s",
 		       rep->ifname, req->bridge, cred->uid,
 		       who->user ? who->user : "?", cred->pid,
@@ -224,7 +231,7 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 		tb_admin_answer(b, conn, &who, &req);
 		return;
 	} else {
-		tb_do_tap(b, &who, tb_lease_vm(cred.pid), &req, &rep, &fd);
+		tb_do_tap(b, &who, cred.pid, &req, &rep, &fd);
 		tb_log_result(&cred, &who, &req, &rep);
 	}
 	tb_reply(conn, &rep, fd, &cred);

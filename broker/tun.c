@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <linux/if_tun.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TB_TAP_TEMPLATE "tb%d" /* the kernel picks the first free number */
@@ -59,5 +61,42 @@ int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
 	ifname[IFNAMSIZ - 1] = '\0';
 	*ifindex = ifr.ifr_ifindex;
+	return fd;
+}
+
+/**
+ * tb_macvtap_open() - open the character device of macvtap @ifindex
+ *
+ * The kernel names it /dev/tapIFINDEX (devtmpfs; also when the broker runs
+ * in a network namespace, since /dev is the host's).  The node is root's,
+ * mode 0600: the broker opens it as uid 0 with no CAP_DAC_OVERRIDE.  It
+ * can lag the link by a moment, so absence is retried for up to 1 s.
+ *
+ * Return: the fd, or -errno.
+ */
+int tb_macvtap_open(int ifindex, int vnet_hdr)
+{
+	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+	struct ifreq ifr = {0};
+	char path[32];
+	int fd = -ENOENT, err, i;
+
+	snprintf(path, sizeof(path), "/dev/tap%d", ifindex);
+	for (i = 0; i < 100 && fd == -ENOENT; i++) {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -errno;
+			if (fd == -ENOENT)
+				nanosleep(&pause, NULL);
+		}
+	}
+	if (fd < 0)
+		return fd;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	return fd;
 }

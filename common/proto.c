@@ -31,6 +31,8 @@ static const struct {
 	[TB_A_IFNAME] = {TB_K_STR, IFNAMSIZ, "ifname"},
 	[TB_A_TEXT] = {TB_K_STR, TB_TEXT_MAX, "text"},
 	[TB_A_MTU] = {TB_K_U32, 4, "mtu"},
+	[TB_A_LOWER] = {TB_K_STR, IFNAMSIZ, "lower"},
+	[TB_A_MODE] = {TB_K_STR, TB_MODE_NAME_MAX, "mode"},
 };
 
 struct tb_writer {
@@ -128,7 +130,12 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 	case 0:
 	case TB_OP_TAP:
 		tb_put_u32(&w, TB_A_FLAGS, req->flags);
-		tb_put_str(&w, TB_A_BRIDGE, req->bridge);
+		if (req->lower[0])
+			tb_put_str(&w, TB_A_LOWER, req->lower);
+		else
+			tb_put_str(&w, TB_A_BRIDGE, req->bridge);
+		if (req->mode[0])
+			tb_put_str(&w, TB_A_MODE, req->mode);
 		if (req->mtu)
 			tb_put_u32(&w, TB_A_MTU, req->mtu);
 		return tb_finish(&w, TB_OP_TAP);
@@ -264,7 +271,8 @@ static uint32_t tb_request_attrs(uint16_t op)
 	switch (op) {
 	case TB_OP_TAP:
 		return (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS) |
-		       (1u << TB_A_MTU);
+		       (1u << TB_A_MTU) | (1u << TB_A_LOWER) |
+		       (1u << TB_A_MODE);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -299,9 +307,21 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 	}
 	if (req->op == TB_OP_STATUS)
 		return 0;
-	if (!a.val[TB_A_BRIDGE])
+	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])
 		return tb_fail(err, errlen, "request names no bridge");
-	memcpy(req->bridge, a.val[TB_A_BRIDGE], a.len[TB_A_BRIDGE]);
+	if (a.val[TB_A_BRIDGE] && a.val[TB_A_LOWER])
+		return tb_fail(
+			err, errlen,
+			"request names both a bridge and a macvtap lower device");
+	if (a.val[TB_A_MODE] && !a.val[TB_A_LOWER])
+		return tb_fail(err, errlen,
+			       "a mode without a macvtap lower device");
+	if (a.val[TB_A_BRIDGE])
+		memcpy(req->bridge, a.val[TB_A_BRIDGE], a.len[TB_A_BRIDGE]);
+	if (a.val[TB_A_LOWER])
+		memcpy(req->lower, a.val[TB_A_LOWER], a.len[TB_A_LOWER]);
+	if (a.val[TB_A_MODE])
+		memcpy(req->mode, a.val[TB_A_MODE], a.len[TB_A_MODE]);
 	if (a.val[TB_A_FLAGS])
 		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
 	if (a.val[TB_A_MTU])

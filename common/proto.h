@@ -33,6 +33,7 @@
 #define TB_DEFAULT_SOCKET "/run/tapbroker/socket"
 #define TB_SOCKET_ENV "TAPBROKER_SOCKET"
 
+#define TB_MODE_NAME_MAX 16
 #define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
 
 enum tb_op {
@@ -50,6 +51,8 @@ enum tb_attr_type {
 	TB_A_IFNAME = 5, /* string: interface made, or to release */
 	TB_A_TEXT = 6, /* string: admin output, whole lines */
 	TB_A_MTU = 7, /* u32: MTU asked for (else the bridge's) */
+	TB_A_LOWER = 8, /* string: macvtap lower device (instead of a bridge) */
+	TB_A_MODE = 9, /* string: macvtap mode (default vepa) */
 	TB_A_MAX
 };
 
@@ -69,6 +72,8 @@ struct tb_request {
 	uint32_t flags; /* TAP */
 	char bridge[IFNAMSIZ]; /* TAP */
 	uint32_t mtu; /* TAP: 0 = the bridge's */
+	char lower[IFNAMSIZ]; /* TAP: a macvtap on this device, not a bridge */
+	char mode[TB_MODE_NAME_MAX]; /* TAP, macvtap: "" = vepa */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 

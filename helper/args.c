@@ -96,6 +96,18 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 					shown);
 		}
 		o->mtu = (unsigned int)n;
+	} else if ((v = tbh_value(a, "--macvtap"))) {
+		if (tbh_once(o->lower, "--macvtap", err, errlen))
+			return -EINVAL;
+		o->lower = v;
+	} else if ((v = tbh_value(a, "--mode"))) {
+		if (tbh_once(o->mode, "--mode", err, errlen))
+			return -EINVAL;
+		if (!*v || strlen(v) >= TB_MODE_NAME_MAX)
+			return tbh_fail(
+				err, errlen,
+				"--mode= needs vepa, bridge, private, passthru or source");
+		o->mode = v;
 	} else if ((v = tbh_value(a, "--socket"))) {
 		if (tbh_once(o->socket, "--socket", err, errlen))
 			return -EINVAL;
@@ -141,6 +153,18 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 		return tbh_fail(
 			err, errlen,
 			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
+	if (o->mode && !o->lower)
+		return tbh_fail(err, errlen, "--mode= is for --macvtap= only");
+	if (o->lower) { /* QEMU's --br= (always given) does not apply */
+		if (tb_ifname_check(o->lower, why, sizeof(why))) {
+			tb_escape(o->lower, strlen(o->lower), shown,
+				  sizeof(shown));
+			return tbh_fail(err, errlen,
+					"macvtap lower device name '%s' %s",
+					shown, why);
+		}
+		return 0;
+	}
 	if (!o->bridge)
 		return tbh_fail(err, errlen, "missing --br=BRIDGE");
 	if (tb_ifname_check(o->bridge, why, sizeof(why))) {

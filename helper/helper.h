@@ -11,6 +11,8 @@ struct tbh_opts {
 	const char *bridge; /* --br= */
 	const char *socket; /* --socket=, $TAPBROKER_SOCKET or default */
 	unsigned int mtu; /* --mtu=, 0 if unset (the broker checks range) */
+	const char *lower; /* --macvtap=: a macvtap on it, not a bridge port */
+	const char *mode; /* --mode= (macvtap), checked by the broker */
 	int help;
 };
 

@@ -18,7 +18,7 @@
 
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
-	"                        [--socket=PATH]\n"
+	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
 	"\n"
 	"Asks the tapbroker daemon for a tap attached to BRIDGE and passes it\n"
 	"over the unix socket N, as qemu-bridge-helper does.  No privilege is\n"
@@ -29,6 +29,10 @@ static const char tbh_usage[] =
 	"  --use-vnet      ask for IFF_VNET_HDR (QEMU passes it)\n"
 	"  --mtu=N         the tap's MTU (default: the bridge's, within the\n"
 	"                  policy's ceiling); at most the bridge's MTU\n"
+	"  --macvtap=DEV   a macvtap on DEV instead of a tap in a bridge\n"
+	"                  (QEMU's --br= is then ignored)\n"
+	"  --mode=MODE     macvtap mode: vepa (default), bridge, private,\n"
+	"                  passthru, source\n"
 	"  --socket=PATH   broker socket (default $" TB_SOCKET_ENV ", else\n"
 	"                  " TB_DEFAULT_SOCKET ")\n"
 	"\n"
@@ -84,7 +88,12 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 	int fd;
 
 	req.flags = o->use_vnet ? TB_F_VNET_HDR : 0;
-	snprintf(req.bridge, sizeof(req.bridge), "%s", o->bridge);
+	if (o->lower)
+		snprintf(req.lower, sizeof(req.lower), "%s", o->lower);
+	else
+		snprintf(req.bridge, sizeof(req.bridge), "%s", o->bridge);
+	if (o->mode)
+		snprintf(req.mode, sizeof(req.mode), "%s", o->mode);
 	req.mtu = o->mtu;
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)

@@ -105,7 +105,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, macvtap, macvtap_modes, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -312,19 +312,23 @@ static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
 	return tb_group(&r->gids, &r->ngids, f, c, where);
 }
 
-static int tb_rule_bridge(struct tb_rule *r, const struct tb_fact *f,
-			  struct tb_conf_ctx *c)
+/* A bridge, or (@lower) a macvtap lower device, named by the rule. */
+static int tb_rule_name(struct tb_rule *r, const struct tb_fact *f,
+			struct tb_conf_ctx *c, int lower)
 {
 	char why[128], shown[80];
-	int err = tb_rule_add_bridge(r, f->value, why, sizeof(why));
+	int err = lower ? tb_rule_add_name(&r->lowers, &r->nlowers, f->value,
+					   why, sizeof(why))
+			: tb_rule_add_bridge(r, f->value, why, sizeof(why));
 
 	if (err == -ENOMEM)
 		return err;
 	if (err) {
 		tb_escape(f->value, strlen(f->value), shown, sizeof(shown));
 		tb_diag_add(c->diag, c->file, f->line,
-			    "bridge name '%s' in %s \"%s\" %s", shown,
-			    r->deny ? "deny" : "allow", r->title, why);
+			    "%s '%s' in %s \"%s\" %s",
+			    lower ? "macvtap lower device name" : "bridge name",
+			    shown, r->deny ? "deny" : "allow", r->title, why);
 	}
 	return 0;
 }
@@ -369,9 +373,38 @@ static int tb_rule_mtu(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
+static int tb_rule_mode(struct tb_rule *r, const struct tb_fact *f,
+			struct tb_conf_ctx *c)
+{
+	char shown[80];
+	int mode = tb_macvtap_mode(f->value);
+
+	if (r->deny) {
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"macvtap_modes in deny \"%s\" means nothing: deny the lower device, or leave the mode out of the allow rule",
+			r->title);
+		return 0;
+	}
+	if (!mode) {
+		tb_escape(f->value, strlen(f->value), shown, sizeof(shown));
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"macvtap mode '%s' in allow \"%s\" is not one of vepa, bridge, private, passthru, source",
+			shown, r->title);
+		return 0;
+	}
+	r->modes |= 1u << mode;
+	return 0;
+}
+
 static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c)
 {
+	if (!strcmp(f->key, "macvtap"))
+		return tb_rule_name(r, f, c, 1);
+	if (!strcmp(f->key, "macvtap_modes"))
+		return tb_rule_mode(r, f, c);
 	if (!strcmp(f->key, "quota"))
 		return tb_rule_quota(r, f, c);
 	if (!strcmp(f->key, "mtu"))
@@ -380,7 +413,7 @@ static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 		return tb_rule_user(r, f, c);
 	if (!strcmp(f->key, "groups"))
 		return tb_rule_group(r, f, c);
-	return tb_rule_bridge(r, f, c);
+	return tb_rule_name(r, f, c, 0);
 }
 
 /* A key assigned twice would silently drop the first list: refuse it. */
@@ -446,11 +479,18 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 			c->diag, c->file, line,
 			"%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
 			kind, r->title);
-	if (!cfg_size(sec, "bridges"))
+	if (!cfg_size(sec, "bridges") && !cfg_size(sec, "macvtap"))
 		tb_diag_add(
 			c->diag, c->file, line,
-			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" })",
+			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" }), or macvtap = { ... }",
 			kind, r->title);
+	if (cfg_size(sec, "macvtap_modes") && !cfg_size(sec, "macvtap"))
+		tb_diag_add(
+			c->diag, c->file, line,
+			"%s \"%s\" sets macvtap_modes but names no macvtap lower device",
+			kind, r->title);
+	if (!r->deny && !r->modes)
+		r->modes = 1u << TB_MODE_VEPA; /* the kernel's default */
 	return err == -ENOMEM ? err : 0;
 }
 
@@ -541,6 +581,9 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("bridges", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("quota", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("mtu", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("macvtap", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("macvtap_modes", NULL, CFGF_NODEFAULT,
+				tb_fact_cb),
 		CFG_END(),
 	};
 	static cfg_opt_t opts[] = {

@@ -40,6 +40,14 @@ static int tb_rule_names(const struct tb_rule *r, const char *bridge)
 	return 0;
 }
 
+static int tb_rule_has_lower(const struct tb_rule *r, const char *lower)
+{
+	for (size_t i = 0; i < r->nlowers; i++)
+		if (!strcmp(r->lowers[i], lower))
+			return 1;
+	return 0;
+}
+
 /* "allow \"lab\"" for a policy rule, "deny br9" for a qemu ACL line. */
 static void tb_rule_label(const struct tb_rule *r, char *buf, size_t len)
 {
@@ -245,7 +253,8 @@ static const struct tb_rule *tb_mtu_rule(const struct tb_policy *pol,
 		const struct tb_rule *r = &pol->rules[i];
 
 		if (r->deny || r->mtu < 0 || !tb_rule_matches(r, who) ||
-		    !tb_rule_names(r, bridge))
+		    (!tb_rule_names(r, bridge) &&
+		     !tb_rule_has_lower(r, bridge)))
 			continue;
 		if (!best || r->mtu > best->mtu)
 			best = r;
@@ -286,4 +295,105 @@ void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
 			"MTU %u on bridge %s is above the ceiling of %d set by %s:%d (allow \"%s\"); ask for at most %d",
 			mtu, bridge, r->mtu, r->file, r->line, r->title,
 			r->mtu);
+}
+
+static const char *const tb_mode_names[TB_MODE_MAX] = {
+	[TB_MODE_VEPA] = "vepa",       [TB_MODE_BRIDGE] = "bridge",
+	[TB_MODE_PRIVATE] = "private", [TB_MODE_PASSTHRU] = "passthru",
+	[TB_MODE_SOURCE] = "source",
+};
+
+int tb_macvtap_mode(const char *name)
+{
+	for (int m = 1; m < TB_MODE_MAX; m++)
+		if (!strcmp(name, tb_mode_names[m]))
+			return m;
+	return 0;
+}
+
+const char *tb_macvtap_mode_name(int mode)
+{
+	return mode > 0 && mode < TB_MODE_MAX ? tb_mode_names[mode] : "?";
+}
+
+static void tb_modes_list(unsigned int modes, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int m = 1; m < TB_MODE_MAX; m++)
+		if (modes & (1u << m))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? ", " : "",
+						 tb_mode_names[m]);
+}
+
+/* The lower devices @who may use, for a denial message. */
+static void tb_lowers_list(const struct tb_policy *pol,
+			   const struct tb_who *who, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		for (size_t j = 0; !r->deny && tb_rule_matches(r, who) &&
+				   j < r->nlowers && used + IFNAMSIZ + 6 < len;
+		     j++)
+			if (!tb_listed(buf, r->lowers[j]))
+				used += (size_t)snprintf(
+					buf + used, len - used, "%s%s",
+					used ? ", " : "", r->lowers[j]);
+	}
+}
+
+void tb_policy_decide_macvtap(const struct tb_policy *pol,
+			      const struct tb_who *who, const char *lower,
+			      int mode, struct tb_decision *d)
+{
+	const struct tb_rule *allow = NULL, *mode_miss = NULL;
+	const char *m = tb_macvtap_mode_name(mode);
+	char user[64], list[300];
+
+	tb_who_name(who, user, sizeof(user));
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (!tb_rule_matches(r, who) || !tb_rule_has_lower(r, lower))
+			continue;
+		if (r->deny) {
+			tb_decide(
+				d, 0, r,
+				"macvtap on %s is denied to user %s by %s:%d (deny \"%s\")",
+				lower, user, r->file, r->line, r->title);
+			return;
+		}
+		if (r->modes & (1u << mode))
+			allow = allow ? allow : r;
+		else
+			mode_miss = mode_miss ? mode_miss : r;
+	}
+	if (allow) {
+		tb_decide(
+			d, 1, allow,
+			"macvtap on %s in %s mode allowed for user %s by %s:%d (allow \"%s\")",
+			lower, m, user, allow->file, allow->line, allow->title);
+	} else if (mode_miss) {
+		tb_modes_list(mode_miss->modes, list, sizeof(list));
+		tb_decide(
+			d, 0, mode_miss,
+			"macvtap mode %s on %s is not allowed for user %s by %s:%d (allow \"%s\" allows: %s)",
+			m, lower, user, mode_miss->file, mode_miss->line,
+			mode_miss->title, list);
+	} else {
+		tb_lowers_list(pol, who, list, sizeof(list));
+		tb_decide(
+			d, 0, NULL,
+			"macvtap on %s is not allowed for user %s by %s (%s%s)",
+			lower, user, pol->config ? pol->config : pol->qemu_acl,
+			list[0] ? "allowed lower devices: "
+				: "no rule grants a macvtap",
+			list);
+	}
 }

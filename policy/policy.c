@@ -246,32 +246,40 @@ struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
 	return r;
 }
 
+/* Adds an interface name to a list, once; on a bad name says why. */
+int tb_rule_add_name(char (**names)[IFNAMSIZ], size_t *n, const char *name,
+		     char *why, size_t whylen)
+{
+	char(*v)[IFNAMSIZ];
+
+	if (tb_ifname_check(name, why, whylen))
+		return -EINVAL;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*names)[i], name))
+			return 0;
+	if (*n >= TB_POLICY_LIST_MAX) {
+		snprintf(why, whylen,
+			 "is one more than the %d names a list may hold",
+			 TB_POLICY_LIST_MAX);
+		return -E2BIG;
+	}
+	v = reallocarray(*names, *n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*names = v;
+	snprintf(v[(*n)++], IFNAMSIZ, "%s", name);
+	return 0;
+}
+
 /* Adds a bridge name (or "all") to @r; on a bad name says why. */
 int tb_rule_add_bridge(struct tb_rule *r, const char *name, char *why,
 		       size_t whylen)
 {
-	char(*b)[IFNAMSIZ];
-
 	if (!strcmp(name, "all")) {
 		r->all_bridges = 1;
 		return 0;
 	}
-	if (tb_ifname_check(name, why, whylen))
-		return -EINVAL;
-	for (size_t i = 0; i < r->nbridges; i++)
-		if (!strcmp(r->bridges[i], name))
-			return 0;
-	if (r->nbridges >= TB_POLICY_LIST_MAX) {
-		snprintf(why, whylen, "more than %d bridges in one rule",
-			 TB_POLICY_LIST_MAX);
-		return -E2BIG;
-	}
-	b = reallocarray(r->bridges, r->nbridges + 1, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	r->bridges = b;
-	snprintf(b[r->nbridges++], IFNAMSIZ, "%s", name);
-	return 0;
+	return tb_rule_add_name(&r->bridges, &r->nbridges, name, why, whylen);
 }
 
 void tb_policy_free(struct tb_policy *pol)
@@ -282,6 +290,7 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].uids);
 		free(pol->rules[i].gids);
 		free(pol->rules[i].bridges);
+		free(pol->rules[i].lowers);
 	}
 	free(pol->rules);
 	free(pol->admin_gids);

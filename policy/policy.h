@@ -105,6 +105,31 @@ void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
 			  const char *bridge, unsigned int mtu,
 			  struct tb_decision *d);
 
+/* macvtap modes, as the kernel and systemd-networkd name them. */
+enum tb_macvtap_mode {
+	TB_MODE_VEPA = 1, /* the default */
+	TB_MODE_BRIDGE,
+	TB_MODE_PRIVATE,
+	TB_MODE_PASSTHRU,
+	TB_MODE_SOURCE,
+	TB_MODE_MAX
+};
+
+/* "vepa" -> TB_MODE_VEPA; 0 for anything else. */
+int tb_macvtap_mode(const char *name);
+const char *tb_macvtap_mode_name(int mode);
+
+/**
+ * tb_policy_decide_macvtap() - may @who have a macvtap on @lower in @mode?
+ *
+ * Like bridges: a matching deny rule naming @lower wins, then the first
+ * matching allow rule that names @lower and allows @mode (macvtap_modes,
+ * default vepa only), else default deny listing what is allowed.
+ */
+void tb_policy_decide_macvtap(const struct tb_policy *pol,
+			      const struct tb_who *who, const char *lower,
+			      int mode, struct tb_decision *d);
+
 /* May @who list and release leases?  root, or a member of admin_groups. */
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
 

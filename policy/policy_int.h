@@ -41,6 +41,9 @@ struct tb_rule {
 	int all_bridges;
 	char (*bridges)[IFNAMSIZ];
 	size_t nbridges;
+	char (*lowers)[IFNAMSIZ]; /* macvtap lower devices */
+	size_t nlowers;
+	unsigned int modes; /* macvtap modes, 1 << enum tb_macvtap_mode */
 };
 
 /* A file read into the policy; (dev, ino) catch include loops. */
@@ -72,6 +75,8 @@ struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
 				   int line, struct tb_diag *diag);
 int tb_rule_add_bridge(struct tb_rule *r, const char *name, char *why,
 		       size_t whylen);
+int tb_rule_add_name(char (**names)[IFNAMSIZ], size_t *n, const char *name,
+		     char *why, size_t whylen);
 
 /* conf.c: the tapbroker policy format (libconfuse). */
 int tb_conf_load(struct tb_policy *pol, const char *path, const char *from,

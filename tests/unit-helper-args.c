@@ -51,6 +51,17 @@ static void test_mtu(void)
 	       "--mtu=70000 is left to the broker to judge");
 }
 
+static void test_macvtap(void)
+{
+	is_int(PARSE(NULL, "--use-vnet", "--fd=3", "--br=br0", "--macvtap=eth0",
+		     "--mode=bridge"),
+	       0, "--macvtap=eth0 --mode=bridge, with QEMU's --br");
+	ok(o.lower && !strcmp(o.lower, "eth0") && !strcmp(o.mode, "bridge"),
+	   "... gives the lower device and the mode");
+	is_int(PARSE(NULL, "--fd=3", "--macvtap=eth0"), 0,
+	       "--macvtap without --br");
+}
+
 static void bad(int ret, const char *what, const char *want)
 {
 	ok(ret != 0, "%s refused", what);
@@ -66,6 +77,10 @@ static void test_garbage(void)
 	bad(PARSE(NULL, "--fd=3", "--br=a", "--br=b"), "duplicate --br",
 	    "--br given twice");
 	bad(PARSE(NULL, "--fd=abc", "--br=br0"), "--fd=abc", "not a file");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mode=vepa"), "--mode alone",
+	    "--mode= is for --macvtap= only");
+	bad(PARSE(NULL, "--fd=3", "--macvtap=a/b"), "--macvtap=a/b",
+	    "macvtap lower device name 'a/b' contains '/'");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=big"), "--mtu=big",
 	    "--mtu=big is not a positive number");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=0"), "--mtu=0",
@@ -98,6 +113,7 @@ int main(void)
 	test_qemu_forms();
 	test_socket_choice();
 	test_mtu();
+	test_macvtap();
 	test_garbage();
 	return done_testing();
 }

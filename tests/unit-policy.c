@@ -148,7 +148,7 @@ static const struct bad_case bad_cases[] = {
 	 "\n# x\nallow \"lonely\" {\n bridges = { \"br0\" }\n}\n",
 	 "bad.conf:3: allow \"lonely\" names no users or groups: add users = { ... } or groups = { ... }\n"},
 	{"no bridges", "allow \"a\" { users = { \"root\" } }\n",
-	 "bad.conf:1: allow \"a\" names no bridges: add bridges = { ... } (or { \"all\" })\n"},
+	 "bad.conf:1: allow \"a\" names no bridges: add bridges = { ... } (or { \"all\" }), or macvtap = { ... }\n"},
 	{"unknown key",
 	 "# c\nallow \"a\" {\n users = { \"root\" }\n frobnicate = 1\n}\n",
 	 "bad.conf:4: no such option 'frobnicate'"},
@@ -446,7 +446,59 @@ static void test_mtu_ceiling(void)
 	tb_policy_free(pol);
 }
 
+static void test_macvtap(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_decision d;
+	struct tb_policy *pol;
+
+	fx_write(
+		"mv.conf",
+		"allow \"mv\" { users = { \"nobody\" } macvtap = { \"eth0\" }\n"
+		"\tmacvtap_modes = { \"bridge\", \"private\" } }\n"
+		"allow \"plain\" { users = { \"nobody\" } macvtap = { \"eth1\" } }\n"
+		"deny \"no-eth2\" { users = { \"nobody\" } macvtap = { \"eth2\" } }\n"
+		"allow \"all2\" { users = { \"nobody\" } macvtap = { \"eth2\" } }\n",
+		0644);
+	pol = load("mv.conf");
+	ok(pol != NULL, "a policy with macvtap grants loads");
+	if (!pol)
+		return;
+	tb_policy_decide_macvtap(pol, &nobody, "eth0", TB_MODE_BRIDGE, &d);
+	is_int(d.allow, 1, "macvtap on eth0 in bridge mode: allowed");
+	is_str(d.reason,
+	       fx_fmt("macvtap on eth0 in bridge mode allowed for user nobody by %s:1 (allow \"mv\")",
+		      fx_path("mv.conf")),
+	       "... naming the rule");
+	tb_policy_decide_macvtap(pol, &nobody, "eth0", TB_MODE_VEPA, &d);
+	is_int(d.allow, 0, "vepa on eth0, not in macvtap_modes: denied");
+	like(d.reason, "(allow \"mv\" allows: bridge, private)",
+	     "... listing the modes the rule allows");
+	tb_policy_decide_macvtap(pol, &nobody, "eth1", TB_MODE_VEPA, &d);
+	is_int(d.allow, 1, "no macvtap_modes: vepa is allowed");
+	tb_policy_decide_macvtap(pol, &nobody, "eth1", TB_MODE_PASSTHRU, &d);
+	is_int(d.allow, 0, "... and only vepa");
+	tb_policy_decide_macvtap(pol, &nobody, "eth2", TB_MODE_VEPA, &d);
+	is_int(d.allow, 0, "a deny on the lower device wins");
+	like(d.reason, ":4 (deny \"no-eth2\")", "... and is named");
+	tb_policy_decide_macvtap(pol, &nobody, "eth9", TB_MODE_VEPA, &d);
+	like(d.reason, "(allowed lower devices: eth0, eth1, eth2)",
+	     "default deny lists the lower devices");
+	is_int(tb_macvtap_mode("passthru"), TB_MODE_PASSTHRU, "mode names");
+	is_int(tb_macvtap_mode("fast"), 0, "... and a wrong one");
+	tb_policy_free(pol);
+}
+
 static const struct bad_case bad_quota[] = {
+	{"bad macvtap mode",
+	 "allow \"a\" { users = { \"0\" } macvtap = { \"eth0\" }\n macvtap_modes = { \"fast\" } }\n",
+	 "bad.conf:2: macvtap mode 'fast' in allow \"a\" is not one of vepa, bridge, private, passthru, source"},
+	{"modes without a lower device",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } macvtap_modes = { \"vepa\" } }\n",
+	 "sets macvtap_modes but names no macvtap lower device"},
+	{"bad lower name",
+	 "allow \"a\" { users = { \"0\" } macvtap = { \"a b\" } }\n",
+	 "bad.conf:1: macvtap lower device name 'a b' in allow \"a\" contains a space"},
 	{"mtu too small",
 	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } mtu = 67 }\n",
 	 "bad.conf:1: mtu '67' in allow \"a\" is not a number from 68 to 65535"},
@@ -477,6 +529,7 @@ int main(void)
 	test_quota();
 	test_admins();
 	test_mtu_ceiling();
+	test_macvtap();
 	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();

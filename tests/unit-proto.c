@@ -237,6 +237,15 @@ static void test_admin_ops(void)
 	put16(6, 9);
 	ok(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)) != 0,
 	   "unknown operation 9: refused");
+	req = (struct tb_request){.op = TB_OP_TAP};
+	snprintf(req.lower, sizeof(req.lower), "eth0");
+	snprintf(req.mode, sizeof(req.mode), "bridge");
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(n > 0 && !tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)),
+	   "macvtap request round trip");
+	ok(!strcmp(got.lower, "eth0") && !strcmp(got.mode, "bridge") &&
+		   !got.bridge[0],
+	   "... keeps lower device and mode, no bridge");
 	snprintf(rep.text, sizeof(rep.text), "tb0 uid=0\ntb1 uid=1\n");
 	n = tb_reply_encode(&rep, buf, sizeof(buf));
 	ok(n > 0 && !tb_reply_decode(buf, (size_t)n, &rgot, err, sizeof(err)),
