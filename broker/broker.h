@@ -54,6 +54,8 @@ struct tb_broker {
 	struct tb_lease *leases;
 	size_t nleases, cap;
 	unsigned int macvtap_seq; /* next tbmN name to try */
+	unsigned int reap_pending; /* ended taps waiting in the reap group */
+	uint64_t reap_since, swept; /* ms, CLOCK_MONOTONIC */
 };
 
 /* log.c */
@@ -70,9 +72,9 @@ struct tb_bridge_info {
 	unsigned int mtu;
 };
 
-typedef void (*tb_nl_gone_fn)(void *arg, int ifindex);
+typedef void (*tb_nl_link_fn)(void *arg, int ifindex, int gone, int carrier);
 typedef void (*tb_nl_scan_fn)(void *arg, int ifindex, const char *ifname,
-			      const char *alias, unsigned int mtu);
+			      const char *alias, unsigned int mtu, int carrier);
 
 int tb_nl_open(struct tb_nl **out);
 void tb_nl_close(struct tb_nl *nl);
@@ -80,9 +82,11 @@ int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 		     struct tb_bridge_info *br, char *why, size_t whylen);
 int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
 		     unsigned int mtu, const uint8_t mac[6], const char *alias);
-int tb_nl_events_open(struct tb_nl *nl, tb_nl_gone_fn gone, void *arg);
+int tb_nl_events_open(struct tb_nl *nl, tb_nl_link_fn changed, void *arg);
 int tb_nl_events_read(struct tb_nl *nl);
-int tb_nl_link_exists(struct tb_nl *nl, int ifindex);
+int tb_nl_link_carrier(struct tb_nl *nl, int ifindex);
+int tb_nl_link_group(struct tb_nl *nl, int ifindex, uint32_t group);
+int tb_nl_group_del(struct tb_nl *nl, uint32_t group);
 int tb_nl_scan(struct tb_nl *nl, tb_nl_scan_fn fn, void *arg);
 int tb_nl_link_del(struct tb_nl *nl, int ifindex);
 int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
@@ -128,7 +132,9 @@ int tb_lease_watch(struct tb_broker *b, struct tb_lease *l);
 void tb_lease_vm_exited(struct tb_broker *b, int pidfd);
 int tb_lease_add(struct tb_broker *b, const struct tb_lease *l);
 unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid);
-void tb_lease_gone(void *arg, int ifindex);
+void tb_lease_link(void *arg, int ifindex, int gone, int carrier);
+int tb_lease_tick(struct tb_broker *b);
+void tb_lease_reap(struct tb_broker *b, int ifindex);
 void tb_lease_events(struct tb_broker *b);
 int tb_lease_rescan(struct tb_broker *b);
 int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by);

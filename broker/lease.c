@@ -2,16 +2,22 @@
 /*
  * Leases: which taps the broker handed to whom, kept in the kernel.
  *
- * A tap is made non-persistent, so the kernel deletes it when the last fd
- * on it closes: when the VM exits, however it exits, or when a client
- * leaves before taking its fd.  Nothing is left to clean up, and the
- * broker only has to notice: it listens for RTM_DELLINK and drops the
- * lease, which frees the user's quota slot.
+ * A tap's lease lasts while an fd is attached to it, which the kernel shows
+ * as the tap's carrier: when the VM exits, however it exits, or a client
+ * leaves before taking its fd, the carrier drops (RTM_NEWLINK) and the
+ * lease ends, freeing the user's quota slot.
+ *
+ * Taps are persistent so that the last close() does not delete them: the
+ * kernel spends ~10-60 ms of RCU waits unregistering one device, holding
+ * the RTNL lock that every allocation needs.  Ended taps are put in link
+ * group TB_REAP_GROUP instead, and the whole group is deleted at once, in
+ * one unregister batch, when TB_REAP_BATCH are waiting or TB_REAP_DELAY_MS
+ * have passed: the slow kernel work stays off the allocation path.
  *
  * Each tap carries an ifalias "tapbroker uid=U vm=PID br=BRIDGE".  That is
  * the record: a restarted broker dumps the links once, takes every tap with
- * such an alias as a live lease (someone still holds its fd, or it would be
- * gone), and keeps counting it against the user's quota.  No state file.
+ * such an alias and a carrier as a live lease, and deletes the others
+ * (whose VMs exited meanwhile, or made mid-allocation).  No state file.
  */
 #include "broker.h"
 
@@ -26,6 +32,18 @@
 #include <unistd.h>
 
 #define TB_ALIAS_PREFIX "tapbroker "
+#define TB_REAP_GROUP 0x74627270u /* "tbrp": reserved for ended taps */
+#define TB_REAP_BATCH 128
+#define TB_REAP_DELAY_MS 250
+#define TB_SWEEP_MS 10000 /* carrier check of every lease, for lost events */
+
+static uint64_t tb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static uint64_t tb_lease_now(void)
 {
@@ -193,26 +211,90 @@ void tb_lease_vm_exited(struct tb_broker *b, int pidfd)
 {
 	for (size_t i = b->nleases; i-- > 0;) {
 		struct tb_lease *l = &b->leases[i];
-		int err;
 
 		if (l->pidfd != pidfd)
 			continue;
-		err = tb_nl_link_del(b->nl, l->ifindex);
-		if (err && err != -ENODEV)
-			tb_log(LOG_ERR, "cannot delete %s: %s", l->ifname,
-			       strerror(-err));
+		tb_lease_reap(b, l->ifindex);
 		tb_lease_drop(b, l, "its VM exited");
 	}
 }
 
-/* RTM_DELLINK: the tap is gone, so is its lease. */
-void tb_lease_gone(void *arg, int ifindex)
+/**
+ * tb_lease_reap() - have link @ifindex deleted soon, in a batch
+ *
+ * Moving it to TB_REAP_GROUP is quick; tb_lease_tick() deletes the group.
+ */
+void tb_lease_reap(struct tb_broker *b, int ifindex)
+{
+	int err = tb_nl_link_group(b->nl, ifindex, TB_REAP_GROUP);
+
+	if (err == -ENODEV)
+		return;
+	if (err) { /* cannot batch it: delete it now */
+		tb_nl_link_del(b->nl, ifindex);
+		return;
+	}
+	if (!b->reap_pending++)
+		b->reap_since = tb_now_ms();
+}
+
+/* Ends a tap's lease if its carrier is really gone (events can be stale). */
+static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
+			   const char *why)
+{
+	int carrier = tb_nl_link_carrier(b->nl, l->ifindex);
+
+	if (carrier == 1)
+		return;
+	if (carrier == 0)
+		tb_lease_reap(b, l->ifindex);
+	tb_lease_drop(b, l, carrier == 0 ? why : "the interface is gone");
+}
+
+/**
+ * tb_lease_link() - a link changed (RTM_NEWLINK) or went away (RTM_DELLINK)
+ */
+void tb_lease_link(void *arg, int ifindex, int gone, int carrier)
 {
 	struct tb_broker *b = arg;
 	struct tb_lease *l = tb_lease_find(b, ifindex);
 
-	if (l)
+	if (!l)
+		return;
+	if (gone)
 		tb_lease_drop(b, l, "the interface is gone");
+	else if (l->kind == TB_LEASE_TAP && carrier == 0)
+		tb_lease_check(b, l, "its VM closed it");
+}
+
+/**
+ * tb_lease_tick() - batch deletions and the periodic sweep, when due
+ * Return: ms until the next is due, for the loop's timeout.
+ */
+int tb_lease_tick(struct tb_broker *b)
+{
+	uint64_t now = tb_now_ms(), due;
+	int err;
+
+	if (b->reap_pending && (b->reap_pending >= TB_REAP_BATCH ||
+				now - b->reap_since >= TB_REAP_DELAY_MS)) {
+		err = tb_nl_group_del(b->nl, TB_REAP_GROUP);
+		if (err)
+			tb_log(LOG_ERR, "cannot delete ended taps: %s",
+			       strerror(-err));
+		b->reap_pending = 0;
+	}
+	if (now - b->swept >= TB_SWEEP_MS) {
+		for (size_t i = b->nleases; i-- > 0;)
+			if (b->leases[i].kind == TB_LEASE_TAP)
+				tb_lease_check(b, &b->leases[i],
+					       "its VM closed it");
+		b->swept = now;
+	}
+	due = b->swept + TB_SWEEP_MS - now;
+	if (b->reap_pending && b->reap_since + TB_REAP_DELAY_MS - now < due)
+		due = b->reap_since + TB_REAP_DELAY_MS - now;
+	return (int)due;
 }
 
 /**
@@ -228,10 +310,7 @@ void tb_lease_events(struct tb_broker *b)
 	if (err == -ENOBUFS) {
 		tb_log(LOG_NOTICE, "link events were lost; checking %zu leases",
 		       b->nleases);
-		for (size_t i = b->nleases; i-- > 0;)
-			if (!tb_nl_link_exists(b->nl, b->leases[i].ifindex))
-				tb_lease_drop(b, &b->leases[i],
-					      "the interface is gone");
+		b->swept = 0; /* the next tick sweeps */
 	} else if (err) {
 		tb_log(LOG_ERR, "reading link events: %s", strerror(-err));
 	}
@@ -250,14 +329,37 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	}
 	if (l->pidfd >= 0)
 		close(l->pidfd);
-	tb_nl_link_del(b->nl, l->ifindex);
+	tb_lease_reap(b, l->ifindex);
 	tb_log(LOG_INFO,
 	       "removed orphan %s (macvtap on %s) of uid %u: its VM %d exited while the broker was away",
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
 }
 
+/* Taps and macvtaps the broker named (tbN, tbmN), alias or not. */
+static int tb_lease_ours(const char *ifname)
+{
+	const char *d = ifname + 2 + (ifname[2] == 'm');
+
+	return !strncmp(ifname, "tb", 2) && *d &&
+	       strspn(d, "0123456789") == strlen(d);
+}
+
+static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
+			       int carrier)
+{
+	if (carrier && !tb_lease_add(b, l)) {
+		tb_log(LOG_INFO, "lease %s on %s of uid %u vm %d found again",
+		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+		return;
+	}
+	tb_lease_reap(b, l->ifindex);
+	tb_log(LOG_INFO,
+	       "removed orphan %s on %s of uid %u: its VM %d closed it while the broker was away",
+	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+}
+
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
-			   const char *alias, unsigned int mtu)
+			   const char *alias, unsigned int mtu, int carrier)
 {
 	struct tb_broker *b = arg;
 	struct tb_lease l = {.ifindex = ifindex, .mtu = mtu, .pidfd = -1};
@@ -265,8 +367,7 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 	unsigned int uid;
 	int vm;
 
-	if (strncmp(alias, TB_ALIAS_PREFIX, strlen(TB_ALIAS_PREFIX)))
-		return;
+	snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
 	if (sscanf(alias,
 		   TB_ALIAS_PREFIX
 		   "uid=%u vm=%d start=%llu macvtap=%15s mode=%15s",
@@ -275,19 +376,18 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		l.mode = tb_macvtap_mode(mode);
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
-		snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
 		tb_lease_found_macvtap(b, &l);
-		return;
+	} else if (sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid,
+			  &vm, l.bridge) == 3) {
+		l.uid = (uid_t)uid;
+		l.vm = (pid_t)vm;
+		tb_lease_found_tap(b, &l, carrier);
+	} else if (!alias[0] && tb_lease_ours(ifname)) {
+		tb_lease_reap(b, ifindex);
+		tb_log(LOG_INFO,
+		       "removed %s: made by a broker that stopped before it was handed out",
+		       ifname);
 	}
-	if (sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid, &vm,
-		   l.bridge) != 3)
-		return;
-	l.uid = (uid_t)uid;
-	l.vm = (pid_t)vm;
-	snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
-	if (tb_lease_add(b, &l) == 0)
-		tb_log(LOG_INFO, "lease %s on %s of uid %u vm %d found again",
-		       l.ifname, l.bridge, uid, vm);
 }
 
 /**
@@ -309,14 +409,11 @@ int tb_lease_rescan(struct tb_broker *b)
 int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
 {
 	char why[64];
-	int err;
 
 	for (size_t i = 0; i < b->nleases; i++) {
 		if (strcmp(b->leases[i].ifname, ifname))
 			continue;
-		err = tb_nl_link_del(b->nl, b->leases[i].ifindex);
-		if (err && err != -ENODEV)
-			return err;
+		tb_lease_reap(b, b->leases[i].ifindex);
 		snprintf(why, sizeof(why), "released by uid %u",
 			 (unsigned int)by);
 		tb_lease_drop(b, &b->leases[i], why);
@@ -327,6 +424,8 @@ int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
 
 void tb_lease_free(struct tb_broker *b)
 {
+	if (b->reap_pending) /* nothing waits for the next tick now */
+		tb_nl_group_del(b->nl, TB_REAP_GROUP);
 	free(b->leases);
 	b->leases = NULL;
 	b->nleases = b->cap = 0;

@@ -25,6 +25,7 @@
 
 #define TB_MAX_CONNS 256
 #define TB_CONN_DEADLINE_MS 2000
+#define TB_CONN_SLACK_MS 100
 #define TB_EV_LISTEN UINT32_MAX
 #define TB_EV_SIGNAL (UINT32_MAX - 1)
 #define TB_EV_LINKS (UINT32_MAX - 2)
@@ -179,7 +180,8 @@ static int tb_loop_expire(struct tb_broker *b)
 		tb_log(LOG_NOTICE,
 		       "dropped %u client%s that sent no request within %d ms",
 		       dropped, dropped == 1 ? "" : "s", TB_CONN_DEADLINE_MS);
-	return next == UINT64_MAX ? -1 : (int)(next - now);
+	/* wake a little late, so connections that came together go together */
+	return next == UINT64_MAX ? -1 : (int)(next - now) + TB_CONN_SLACK_MS;
 }
 
 /**
@@ -194,6 +196,9 @@ void tb_loop_run(struct tb_broker *b)
 
 	while (!l->stop) {
 		timeout = tb_loop_expire(b);
+		n = tb_lease_tick(b);
+		if (timeout < 0 || n < timeout)
+			timeout = n;
 		n = epoll_wait(l->epfd, evs, 32, timeout);
 		for (i = 0; i < n; i++) {
 			id = evs[i].data.u32;

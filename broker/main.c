@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	err = tb_nl_open(&b.nl);
 	if (err)
 		tb_die("cannot open rtnetlink: %s", strerror(-err));
-	b.events_fd = tb_nl_events_open(b.nl, tb_lease_gone, &b);
+	b.events_fd = tb_nl_events_open(b.nl, tb_lease_link, &b);
 	if (b.events_fd < 0)
 		tb_die("cannot subscribe to link events: %s",
 		       strerror(-b.events_fd));

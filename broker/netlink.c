@@ -20,8 +20,8 @@
 struct tb_nl {
 	struct nl_sock *sk;
 	struct nl_sock *events; /* RTNLGRP_LINK: which links went away */
-	tb_nl_gone_fn gone;
-	void *gone_arg;
+	tb_nl_link_fn changed;
+	void *changed_arg;
 };
 
 /* libnl's error codes, back to errno values for the caller. */
@@ -182,33 +182,42 @@ out:
 static int tb_nl_event(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
 	struct tb_nl *nl = arg;
 	struct ifinfomsg *ifi;
+	int carrier = -1;
 
-	if (h->nlmsg_type != RTM_DELLINK || !nlmsg_valid_hdr(h, sizeof(*ifi)))
+	if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
+	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
 		return NL_OK;
 	ifi = nlmsg_data(h);
-	/* AF_BRIDGE: a port left its bridge; only AF_UNSPEC is a deletion */
-	if (ifi->ifi_family == AF_UNSPEC)
-		nl->gone(nl->gone_arg, ifi->ifi_index);
+	/* AF_BRIDGE: about a bridge port, not the device itself */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return NL_OK;
+	if (h->nlmsg_type == RTM_NEWLINK &&
+	    !nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) &&
+	    tb[IFLA_CARRIER])
+		carrier = nla_get_u8(tb[IFLA_CARRIER]);
+	nl->changed(nl->changed_arg, ifi->ifi_index,
+		    h->nlmsg_type == RTM_DELLINK, carrier);
 	return NL_OK;
 }
 
 /**
- * tb_nl_events_open() - subscribe to link deletions
- * @gone:	called with the ifindex of each deleted link
+ * tb_nl_events_open() - subscribe to link changes and deletions
+ * @changed:	called for each: ifindex, deleted or not, carrier (or -1)
  *
  * Return: the socket's fd, to poll for input, or -errno.
  */
-int tb_nl_events_open(struct tb_nl *nl, tb_nl_gone_fn gone, void *arg)
+int tb_nl_events_open(struct tb_nl *nl, tb_nl_link_fn changed, void *arg)
 {
 	int err;
 
 	nl->events = nl_socket_alloc();
 	if (!nl->events)
 		return -ENOMEM;
-	nl->gone = gone;
-	nl->gone_arg = arg;
+	nl->changed = changed;
+	nl->changed_arg = arg;
 	nl_socket_disable_seq_check(nl->events);
 	nl_socket_modify_cb(nl->events, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_event,
 			    nl);
@@ -242,15 +251,55 @@ int tb_nl_events_read(struct tb_nl *nl)
 	return err == -NLE_NOMEM ? -ENOBUFS : tb_nl_errno(err);
 }
 
-/* Does link @ifindex still exist?  (After lost events.) */
-int tb_nl_link_exists(struct tb_nl *nl, int ifindex)
+/* Carrier of link @ifindex (a tap's: an fd is attached): 1, 0, or -ENODEV. */
+int tb_nl_link_carrier(struct tb_nl *nl, int ifindex)
 {
 	struct rtnl_link *link = NULL;
 	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link);
 
-	if (link)
-		rtnl_link_put(link);
-	return err >= 0;
+	if (err < 0)
+		return tb_nl_errno(err);
+	err = rtnl_link_get_carrier(link) ? 1 : 0;
+	rtnl_link_put(link);
+	return err;
+}
+
+/* Puts link @ifindex in link group @group (cheap: no RTNL-long waits). */
+int tb_nl_link_group(struct tb_nl *nl, int ifindex, uint32_t group)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int err;
+
+	if (!chg)
+		return -ENOMEM;
+	rtnl_link_set_group(chg, group);
+	err = tb_nl_change(nl, ifindex, chg);
+	rtnl_link_put(chg);
+	return err;
+}
+
+/**
+ * tb_nl_group_del() - delete every link in link group @group at once
+ *
+ * One RTM_DELLINK with IFLA_GROUP: the kernel unregisters them together,
+ * paying its RCU grace periods once for the batch rather than per device.
+ * libnl has no call for it, so the message is built here.
+ * Return: 0 (also when the group is empty), or -errno.
+ */
+int tb_nl_group_del(struct tb_nl *nl, uint32_t group)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+	int err = -NLE_NOMEM;
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
+	    nla_put_u32(msg, IFLA_GROUP, group) >= 0)
+		err = nl_send_sync(nl->sk, msg); /* frees msg */
+	else
+		nlmsg_free(msg);
+	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
+		return 0;
+	return err < 0 ? tb_nl_errno(err) : 0;
 }
 
 struct tb_nl_scan_ctx {
@@ -264,13 +313,13 @@ static void tb_nl_scan_one(struct nl_object *obj, void *arg)
 	struct tb_nl_scan_ctx *c = arg;
 	const char *alias = rtnl_link_get_ifalias(link);
 
-	if (alias)
-		c->fn(c->arg, rtnl_link_get_ifindex(link),
-		      rtnl_link_get_name(link), alias, rtnl_link_get_mtu(link));
+	c->fn(c->arg, rtnl_link_get_ifindex(link), rtnl_link_get_name(link),
+	      alias ? alias : "", rtnl_link_get_mtu(link),
+	      rtnl_link_get_carrier(link));
 }
 
 /**
- * tb_nl_scan() - call @fn for every link that carries an ifalias
+ * tb_nl_scan() - call @fn for every link, with its ifalias ("" if none)
  *
  * One dump, at start-up only: how a restarted broker finds its leases.
  * Return: 0, or -errno.

@@ -102,6 +102,7 @@ static const int tb_seccomp_plain[] = {
 static const unsigned long tb_seccomp_ioctls[] = {
 	TUNSETIFF,
 	TUNSETOWNER,
+	TUNSETPERSIST,
 	SIOCGIFINDEX,
 };
 

@@ -85,7 +85,9 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 		tb_refuse(rep, err, "cannot record the lease: %s",
 			  strerror(-err));
 	if (err) {
-		close(fd); /* not persistent: this deletes the tap */
+		close(fd);
+		/* persistent: delete it now, which also restores the MTU */
+		tb_nl_link_del(b->nl, lease.ifindex);
 		rep->ifname[0] = '\0';
 		return err;
 	}

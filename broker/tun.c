@@ -29,14 +29,15 @@ int tb_tun_init(void)
 }
 
 /**
- * tb_tun_create() - create a tap owned by @owner, not persistent
+ * tb_tun_create() - create a persistent tap owned by @owner
  * @vnet_hdr:	set IFF_VNET_HDR
  * @owner:	uid recorded as the tun owner (shown by ip -d link)
  * @ifname:	receives the name the kernel chose
  * @ifindex:	receives its ifindex
  *
- * The tap lives as long as the returned fd (and its copies): closing the
- * broker's copy before handing it over is the rollback.
+ * The tap is persistent: the last close() does not delete it (which would
+ * cost the closer, and the RTNL lock, tens of ms); lease.c deletes ended
+ * taps in batches, and a failed setup deletes it with tb_nl_link_del().
  *
  * Return: the tap's fd, or -errno.
  */
@@ -53,7 +54,8 @@ int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 	memcpy(ifr.ifr_name, TB_TAP_TEMPLATE, sizeof(TB_TAP_TEMPLATE));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
 	    ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
-	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0) {
+	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0 ||
+	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) { /* last: close() undoes */
 		err = -errno;
 		close(fd);
 		return err;

@@ -32,14 +32,14 @@ TAPBROKER_SOCKET="$TB_SOCK" tb_guest_run "$guest" 90 \
 ok $? "-netdev bridge,helper=tapbroker-helper: guest pings the bridge"
 like "$(cat "$TB_TMP/broker.log")" "grant tb[0-9]+ on br0 to uid 65534 \\(nobody\\).* vnet_hdr" \
 	"broker granted the tap to nobody with vnet_hdr"
-is "$(tb_taps)" "" "tap is gone after QEMU exits"
+is "$(tb_taps_settled)" "" "tap is gone after QEMU exits"
 
 # -netdev tap,helper="... --socket=": QEMU runs the helper through /bin/sh.
 tb_guest_run "$guest" 90 "tb.ip=10.77.0.3/24 tb.ping=10.77.0.1" -- \
 	-netdev "tap,id=n0,br=br0,helper=$TB_HELPER --socket=$TB_SOCK" \
 	-device "$nic"
 ok $? "-netdev tap,helper=\"tapbroker-helper --socket=...\": guest pings"
-is "$(tb_taps)" "" "tap is gone after QEMU exits"
+is "$(tb_taps_settled)" "" "tap is gone after QEMU exits"
 
 # A jumbo bridge: the tap gets MTU 9000 and 8972-byte pings pass unfragmented.
 TAPBROKER_SOCKET="$TB_SOCK" tb_guest_run "$guest" 90 \

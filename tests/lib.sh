@@ -159,6 +159,17 @@ release() {
 	return 1
 }
 
+# tb_taps_settled: tb_taps once ended taps are deleted (the broker deletes
+# them in batches, within a second).
+tb_taps_settled() {
+	local i
+	for i in $(seq 1 40); do
+		[ -z "$(tb_taps)" ] && break
+		sleep 0.05
+	done
+	tb_taps
+}
+
 # tb_taps: names of the taps the broker made in $TB_NS (tbN), one a line.
 tb_taps() {
 	tbip -o link show 2>/dev/null | awk -F': ' '{print $2}' |
