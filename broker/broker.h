@@ -80,8 +80,8 @@ int tb_nl_open(struct tb_nl **out);
 void tb_nl_close(struct tb_nl *nl);
 int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 		     struct tb_bridge_info *br, char *why, size_t whylen);
-int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
-		     unsigned int mtu, const uint8_t mac[6], const char *alias);
+int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
+		    const uint8_t mac[6], const char *alias);
 int tb_nl_events_open(struct tb_nl *nl, tb_nl_link_fn changed, void *arg);
 int tb_nl_events_read(struct tb_nl *nl);
 int tb_nl_link_carrier(struct tb_nl *nl, int ifindex);
@@ -94,6 +94,11 @@ int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
 int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
 		      unsigned int mtu, const uint8_t mac[6]);
 int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias);
+struct tb_vlan_set;
+int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
+		       unsigned int *default_pvid);
+int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
+		     const struct tb_vlan_set *tagged, unsigned int drop);
 
 /* tun.c: /dev/net/tun. */
 int tb_tun_init(void);

@@ -9,7 +9,10 @@
 
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <linux/if_bridge.h>
 #include <netlink/route/link/macvtap.h>
+
+#include "vlan.h"
 
 /*
  * One long-lived NETLINK_ROUTE socket serves every request.  Lookups ask for
@@ -140,40 +143,30 @@ static int tb_nl_change(struct tb_nl *nl, int ifindex,
 }
 
 /**
- * tb_nl_port_setup() - make link @ifindex a port of bridge @master, then up
+ * tb_nl_port_join() - make link @ifindex a port of bridge @master, still down
  *
- * MAC address, MTU, master and the lease's ifalias go in one message, so the port joins the
- * bridge already at the bridge's MTU and never lowers it; "up" follows in a
- * second one because the kernel applies flags before master, and the tap
- * must never be up outside its bridge.
+ * MAC address, MTU, master and the lease's ifalias go in one message, so
+ * the port joins the bridge already at the bridge's MTU and never lowers
+ * it.  "Up" (tb_nl_link_up()) comes last, after any VLAN settings: the
+ * kernel applies flags before master, and a tap must never be up outside
+ * its bridge, or in the wrong VLAN.
  *
  * Return: 0, or -errno.
  */
-int tb_nl_port_setup(struct tb_nl *nl, int ifindex, int master,
-		     unsigned int mtu, const uint8_t mac[6], const char *alias)
+int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
+		    const uint8_t mac[6], const char *alias)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
 	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
 	int err = -ENOMEM;
 
-	if (!chg || !addr)
-		goto out;
-	rtnl_link_set_ifalias(chg, alias);
-	rtnl_link_set_addr(chg, addr);
-	rtnl_link_set_mtu(chg, mtu);
-	rtnl_link_set_master(chg, master);
-	err = tb_nl_change(nl, ifindex, chg);
-	if (err)
-		goto out;
-	rtnl_link_put(chg);
-	chg = rtnl_link_alloc();
-	if (!chg) {
-		err = -ENOMEM;
-		goto out;
+	if (chg && addr) {
+		rtnl_link_set_ifalias(chg, alias);
+		rtnl_link_set_addr(chg, addr);
+		rtnl_link_set_mtu(chg, mtu);
+		rtnl_link_set_master(chg, master);
+		err = tb_nl_change(nl, ifindex, chg);
 	}
-	rtnl_link_set_flags(chg, IFF_UP);
-	err = tb_nl_change(nl, ifindex, chg);
-out:
 	nl_addr_put(addr);
 	rtnl_link_put(chg);
 	return err;
@@ -419,5 +412,125 @@ int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias)
 	rtnl_link_set_flags(chg, IFF_UP);
 	err = tb_nl_change(nl, ifindex, chg);
 	rtnl_link_put(chg);
+	return err;
+}
+
+struct tb_nl_brinfo {
+	int filtering;
+	unsigned int default_pvid;
+};
+
+static int tb_nl_brinfo_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct nlattr *br[IFLA_BR_MAX + 1];
+	struct tb_nl_brinfo *info = arg;
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX,
+			NULL) ||
+	    !tb[IFLA_LINKINFO] ||
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) ||
+	    !li[IFLA_INFO_DATA] ||
+	    nla_parse_nested(br, IFLA_BR_MAX, li[IFLA_INFO_DATA], NULL))
+		return NL_OK;
+	if (br[IFLA_BR_VLAN_FILTERING])
+		info->filtering = nla_get_u8(br[IFLA_BR_VLAN_FILTERING]);
+	if (br[IFLA_BR_VLAN_DEFAULT_PVID])
+		info->default_pvid = nla_get_u16(br[IFLA_BR_VLAN_DEFAULT_PVID]);
+	return NL_OK;
+}
+
+/**
+ * tb_nl_bridge_vlans() - does bridge @ifindex filter VLANs, and its PVID?
+ *
+ * libnl 3.7 does not parse a bridge's IFLA_INFO_DATA: the attributes are
+ * read here from the RTM_GETLINK answer.
+ * Return: 0 with @filtering and @default_pvid set, or -errno.
+ */
+int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
+		       unsigned int *default_pvid)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct tb_nl_brinfo info = {0, 0};
+	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	int err = -NLE_NOMEM;
+
+	if (cb) {
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_brinfo_cb,
+			  &info);
+		err = nl_send_simple(nl->sk, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+		if (err >= 0)
+			err = nl_recvmsgs(nl->sk, cb);
+		if (err >= 0)
+			err = nl_wait_for_ack(nl->sk);
+		nl_cb_put(cb);
+	}
+	if (err < 0)
+		return tb_nl_errno(err);
+	*filtering = info.filtering;
+	*default_pvid = info.default_pvid;
+	return 0;
+}
+
+static int tb_nl_vlan_put(struct nl_msg *msg, uint16_t flags, uint16_t vid)
+{
+	struct bridge_vlan_info v = {.flags = flags, .vid = vid};
+
+	return nla_put(msg, IFLA_BRIDGE_VLAN_INFO, sizeof(v), &v);
+}
+
+/* One AF_BRIDGE message adding (RTM_SETLINK) or removing (RTM_DELLINK)
+ * the VLANs of @set on port @ifindex, @pvid with PVID|UNTAGGED. */
+static int tb_nl_vlan_msg(struct tb_nl *nl, int type, int ifindex,
+			  const struct tb_vlan_set *set, unsigned int pvid)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
+	struct nlattr *spec;
+	int err = -NLE_NOMEM;
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !(spec = nla_nest_start(msg, IFLA_AF_SPEC)))
+		goto out;
+	err = pvid ? tb_nl_vlan_put(msg,
+				    BRIDGE_VLAN_INFO_PVID |
+					    BRIDGE_VLAN_INFO_UNTAGGED,
+				    (uint16_t)pvid)
+		   : 0;
+	for (unsigned int v = TB_VLAN_MIN; set && !err && v <= TB_VLAN_MAX; v++)
+		if (v != pvid && tb_vlan_has(set, v))
+			err = tb_nl_vlan_put(msg, 0, (uint16_t)v);
+	if (err < 0)
+		goto out;
+	nla_nest_end(msg, spec);
+	err = nl_send_sync(nl->sk, msg); /* frees msg */
+	return err < 0 ? tb_nl_errno(err) : 0;
+out:
+	nlmsg_free(msg);
+	return err < 0 ? tb_nl_errno(err) : -ENOMEM;
+}
+
+/**
+ * tb_nl_port_vlans() - make port @ifindex an access, trunk or hybrid port
+ * @access:	untagged PVID, or 0
+ * @tagged:	tagged VLANs, or NULL
+ * @drop:	the bridge's default PVID, given to every new port: removed
+ *		unless asked for (0: nothing to remove)
+ *
+ * Built by hand (libnl 3.7 has no bridge VLAN setters; 3.10 does).
+ * Return: 0, or -errno.
+ */
+int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
+		     const struct tb_vlan_set *tagged, unsigned int drop)
+{
+	struct tb_vlan_set del = {0};
+	int err = 0;
+
+	if (drop && drop != access && !(tagged && tb_vlan_has(tagged, drop))) {
+		tb_vlan_add(&del, drop);
+		err = tb_nl_vlan_msg(nl, RTM_DELLINK, ifindex, &del, 0);
+	}
+	if (!err)
+		err = tb_nl_vlan_msg(nl, RTM_SETLINK, ifindex, tagged, access);
 	return err;
 }

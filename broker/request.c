@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One tap request: check it, decide it by policy, then build the port. */
 #include "broker.h"
+#include "vlan.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -52,10 +53,54 @@ static int tb_mtu_kept(struct tb_broker *b, const struct tb_request *req,
 		mtu, req->bridge, br->mtu, req->bridge, br->mtu, br->mtu);
 }
 
+/* What a port's VLANs are to be; any == 0: leave the bridge's default. */
+struct tb_port_vlans {
+	int any;
+	unsigned int access, drop;
+	struct tb_vlan_set tagged;
+};
+
+/* VLANs asked for: parsed, decided by policy, and the bridge must filter. */
+static int tb_tap_vlans(struct tb_broker *b, const struct tb_who *who,
+			const struct tb_request *req,
+			const struct tb_bridge_info *br,
+			struct tb_port_vlans *pv, struct tb_reply *rep)
+{
+	struct tb_decision d;
+	char why[128];
+	int filtering, err;
+
+	memset(pv, 0, sizeof(*pv));
+	if (!req->vlan && !req->trunk[0])
+		return 0;
+	pv->any = 1;
+	pv->access = req->vlan;
+	if (req->vlan > TB_VLAN_MAX)
+		return tb_refuse(rep, -EINVAL, "VLAN %u is not 1-4094",
+				 req->vlan);
+	if (req->trunk[0] &&
+	    tb_vlan_parse(req->trunk, &pv->tagged, why, sizeof(why)))
+		return tb_refuse(rep, -EINVAL, "trunk: %s", why);
+	tb_policy_decide_vlan(b->policy, who, req->bridge, pv->access,
+			      req->trunk[0] ? &pv->tagged : NULL, &d);
+	if (!d.allow)
+		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	err = tb_nl_bridge_vlans(b->nl, br->ifindex, &filtering, &pv->drop);
+	if (err)
+		return tb_refuse(rep, err, "cannot read bridge %s: %s",
+				 req->bridge, strerror(-err));
+	if (!filtering)
+		return tb_refuse(
+			rep, -EOPNOTSUPP,
+			"bridge %s does not filter VLANs; turn it on with ip link set %s type bridge vlan_filtering 1",
+			req->bridge, req->bridge);
+	return 0;
+}
+
 static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 			 pid_t vm, const struct tb_request *req,
 			 const struct tb_bridge_info *br, unsigned int mtu,
-			 struct tb_reply *rep)
+			 const struct tb_port_vlans *pv, struct tb_reply *rep)
 {
 	struct tb_lease lease = {.uid = who->uid, .vm = vm, .mtu = mtu};
 	char alias[128];
@@ -72,8 +117,13 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	tb_lease_alias(alias, sizeof(alias), who->uid, vm, req->bridge);
 	err = tb_tap_mac(mac);
 	if (!err)
-		err = tb_nl_port_setup(b->nl, lease.ifindex, br->ifindex, mtu,
-				       mac, alias);
+		err = tb_nl_port_join(b->nl, lease.ifindex, br->ifindex, mtu,
+				      mac, alias);
+	if (!err && pv->any)
+		err = tb_nl_port_vlans(b->nl, lease.ifindex, pv->access,
+				       &pv->tagged, pv->drop);
+	if (!err)
+		err = tb_nl_link_up(b->nl, lease.ifindex, alias);
 	if (err)
 		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
 			  rep->ifname, req->bridge, strerror(-err));
@@ -159,6 +209,7 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 {
 	pid_t vm;
 	struct tb_bridge_info br;
+	struct tb_port_vlans pv;
 	struct tb_decision d;
 	unsigned int mtu;
 	char why[TB_MESSAGE_MAX], shown[64];
@@ -186,7 +237,10 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	ret = tb_tap_mtu(b, who, req, &br, &mtu, rep);
 	if (ret)
 		return ret;
-	ret = tb_build_port(b, who, vm, req, &br, mtu, rep);
+	ret = tb_tap_vlans(b, who, req, &br, &pv, rep);
+	if (ret)
+		return ret;
+	ret = tb_build_port(b, who, vm, req, &br, mtu, &pv, rep);
 	if (ret < 0)
 		return ret;
 	*fd = ret;

@@ -33,6 +33,8 @@ static const struct {
 	[TB_A_MTU] = {TB_K_U32, 4, "mtu"},
 	[TB_A_LOWER] = {TB_K_STR, IFNAMSIZ, "lower"},
 	[TB_A_MODE] = {TB_K_STR, TB_MODE_NAME_MAX, "mode"},
+	[TB_A_VLAN] = {TB_K_U32, 4, "vlan"},
+	[TB_A_TRUNK] = {TB_K_STR, TB_TRUNK_MAX, "trunk"},
 };
 
 struct tb_writer {
@@ -138,6 +140,10 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_str(&w, TB_A_MODE, req->mode);
 		if (req->mtu)
 			tb_put_u32(&w, TB_A_MTU, req->mtu);
+		if (req->vlan)
+			tb_put_u32(&w, TB_A_VLAN, req->vlan);
+		if (req->trunk[0])
+			tb_put_str(&w, TB_A_TRUNK, req->trunk);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -272,7 +278,8 @@ static uint32_t tb_request_attrs(uint16_t op)
 	case TB_OP_TAP:
 		return (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS) |
 		       (1u << TB_A_MTU) | (1u << TB_A_LOWER) |
-		       (1u << TB_A_MODE);
+		       (1u << TB_A_MODE) | (1u << TB_A_VLAN) |
+		       (1u << TB_A_TRUNK);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -326,6 +333,10 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
 	if (a.val[TB_A_MTU])
 		memcpy(&req->mtu, a.val[TB_A_MTU], 4);
+	if (a.val[TB_A_VLAN])
+		memcpy(&req->vlan, a.val[TB_A_VLAN], 4);
+	if (a.val[TB_A_TRUNK])
+		memcpy(req->trunk, a.val[TB_A_TRUNK], a.len[TB_A_TRUNK]);
 	if (req->flags & ~TB_F_KNOWN)
 		return tb_fail(err, errlen, "unknown request flags 0x%x",
 			       req->flags & ~TB_F_KNOWN);

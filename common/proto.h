@@ -34,6 +34,7 @@
 #define TB_SOCKET_ENV "TAPBROKER_SOCKET"
 
 #define TB_MODE_NAME_MAX 16
+#define TB_TRUNK_MAX 256 /* == TB_VLAN_LIST_MAX */
 #define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
 
 enum tb_op {
@@ -53,6 +54,8 @@ enum tb_attr_type {
 	TB_A_MTU = 7, /* u32: MTU asked for (else the bridge's) */
 	TB_A_LOWER = 8, /* string: macvtap lower device (instead of a bridge) */
 	TB_A_MODE = 9, /* string: macvtap mode (default vepa) */
+	TB_A_VLAN = 10, /* u32: access VLAN (untagged PVID) */
+	TB_A_TRUNK = 11, /* string: tagged VLANs, "10,20-30" */
 	TB_A_MAX
 };
 
@@ -74,6 +77,8 @@ struct tb_request {
 	uint32_t mtu; /* TAP: 0 = the bridge's */
 	char lower[IFNAMSIZ]; /* TAP: a macvtap on this device, not a bridge */
 	char mode[TB_MODE_NAME_MAX]; /* TAP, macvtap: "" = vepa */
+	uint32_t vlan; /* TAP: access VLAN, 0 = none */
+	char trunk[TB_TRUNK_MAX]; /* TAP: tagged VLAN list, "" = none */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 

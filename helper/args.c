@@ -2,6 +2,7 @@
 /* Parses tapbroker-helper's argv: QEMU's bridge-helper options and ours. */
 #include "helper.h"
 #include "proto.h"
+#include "vlan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -96,6 +97,25 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 					shown);
 		}
 		o->mtu = (unsigned int)n;
+	} else if ((v = tbh_value(a, "--vlan"))) {
+		if (o->vlan)
+			return tbh_fail(err, errlen, "--vlan given twice");
+		if (tbh_parse_fd(v, &n) || n < TB_VLAN_MIN || n > TB_VLAN_MAX) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen,
+					"--vlan=%s is not a VLAN id (1-4094)",
+					shown);
+		}
+		o->vlan = (unsigned int)n;
+	} else if ((v = tbh_value(a, "--trunk"))) {
+		struct tb_vlan_set set = {0};
+		char why[96];
+
+		if (tbh_once(o->trunk, "--trunk", err, errlen))
+			return -EINVAL;
+		if (tb_vlan_parse(v, &set, why, sizeof(why)))
+			return tbh_fail(err, errlen, "--trunk: %s", why);
+		o->trunk = v;
 	} else if ((v = tbh_value(a, "--macvtap"))) {
 		if (tbh_once(o->lower, "--macvtap", err, errlen))
 			return -EINVAL;
@@ -155,6 +175,10 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
 	if (o->mode && !o->lower)
 		return tbh_fail(err, errlen, "--mode= is for --macvtap= only");
+	if (o->lower && (o->vlan || o->trunk))
+		return tbh_fail(
+			err, errlen,
+			"--vlan= and --trunk= are for bridges, not --macvtap=");
 	if (o->lower) { /* QEMU's --br= (always given) does not apply */
 		if (tb_ifname_check(o->lower, why, sizeof(why))) {
 			tb_escape(o->lower, strlen(o->lower), shown,

@@ -13,6 +13,8 @@ struct tbh_opts {
 	unsigned int mtu; /* --mtu=, 0 if unset (the broker checks range) */
 	const char *lower; /* --macvtap=: a macvtap on it, not a bridge port */
 	const char *mode; /* --mode= (macvtap), checked by the broker */
+	unsigned int vlan; /* --vlan=: access VLAN, 0 if unset */
+	const char *trunk; /* --trunk=: tagged VLAN list */
 	int help;
 };
 

@@ -18,6 +18,7 @@
 
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
+	"                        [--vlan=N] [--trunk=LIST]\n"
 	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
 	"\n"
 	"Asks the tapbroker daemon for a tap attached to BRIDGE and passes it\n"
@@ -29,6 +30,8 @@ static const char tbh_usage[] =
 	"  --use-vnet      ask for IFF_VNET_HDR (QEMU passes it)\n"
 	"  --mtu=N         the tap's MTU (default: the bridge's, within the\n"
 	"                  policy's ceiling); at most the bridge's MTU\n"
+	"  --vlan=N        access port: VLAN N untagged (PVID), VLAN 1 removed\n"
+	"  --trunk=LIST    tagged VLANs, e.g. 10,20-30 (with --vlan: hybrid)\n"
 	"  --macvtap=DEV   a macvtap on DEV instead of a tap in a bridge\n"
 	"                  (QEMU's --br= is then ignored)\n"
 	"  --mode=MODE     macvtap mode: vepa (default), bridge, private,\n"
@@ -95,6 +98,9 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 	if (o->mode)
 		snprintf(req.mode, sizeof(req.mode), "%s", o->mode);
 	req.mtu = o->mtu;
+	req.vlan = o->vlan;
+	if (o->trunk)
+		snprintf(req.trunk, sizeof(req.trunk), "%s", o->trunk);
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)
 		tbh_die("cannot send the request to tapbroker: %s",

@@ -105,7 +105,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, macvtap, macvtap_modes, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -398,9 +398,43 @@ static int tb_rule_mode(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
+static int tb_rule_vlans(struct tb_rule *r, const struct tb_fact *f,
+			 struct tb_conf_ctx *c)
+{
+	char why[128];
+
+	if (!r->vlans && !(r->vlans = calloc(1, sizeof(*r->vlans))))
+		return -ENOMEM;
+	if (r->deny)
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"vlans in deny \"%s\" mean nothing: grant VLANs in allow rules only",
+			r->title);
+	else if (tb_vlan_parse(f->value, r->vlans, why, sizeof(why)))
+		tb_diag_add(c->diag, c->file, f->line,
+			    "vlans in allow \"%s\": %s", r->title, why);
+	return 0;
+}
+
+static int tb_rule_trunk(struct tb_rule *r, const struct tb_fact *f,
+			 struct tb_conf_ctx *c)
+{
+	if (!strcmp(f->value, "yes") || !strcmp(f->value, "true"))
+		r->trunk = 1;
+	else if (strcmp(f->value, "no") && strcmp(f->value, "false"))
+		tb_diag_add(c->diag, c->file, f->line,
+			    "trunk '%s' in %s \"%s\" is not yes or no",
+			    f->value, r->deny ? "deny" : "allow", r->title);
+	return 0;
+}
+
 static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c)
 {
+	if (!strcmp(f->key, "vlans"))
+		return tb_rule_vlans(r, f, c);
+	if (!strcmp(f->key, "trunk"))
+		return tb_rule_trunk(r, f, c);
 	if (!strcmp(f->key, "macvtap"))
 		return tb_rule_name(r, f, c, 1);
 	if (!strcmp(f->key, "macvtap_modes"))
@@ -431,6 +465,7 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 				    f->key, c->facts[j].line,
 				    strcmp(f->key, "qemu_acl") &&
 						    strcmp(f->key, "quota") &&
+						    strcmp(f->key, "trunk") &&
 						    strcmp(f->key, "mtu")
 					    ? "use one list, or += to add to it"
 					    : "keep one");
@@ -582,6 +617,8 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_CB("quota", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("mtu", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("macvtap", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("vlans", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("trunk", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("macvtap_modes", NULL, CFGF_NODEFAULT,
 				tb_fact_cb),
 		CFG_END(),

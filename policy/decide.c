@@ -397,3 +397,69 @@ void tb_policy_decide_macvtap(const struct tb_policy *pol,
 			list);
 	}
 }
+
+/* Union of the VLANs granted on @bridge to @who; the first rule giving any. */
+static const struct tb_rule *
+tb_vlans_granted(const struct tb_policy *pol, const struct tb_who *who,
+		 const char *bridge, struct tb_vlan_set *set, int *trunk)
+{
+	const struct tb_rule *first = NULL;
+
+	memset(set, 0, sizeof(*set));
+	*trunk = 0;
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny || !r->vlans || !tb_rule_matches(r, who) ||
+		    !tb_rule_names(r, bridge))
+			continue;
+		for (size_t b = 0; b < sizeof(set->bits); b++)
+			set->bits[b] |= r->vlans->bits[b];
+		*trunk |= r->trunk;
+		first = first ? first : r;
+	}
+	return first;
+}
+
+void tb_policy_decide_vlan(const struct tb_policy *pol,
+			   const struct tb_who *who, const char *bridge,
+			   unsigned int access,
+			   const struct tb_vlan_set *tagged,
+			   struct tb_decision *d)
+{
+	const char *src = pol->config ? pol->config : pol->qemu_acl;
+	struct tb_vlan_set set;
+	const struct tb_rule *r;
+	char user[64], list[200];
+	unsigned int bad = 0;
+	int trunk;
+
+	tb_who_name(who, user, sizeof(user));
+	r = tb_vlans_granted(pol, who, bridge, &set, &trunk);
+	tb_vlan_format(&set, list, sizeof(list));
+	if (!r)
+		tb_decide(
+			d, 0, NULL,
+			"VLANs on bridge %s are not granted to user %s by %s (add vlans = { ... } to an allow rule for %s)",
+			bridge, user, src, bridge);
+	else if (access && !tb_vlan_has(&set, access))
+		tb_decide(
+			d, 0, NULL,
+			"VLAN %u on bridge %s is not allowed for user %s by %s (allowed VLANs: %s)",
+			access, bridge, user, src, list);
+	else if (tagged && !tb_vlan_empty(tagged) && !trunk)
+		tb_decide(
+			d, 0, r,
+			"a VLAN trunk on bridge %s is not allowed for user %s by %s:%d (allow \"%s\"): no matching rule sets trunk = yes",
+			bridge, user, r->file, r->line, r->title);
+	else if (tagged && !tb_vlan_subset(tagged, &set, &bad))
+		tb_decide(
+			d, 0, NULL,
+			"VLAN %u of the trunk on bridge %s is not allowed for user %s by %s (allowed VLANs: %s)",
+			bad, bridge, user, src, list);
+	else
+		tb_decide(
+			d, 1, r,
+			"VLANs on bridge %s allowed for user %s by %s:%d (allow \"%s\")",
+			bridge, user, r->file, r->line, r->title);
+}

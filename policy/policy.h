@@ -130,6 +130,22 @@ void tb_policy_decide_macvtap(const struct tb_policy *pol,
 			      const struct tb_who *who, const char *lower,
 			      int mode, struct tb_decision *d);
 
+struct tb_vlan_set;
+
+/**
+ * tb_policy_decide_vlan() - may @who have these VLANs on @bridge?
+ * @access:	the untagged PVID asked for, or 0
+ * @tagged:	the trunk's tagged ids, or NULL
+ *
+ * The ids allowed are the union of `vlans` of the allow rules that match
+ * @who and grant @bridge; a tagged list also needs `trunk = yes` in one.
+ */
+void tb_policy_decide_vlan(const struct tb_policy *pol,
+			   const struct tb_who *who, const char *bridge,
+			   unsigned int access,
+			   const struct tb_vlan_set *tagged,
+			   struct tb_decision *d);
+
 /* May @who list and release leases?  root, or a member of admin_groups. */
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
 

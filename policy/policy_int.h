@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "policy.h"
+#include "vlan.h"
 
 #define TB_POLICY_FILE_MAX (1 << 20) /* bytes in one policy or ACL file */
 #define TB_POLICY_DEPTH_MAX 8 /* nested includes */
@@ -44,6 +45,8 @@ struct tb_rule {
 	char (*lowers)[IFNAMSIZ]; /* macvtap lower devices */
 	size_t nlowers;
 	unsigned int modes; /* macvtap modes, 1 << enum tb_macvtap_mode */
+	struct tb_vlan_set *vlans; /* VLAN ids on its bridges, or NULL */
+	int trunk; /* 1: tagged VLAN lists allowed too */
 };
 
 /* A file read into the policy; (dev, ino) catch include loops. */

@@ -1,7 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: interface name validation and escaping of untrusted text. */
+/* Unit tests: interface names, escaping of untrusted text, VLAN lists. */
 #include "proto.h"
 #include "tap.h"
+#include "vlan.h"
+
+static void vlan_list(const char *in, const char *want)
+{
+	struct tb_vlan_set set = {0};
+	char why[96] = "", out[128];
+	int err = tb_vlan_parse(in, &set, why, sizeof(why));
+
+	if (err) {
+		like(why, want, "VLAN list refused with the reason");
+		return;
+	}
+	tb_vlan_format(&set, out, sizeof(out));
+	is_str(out, want, "VLAN list parsed and printed");
+}
+
+static void test_vlans(void)
+{
+	struct tb_vlan_set a = {0}, b = {0};
+	unsigned int first = 0;
+	char why[96];
+
+	vlan_list("10", "10");
+	vlan_list("20-22,10,1,4094", "1, 10, 20-22, 4094");
+	vlan_list("0", "'0' is not a VLAN id");
+	vlan_list("4095", "'4095' is not a VLAN id");
+	vlan_list("30-20", "'30-20' is not a VLAN id");
+	vlan_list("10,,20", "'' is not a VLAN id");
+	vlan_list("10,", "ends with ','");
+	vlan_list("-5", "'-5' is not");
+	vlan_list("1 0", "'1 0' is not");
+	vlan_list("", "must be 1-255 characters");
+	tb_vlan_parse("10,20-29", &b, why, sizeof(why));
+	tb_vlan_parse("20,21", &a, why, sizeof(why));
+	ok(tb_vlan_subset(&a, &b, &first), "20,21 is within 10,20-29");
+	tb_vlan_parse("40", &a, why, sizeof(why));
+	ok(!tb_vlan_subset(&a, &b, &first) && first == 40,
+	   "20,21,40 is not, and 40 is named");
+}
 
 static void name_ok(const char *name)
 {
@@ -22,6 +61,7 @@ int main(void)
 {
 	char out[32];
 
+	test_vlans();
 	name_ok("br0");
 	name_ok("a");
 	name_ok("br-lan.10_x@y");

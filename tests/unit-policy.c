@@ -2,6 +2,7 @@
 /* The tapbroker policy format: grants, precedence, includes, every error. */
 #include "fixture.h"
 #include "tap.h"
+#include "vlan.h"
 
 #define NOBODY 65534
 #define NOGROUP 65534
@@ -489,7 +490,48 @@ static void test_macvtap(void)
 	tb_policy_free(pol);
 }
 
+static void test_vlans(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_vlan_set tagged = {0};
+	struct tb_decision d;
+	struct tb_policy *pol;
+	char why[64];
+
+	fx_write(
+		"vlan.conf",
+		"allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" }\n"
+		"\tvlans = { \"10\", \"20-29\" } }\n"
+		"allow \"t\" { groups = { \"nogroup\" } bridges = { \"br0\" }\n"
+		"\tvlans = { \"100\" } trunk = yes }\n",
+		0644);
+	pol = load("vlan.conf");
+	ok(pol != NULL, "a policy with VLANs loads");
+	if (!pol)
+		return;
+	tb_policy_decide_vlan(pol, &nobody, "br0", 25, NULL, &d);
+	is_int(d.allow, 1, "VLAN 25 (in 20-29) on br0: allowed");
+	tb_policy_decide_vlan(pol, &nobody, "br0", 30, NULL, &d);
+	is_str(d.reason,
+	       fx_fmt("VLAN 30 on bridge br0 is not allowed for user nobody by %s (allowed VLANs: 10, 20-29, 100)",
+		      fx_path("vlan.conf")),
+	       "VLAN 30: denied, listing the union of the matching rules");
+	tb_vlan_parse("10,100", &tagged, why, sizeof(why));
+	tb_policy_decide_vlan(pol, &nobody, "br0", 0, &tagged, &d);
+	is_int(d.allow, 1, "a trunk of 10,100: allowed (one rule sets trunk)");
+	tb_policy_decide_vlan(pol, &nobody, "br1", 10, NULL, &d);
+	like(d.reason, "VLANs on bridge br1 are not granted to user nobody",
+	     "no VLANs granted on a bridge: denied");
+	tb_policy_free(pol);
+}
+
 static const struct bad_case bad_quota[] = {
+	{"bad VLAN range",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" }\n vlans = { \"10\", \"5000\" } }\n",
+	 "bad.conf:2: vlans in allow \"a\": '5000' is not a VLAN id (1-4094) or a range N-M"},
+	{"trunk not yes or no",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } trunk = maybe }\n",
+	 "bad.conf:1: trunk 'maybe' in allow \"a\" is not yes or no"},
 	{"bad macvtap mode",
 	 "allow \"a\" { users = { \"0\" } macvtap = { \"eth0\" }\n macvtap_modes = { \"fast\" } }\n",
 	 "bad.conf:2: macvtap mode 'fast' in allow \"a\" is not one of vepa, bridge, private, passthru, source"},
@@ -530,6 +572,7 @@ int main(void)
 	test_admins();
 	test_mtu_ceiling();
 	test_macvtap();
+	test_vlans();
 	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();
