@@ -44,6 +44,9 @@ static int tb_admin_send(int conn, const struct tb_reply *rep)
 static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 			  size_t len)
 {
+	static const char *const kinds[] = {[TB_LEASE_TAP] = "tap",
+					    [TB_LEASE_MACVTAP] = "macvtap",
+					    [TB_LEASE_ROUTED] = "routed"};
 	struct passwd pw, *res = NULL;
 	char pwbuf[1024];
 
@@ -51,9 +54,9 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 		res = NULL;
 	snprintf(
 		buf, len,
-		"ifname=%s kind=tap bridge=%s mtu=%u uid=%u user=%s vm=%d age=%llu\n",
-		l->ifname, l->bridge, l->mtu, (unsigned int)l->uid,
-		res ? res->pw_name : "-", (int)l->vm,
+		"ifname=%s kind=%s bridge=%s mtu=%u uid=%u user=%s vm=%d age=%llu\n",
+		l->ifname, kinds[l->kind], l->bridge, l->mtu,
+		(unsigned int)l->uid, res ? res->pw_name : "-", (int)l->vm,
 		(unsigned long long)(now - l->since));
 }
 

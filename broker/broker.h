@@ -22,7 +22,7 @@ enum tb_seccomp_mode {
 struct tb_nl;
 struct tb_loop;
 
-enum tb_lease_kind { TB_LEASE_TAP, TB_LEASE_MACVTAP };
+enum tb_lease_kind { TB_LEASE_TAP, TB_LEASE_MACVTAP, TB_LEASE_ROUTED };
 
 /* A tap handed out: see lease.c. */
 struct tb_lease {
@@ -33,6 +33,8 @@ struct tb_lease {
 	int mode; /* macvtap */
 	int pidfd; /* macvtap: the VM's pidfd, watched; else -1 */
 	unsigned long long start; /* the VM's start time (/proc/PID/stat) */
+	struct tb_prefix *addrs; /* routed: claimed, TB_ADDRS at most */
+	size_t naddrs;
 	uid_t uid;
 	pid_t vm; /* the caller's parent (QEMU), 0 if unknown */
 	unsigned int mtu; /* 0 if unknown (found after a restart) */
@@ -95,6 +97,10 @@ int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
 		      unsigned int mtu, const uint8_t mac[6]);
 int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias);
 struct tb_vlan_set;
+struct tb_prefix;
+int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
+		    uint32_t table, uint32_t metric);
+int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p);
 int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
 		       unsigned int *default_pvid);
 int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
@@ -114,6 +120,10 @@ int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
 int tb_tap_mac(uint8_t mac[6]);
 int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
 		   struct tb_reply *rep);
+
+/* routed.c: a tap with host routes and no bridge. */
+int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
+		 const struct tb_request *req, struct tb_reply *rep, int *fd);
 
 /* macvtap.c: a macvtap on a lower device, watched by its VM's pidfd. */
 int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,

@@ -150,7 +150,7 @@ int tb_lease_add(struct tb_broker *b, const struct tb_lease *l)
 		b->cap = cap;
 	}
 	b->leases[b->nleases] = *l;
-	if (l->kind == TB_LEASE_TAP)
+	if (l->kind != TB_LEASE_MACVTAP)
 		b->leases[b->nleases].pidfd = -1;
 	b->leases[b->nleases].since = tb_lease_now();
 	b->nleases++;
@@ -171,6 +171,7 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 {
 	if (l->pidfd >= 0)
 		close(l->pidfd); /* also leaves the epoll set */
+	free(l->addrs);
 	tb_log(LOG_INFO,
 	       "release %s on %s of uid %u vm %d after %" PRIu64 " s: %s",
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm,
@@ -263,7 +264,7 @@ void tb_lease_link(void *arg, int ifindex, int gone, int carrier)
 		return;
 	if (gone)
 		tb_lease_drop(b, l, "the interface is gone");
-	else if (l->kind == TB_LEASE_TAP && carrier == 0)
+	else if (l->kind != TB_LEASE_MACVTAP && carrier == 0)
 		tb_lease_check(b, l, "its VM closed it");
 }
 
@@ -286,7 +287,7 @@ int tb_lease_tick(struct tb_broker *b)
 	}
 	if (now - b->swept >= TB_SWEEP_MS) {
 		for (size_t i = b->nleases; i-- > 0;)
-			if (b->leases[i].kind == TB_LEASE_TAP)
+			if (b->leases[i].kind != TB_LEASE_MACVTAP)
 				tb_lease_check(b, &b->leases[i],
 					       "its VM closed it");
 		b->swept = now;
@@ -424,6 +425,8 @@ int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
 
 void tb_lease_free(struct tb_broker *b)
 {
+	for (size_t i = 0; i < b->nleases; i++)
+		free(b->leases[i].addrs);
 	if (b->reap_pending) /* nothing waits for the next tick now */
 		tb_nl_group_del(b->nl, TB_REAP_GROUP);
 	free(b->leases);

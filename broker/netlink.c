@@ -10,8 +10,11 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <linux/if_bridge.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link/macvtap.h>
+#include <netlink/route/route.h>
 
+#include "prefix.h"
 #include "vlan.h"
 
 /*
@@ -164,7 +167,8 @@ int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
 		rtnl_link_set_ifalias(chg, alias);
 		rtnl_link_set_addr(chg, addr);
 		rtnl_link_set_mtu(chg, mtu);
-		rtnl_link_set_master(chg, master);
+		if (master > 0) /* 0: a routed tap, in no bridge */
+			rtnl_link_set_master(chg, master);
 		err = tb_nl_change(nl, ifindex, chg);
 	}
 	nl_addr_put(addr);
@@ -532,5 +536,70 @@ int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
 	}
 	if (!err)
 		err = tb_nl_vlan_msg(nl, RTM_SETLINK, ifindex, tagged, access);
+	return err;
+}
+
+static struct nl_addr *tb_nl_prefix(const struct tb_prefix *p)
+{
+	struct nl_addr *a = nl_addr_build(p->family, p->addr,
+					  p->family == AF_INET ? 4 : 16);
+
+	if (a)
+		nl_addr_set_prefixlen(a, (int)p->len);
+	return a;
+}
+
+/**
+ * tb_nl_route_add() - a host route to @dst via link @ifindex
+ *
+ * In table @table only, with metric @metric, scope link, protocol static;
+ * NLM_F_EXCL, so an existing route (another lease's) is never replaced.
+ * Return: 0, -EEXIST, or another -errno.
+ */
+int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
+		    uint32_t table, uint32_t metric)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *a = tb_nl_prefix(dst);
+	int err = -ENOMEM;
+
+	if (r && nh && a) {
+		rtnl_route_set_family(r, (uint8_t)dst->family);
+		rtnl_route_set_dst(r, a);
+		rtnl_route_set_table(r, table);
+		rtnl_route_set_priority(r, metric);
+		rtnl_route_set_scope(r, RT_SCOPE_LINK);
+		rtnl_route_set_protocol(r, RTPROT_STATIC);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_add_nexthop(r, nh);
+		nh = NULL; /* the route owns it now */
+		err = rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_EXCL);
+		err = err < 0 ? tb_nl_errno(err) : 0;
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(a);
+	rtnl_route_put(r);
+	return err;
+}
+
+/* Puts address @p (with its prefix length) on link @ifindex. */
+int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
+{
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	struct nl_addr *a = tb_nl_prefix(p);
+	int err = -ENOMEM;
+
+	if (ra && a) {
+		rtnl_addr_set_ifindex(ra, ifindex);
+		rtnl_addr_set_family(ra, p->family);
+		rtnl_addr_set_local(ra, a);
+		rtnl_addr_set_prefixlen(ra, (int)p->len);
+		err = rtnl_addr_add(nl->sk, ra, NLM_F_CREATE | NLM_F_EXCL);
+		err = err < 0 ? tb_nl_errno(err) : 0;
+	}
+	nl_addr_put(a);
+	rtnl_addr_put(ra);
 	return err;
 }

@@ -218,6 +218,8 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	*fd = -1;
 	if (req->lower[0])
 		return tb_do_macvtap(b, who, caller, req, rep, fd);
+	if (req->flags & TB_F_ROUTED)
+		return tb_do_routed(b, who, caller, req, rep, fd);
 	vm = tb_lease_vm(caller);
 	if (tb_ifname_check(req->bridge, why, sizeof(why))) {
 		tb_escape(req->bridge, sizeof(req->bridge), shown,

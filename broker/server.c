@@ -182,6 +182,12 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 		       req->mode[0] ? req->mode : "vepa", cred->uid,
 		       who->user ? who->user : "?", cred->pid,
 		       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "");
+	else if (!rep->status && (req->flags & TB_F_ROUTED))
+		tb_log(LOG_INFO,
+		       "grant %s (routed: %s) to uid %u (%s) pid %d%s",
+		       rep->ifname, req->addrs, cred->uid,
+		       who->user ? who->user : "?", cred->pid,
+		       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "");
 	else if (!rep->status)
 		tb_log(LOG_INFO, "grant %s on %s to uid %u (%s) pid %d%s",
 		       rep->ifname, req->bridge, cred->uid,

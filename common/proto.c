@@ -35,6 +35,10 @@ static const struct {
 	[TB_A_MODE] = {TB_K_STR, TB_MODE_NAME_MAX, "mode"},
 	[TB_A_VLAN] = {TB_K_U32, 4, "vlan"},
 	[TB_A_TRUNK] = {TB_K_STR, TB_TRUNK_MAX, "trunk"},
+	[TB_A_ADDRS] = {TB_K_STR, TB_ADDRS_MAX, "addresses"},
+	[TB_A_TABLES] = {TB_K_STR, TB_TABLES_MAX, "tables"},
+	[TB_A_METRIC] = {TB_K_U32, 4, "metric"},
+	[TB_A_GATEWAY] = {TB_K_STR, TB_GATEWAY_MAX, "gateway"},
 };
 
 struct tb_writer {
@@ -134,7 +138,7 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 		tb_put_u32(&w, TB_A_FLAGS, req->flags);
 		if (req->lower[0])
 			tb_put_str(&w, TB_A_LOWER, req->lower);
-		else
+		else if (!(req->flags & TB_F_ROUTED))
 			tb_put_str(&w, TB_A_BRIDGE, req->bridge);
 		if (req->mode[0])
 			tb_put_str(&w, TB_A_MODE, req->mode);
@@ -144,6 +148,14 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_u32(&w, TB_A_VLAN, req->vlan);
 		if (req->trunk[0])
 			tb_put_str(&w, TB_A_TRUNK, req->trunk);
+		if (req->addrs[0])
+			tb_put_str(&w, TB_A_ADDRS, req->addrs);
+		if (req->tables[0])
+			tb_put_str(&w, TB_A_TABLES, req->tables);
+		if (req->flags & TB_F_METRIC)
+			tb_put_u32(&w, TB_A_METRIC, req->metric);
+		if (req->gateway[0])
+			tb_put_str(&w, TB_A_GATEWAY, req->gateway);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -279,12 +291,40 @@ static uint32_t tb_request_attrs(uint16_t op)
 		return (1u << TB_A_BRIDGE) | (1u << TB_A_FLAGS) |
 		       (1u << TB_A_MTU) | (1u << TB_A_LOWER) |
 		       (1u << TB_A_MODE) | (1u << TB_A_VLAN) |
-		       (1u << TB_A_TRUNK);
+		       (1u << TB_A_TRUNK) | (1u << TB_A_ADDRS) |
+		       (1u << TB_A_TABLES) | (1u << TB_A_METRIC) |
+		       (1u << TB_A_GATEWAY);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
 		return 0;
 	}
+}
+
+/* A routed tap: addresses (required) and their options, no bridge. */
+static int tb_routed_decode(const struct tb_attrs *a, struct tb_request *req,
+			    char *err, size_t errlen)
+{
+	if (a->val[TB_A_BRIDGE] || a->val[TB_A_LOWER] || a->val[TB_A_VLAN] ||
+	    a->val[TB_A_TRUNK])
+		return tb_fail(err, errlen,
+			       "a routed tap takes no bridge, macvtap or VLAN");
+	if (!a->val[TB_A_ADDRS])
+		return tb_fail(err, errlen, "a routed tap needs addresses");
+	memcpy(req->addrs, a->val[TB_A_ADDRS], a->len[TB_A_ADDRS]);
+	if (a->val[TB_A_TABLES])
+		memcpy(req->tables, a->val[TB_A_TABLES], a->len[TB_A_TABLES]);
+	if (a->val[TB_A_GATEWAY])
+		memcpy(req->gateway, a->val[TB_A_GATEWAY],
+		       a->len[TB_A_GATEWAY]);
+	if (a->val[TB_A_METRIC])
+		memcpy(&req->metric, a->val[TB_A_METRIC], 4);
+	if (a->val[TB_A_MTU])
+		memcpy(&req->mtu, a->val[TB_A_MTU], 4);
+	if (req->flags & ~TB_F_KNOWN)
+		return tb_fail(err, errlen, "unknown request flags 0x%x",
+			       req->flags & ~TB_F_KNOWN);
+	return 0;
 }
 
 int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
@@ -314,6 +354,10 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 	}
 	if (req->op == TB_OP_STATUS)
 		return 0;
+	if (a.val[TB_A_FLAGS])
+		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
+	if (req->flags & TB_F_ROUTED)
+		return tb_routed_decode(&a, req, err, errlen);
 	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])
 		return tb_fail(err, errlen, "request names no bridge");
 	if (a.val[TB_A_BRIDGE] && a.val[TB_A_LOWER])
@@ -329,8 +373,6 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		memcpy(req->lower, a.val[TB_A_LOWER], a.len[TB_A_LOWER]);
 	if (a.val[TB_A_MODE])
 		memcpy(req->mode, a.val[TB_A_MODE], a.len[TB_A_MODE]);
-	if (a.val[TB_A_FLAGS])
-		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
 	if (a.val[TB_A_MTU])
 		memcpy(&req->mtu, a.val[TB_A_MTU], 4);
 	if (a.val[TB_A_VLAN])

@@ -35,6 +35,10 @@
 
 #define TB_MODE_NAME_MAX 16
 #define TB_TRUNK_MAX 256 /* == TB_VLAN_LIST_MAX */
+#define TB_ADDRS_MAX 512 /* up to TB_ADDRS addresses, comma-separated */
+#define TB_ADDRS 8
+#define TB_TABLES_MAX 128
+#define TB_GATEWAY_MAX 50
 #define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
 
 enum tb_op {
@@ -56,11 +60,17 @@ enum tb_attr_type {
 	TB_A_MODE = 9, /* string: macvtap mode (default vepa) */
 	TB_A_VLAN = 10, /* u32: access VLAN (untagged PVID) */
 	TB_A_TRUNK = 11, /* string: tagged VLANs, "10,20-30" */
+	TB_A_ADDRS = 12, /* string: routed addresses, "10.0.0.5,2001:db8::5" */
+	TB_A_TABLES = 13, /* string: routed: route tables, "main,100" */
+	TB_A_METRIC = 14, /* u32: routed: route metric */
+	TB_A_GATEWAY = 15, /* string: routed: host-side address on the tap */
 	TB_A_MAX
 };
 
 #define TB_F_VNET_HDR (1u << 0)
-#define TB_F_KNOWN (TB_F_VNET_HDR)
+#define TB_F_ROUTED (1u << 1) /* a tap with host routes, no bridge */
+#define TB_F_METRIC (1u << 2) /* TB_A_METRIC was given (0 is a metric) */
+#define TB_F_KNOWN (TB_F_VNET_HDR | TB_F_ROUTED | TB_F_METRIC)
 #define TB_R_MORE (1u << 0) /* reply flag: more reply frames follow */
 
 struct tb_hdr {
@@ -79,6 +89,10 @@ struct tb_request {
 	char mode[TB_MODE_NAME_MAX]; /* TAP, macvtap: "" = vepa */
 	uint32_t vlan; /* TAP: access VLAN, 0 = none */
 	char trunk[TB_TRUNK_MAX]; /* TAP: tagged VLAN list, "" = none */
+	char addrs[TB_ADDRS_MAX]; /* TAP, routed */
+	char tables[TB_TABLES_MAX]; /* TAP, routed: "" = main */
+	uint32_t metric; /* TAP, routed, with TB_F_METRIC */
+	char gateway[TB_GATEWAY_MAX]; /* TAP, routed: "" = none */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 

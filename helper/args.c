@@ -2,6 +2,7 @@
 /* Parses tapbroker-helper's argv: QEMU's bridge-helper options and ours. */
 #include "helper.h"
 #include "proto.h"
+#include "prefix.h"
 #include "vlan.h"
 
 #include <errno.h>
@@ -61,6 +62,29 @@ static int tbh_once(const void *already, const char *name, char *err,
 	return 0;
 }
 
+/* --address=ADDR[/LEN]: checked here for a clear early error, again by
+ * the broker; joined into one comma-separated list. */
+static int tbh_address(const char *v, struct tbh_opts *o, char *err,
+		       size_t errlen)
+{
+	struct tb_prefix p;
+	char why[96];
+	size_t used = strlen(o->addrs), n = 1;
+
+	for (const char *c = o->addrs; *c; c++)
+		n += *c == ',';
+	if (used && n >= TB_ADDRS)
+		return tbh_fail(err, errlen,
+				"more than %d --address=", TB_ADDRS);
+	if (tb_prefix_parse(v, 0, &p, why, sizeof(why)))
+		return tbh_fail(err, errlen, "--address: %s", why);
+	if (used + strlen(v) + 2 > sizeof(o->addrs))
+		return tbh_fail(err, errlen, "--address= values are too long");
+	snprintf(o->addrs + used, sizeof(o->addrs) - used, "%s%s",
+		 used ? "," : "", v);
+	return 0;
+}
+
 static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		   size_t errlen)
 {
@@ -116,6 +140,32 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		if (tb_vlan_parse(v, &set, why, sizeof(why)))
 			return tbh_fail(err, errlen, "--trunk: %s", why);
 		o->trunk = v;
+	} else if (!strcmp(a, "--routed")) {
+		o->routed = 1;
+	} else if ((v = tbh_value(a, "--address"))) {
+		return tbh_address(v, o, err, errlen);
+	} else if ((v = tbh_value(a, "--table"))) {
+		if (tbh_once(o->tables, "--table", err, errlen))
+			return -EINVAL;
+		if (!*v || strlen(v) >= TB_TABLES_MAX)
+			return tbh_fail(
+				err, errlen,
+				"--table= needs main or a number, comma-separated");
+		o->tables = v;
+	} else if ((v = tbh_value(a, "--gateway"))) {
+		if (tbh_once(o->gateway, "--gateway", err, errlen))
+			return -EINVAL;
+		o->gateway = v;
+	} else if ((v = tbh_value(a, "--metric"))) {
+		if (o->has_metric)
+			return tbh_fail(err, errlen, "--metric given twice");
+		if (tbh_parse_fd(v, &n)) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen,
+					"--metric=%s is not a number", shown);
+		}
+		o->has_metric = 1;
+		o->metric = (unsigned int)n;
 	} else if ((v = tbh_value(a, "--macvtap"))) {
 		if (tbh_once(o->lower, "--macvtap", err, errlen))
 			return -EINVAL;
@@ -175,6 +225,21 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
 	if (o->mode && !o->lower)
 		return tbh_fail(err, errlen, "--mode= is for --macvtap= only");
+	if (!o->routed &&
+	    (o->addrs[0] || o->tables || o->gateway || o->has_metric))
+		return tbh_fail(
+			err, errlen,
+			"--address=, --table=, --metric= and --gateway= need --routed");
+	if (o->routed && (o->lower || o->vlan || o->trunk))
+		return tbh_fail(
+			err, errlen,
+			"--routed takes no --macvtap=, --vlan= or --trunk=");
+	if (o->routed)
+		return o->addrs[0]
+			       ? 0
+			       : tbh_fail(
+					 err, errlen,
+					 "--routed needs --address=ADDR[/LEN]");
 	if (o->lower && (o->vlan || o->trunk))
 		return tbh_fail(
 			err, errlen,

@@ -15,6 +15,12 @@ struct tbh_opts {
 	const char *mode; /* --mode= (macvtap), checked by the broker */
 	unsigned int vlan; /* --vlan=: access VLAN, 0 if unset */
 	const char *trunk; /* --trunk=: tagged VLAN list */
+	int routed; /* --routed: host routes to a tap, no bridge */
+	char addrs[512]; /* --address= ..., joined by commas */
+	const char *tables; /* --table= */
+	const char *gateway; /* --gateway= */
+	int has_metric;
+	unsigned int metric; /* --metric= */
 	int help;
 };
 

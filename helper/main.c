@@ -19,6 +19,8 @@
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
 	"                        [--vlan=N] [--trunk=LIST]\n"
+	"                        [--routed --address=A ... [--table=T] [--metric=M]\n"
+	"                         [--gateway=A]]\n"
 	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
 	"\n"
 	"Asks the tapbroker daemon for a tap attached to BRIDGE and passes it\n"
@@ -32,6 +34,11 @@ static const char tbh_usage[] =
 	"                  policy's ceiling); at most the bridge's MTU\n"
 	"  --vlan=N        access port: VLAN N untagged (PVID), VLAN 1 removed\n"
 	"  --trunk=LIST    tagged VLANs, e.g. 10,20-30 (with --vlan: hybrid)\n"
+	"  --routed        no bridge: host routes to the tap for --address=\n"
+	"  --address=A[/L] an address (or prefix) the VM claims; repeatable\n"
+	"  --table=T[,T]   routed: route tables (default main)\n"
+	"  --metric=M      routed: route metric (default: the policy's lowest)\n"
+	"  --gateway=A     routed: host-side address on the tap (169.254.0.1)\n"
 	"  --macvtap=DEV   a macvtap on DEV instead of a tap in a bridge\n"
 	"                  (QEMU's --br= is then ignored)\n"
 	"  --mode=MODE     macvtap mode: vepa (default), bridge, private,\n"
@@ -99,6 +106,19 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 		snprintf(req.mode, sizeof(req.mode), "%s", o->mode);
 	req.mtu = o->mtu;
 	req.vlan = o->vlan;
+	if (o->routed) {
+		req.flags |= TB_F_ROUTED;
+		req.bridge[0] = '\0';
+		snprintf(req.addrs, sizeof(req.addrs), "%s", o->addrs);
+	}
+	if (o->tables)
+		snprintf(req.tables, sizeof(req.tables), "%s", o->tables);
+	if (o->gateway)
+		snprintf(req.gateway, sizeof(req.gateway), "%s", o->gateway);
+	if (o->has_metric) {
+		req.flags |= TB_F_METRIC;
+		req.metric = o->metric;
+	}
 	if (o->trunk)
 		snprintf(req.trunk, sizeof(req.trunk), "%s", o->trunk);
 	n = tb_request_encode(&req, buf, sizeof(buf));

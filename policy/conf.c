@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefix.h"
 #include "proto.h"
 
 /* One value as written: key = { ..., value, ... } at line, in section. */
@@ -105,7 +106,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -428,9 +429,76 @@ static int tb_rule_trunk(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
+static int tb_rule_prefix(struct tb_rule *r, const struct tb_fact *f,
+			  struct tb_conf_ctx *c)
+{
+	struct tb_prefix p, *v;
+	char why[128];
+
+	if (tb_prefix_parse(f->value, 0, &p, why, sizeof(why))) {
+		tb_diag_add(c->diag, c->file, f->line,
+			    "routed in %s \"%s\": %s",
+			    r->deny ? "deny" : "allow", r->title, why);
+		return 0;
+	}
+	if (r->nprefixes >= TB_POLICY_LIST_MAX)
+		return -E2BIG;
+	v = reallocarray(r->prefixes, r->nprefixes + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->prefixes = v;
+	v[r->nprefixes++] = p;
+	return 0;
+}
+
+static int tb_rule_table(struct tb_rule *r, const struct tb_fact *f,
+			 struct tb_conf_ctx *c)
+{
+	unsigned long t = 254; /* RT_TABLE_MAIN */
+
+	if (strcmp(f->value, "main") &&
+	    (!tb_number(f->value, 0xfffffffeUL, &t) || t == 0 || t == 253 ||
+	     t == 255)) {
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"table '%s' in %s \"%s\" is not main or a number 1-4294967294 other than 253 (default) and 255 (local)",
+			f->value, r->deny ? "deny" : "allow", r->title);
+		return 0;
+	}
+	return tb_add_id(&r->tables, &r->ntables, (uint32_t)t);
+}
+
+static int tb_rule_metrics(struct tb_rule *r, const struct tb_fact *f,
+			   struct tb_conf_ctx *c)
+{
+	unsigned long lo, hi;
+	char a[16] = "", b[16] = "";
+
+	if (sscanf(f->value, "%15[0-9]-%15[0-9]", a, b) < 1 ||
+	    !tb_number(a, 0xffffffffUL, &lo) ||
+	    !tb_number(b[0] ? b : a, 0xffffffffUL, &hi) || hi < lo ||
+	    strlen(f->value) != strlen(a) + (b[0] ? strlen(b) + 1 : 0)) {
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"metrics '%s' in %s \"%s\" is not a metric or a range N-M",
+			f->value, r->deny ? "deny" : "allow", r->title);
+		return 0;
+	}
+	r->has_metrics = 1;
+	r->metric_lo = (uint32_t)lo;
+	r->metric_hi = (uint32_t)hi;
+	return 0;
+}
+
 static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c)
 {
+	if (!strcmp(f->key, "routed"))
+		return tb_rule_prefix(r, f, c);
+	if (!strcmp(f->key, "tables"))
+		return tb_rule_table(r, f, c);
+	if (!strcmp(f->key, "metrics"))
+		return tb_rule_metrics(r, f, c);
 	if (!strcmp(f->key, "vlans"))
 		return tb_rule_vlans(r, f, c);
 	if (!strcmp(f->key, "trunk"))
@@ -466,6 +534,7 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 				    strcmp(f->key, "qemu_acl") &&
 						    strcmp(f->key, "quota") &&
 						    strcmp(f->key, "trunk") &&
+						    strcmp(f->key, "metrics") &&
 						    strcmp(f->key, "mtu")
 					    ? "use one list, or += to add to it"
 					    : "keep one");
@@ -514,10 +583,11 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 			c->diag, c->file, line,
 			"%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
 			kind, r->title);
-	if (!cfg_size(sec, "bridges") && !cfg_size(sec, "macvtap"))
+	if (!cfg_size(sec, "bridges") && !cfg_size(sec, "macvtap") &&
+	    !cfg_size(sec, "routed"))
 		tb_diag_add(
 			c->diag, c->file, line,
-			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" }), or macvtap = { ... }",
+			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" }), macvtap = { ... } or routed = { ... }",
 			kind, r->title);
 	if (cfg_size(sec, "macvtap_modes") && !cfg_size(sec, "macvtap"))
 		tb_diag_add(
@@ -619,6 +689,9 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("macvtap", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("vlans", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("trunk", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("routed", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("tables", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("metrics", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("macvtap_modes", NULL, CFGF_NODEFAULT,
 				tb_fact_cb),
 		CFG_END(),

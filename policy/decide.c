@@ -463,3 +463,109 @@ void tb_policy_decide_vlan(const struct tb_policy *pol,
 			"VLANs on bridge %s allowed for user %s by %s:%d (allow \"%s\")",
 			bridge, user, r->file, r->line, r->title);
 }
+
+static int tb_rule_has_prefix(const struct tb_rule *r,
+			      const struct tb_prefix *p)
+{
+	for (size_t i = 0; i < r->nprefixes; i++)
+		if (tb_prefix_contains(&r->prefixes[i], p))
+			return 1;
+	return 0;
+}
+
+static int tb_rule_has_table(const struct tb_rule *r, uint32_t t)
+{
+	if (!r->ntables)
+		return t == 254; /* main */
+	for (size_t i = 0; i < r->ntables; i++)
+		if (r->tables[i] == t)
+			return 1;
+	return 0;
+}
+
+/* The first rule matching @who, of @deny kind, whose prefixes hold @p. */
+static const struct tb_rule *tb_routed_rule(const struct tb_policy *pol,
+					    const struct tb_who *who,
+					    const struct tb_prefix *p, int deny)
+{
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny == deny && tb_rule_matches(r, who) &&
+		    tb_rule_has_prefix(r, p))
+			return &pol->rules[i];
+	}
+	return NULL;
+}
+
+/* Is the ask's table @t and metric allowed by some rule holding @p? */
+static const struct tb_rule *tb_routed_fits(const struct tb_policy *pol,
+					    const struct tb_who *who,
+					    const struct tb_prefix *p,
+					    uint32_t t, uint32_t metric)
+{
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (!r->deny && tb_rule_matches(r, who) &&
+		    tb_rule_has_prefix(r, p) && tb_rule_has_table(r, t) &&
+		    (!r->has_metrics ||
+		     (metric >= r->metric_lo && metric <= r->metric_hi)))
+			return r;
+	}
+	return NULL;
+}
+
+void tb_policy_decide_routed(const struct tb_policy *pol,
+			     const struct tb_who *who,
+			     const struct tb_routed_ask *ask, uint32_t *metric,
+			     struct tb_decision *d)
+{
+	static const uint32_t main_table = 254;
+	const uint32_t *tables = ask->ntables ? ask->tables : &main_table;
+	size_t nt = ask->ntables ? ask->ntables : 1;
+	const struct tb_rule *r = NULL;
+	char user[64], p[TB_PREFIX_STR_MAX];
+
+	tb_who_name(who, user, sizeof(user));
+	for (size_t i = 0; i < ask->naddrs; i++) {
+		const struct tb_prefix *a = &ask->addrs[i];
+
+		tb_prefix_format(a, p, sizeof(p));
+		if ((r = tb_routed_rule(pol, who, a, 1))) {
+			tb_decide(
+				d, 0, r,
+				"address %s is denied to user %s by %s:%d (deny \"%s\")",
+				p, user, r->file, r->line, r->title);
+			return;
+		}
+		if (!(r = tb_routed_rule(pol, who, a, 0))) {
+			tb_decide(
+				d, 0, NULL,
+				"address %s is not in a routed prefix granted to user %s by %s",
+				p, user,
+				pol->config ? pol->config : "the policy");
+			return;
+		}
+		*metric = ask->has_metric  ? ask->metric
+			  : r->has_metrics ? r->metric_lo
+					   : 1024;
+		for (size_t t = 0; t < nt; t++)
+			if (!tb_routed_fits(pol, who, a, tables[t], *metric)) {
+				tb_decide(
+					d, 0, r,
+					"address %s in table %u with metric %u is not allowed for user %s by %s:%d (allow \"%s\": tables and metrics)",
+					p, tables[t], *metric, user, r->file,
+					r->line, r->title);
+				return;
+			}
+	}
+	if (!r) {
+		tb_decide(d, 0, NULL,
+			  "routed mode needs at least one --address");
+		return;
+	}
+	tb_decide(d, 1, r,
+		  "addresses allowed for user %s by %s:%d (allow \"%s\")", user,
+		  r->file, r->line, r->title);
+}

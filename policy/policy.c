@@ -292,6 +292,8 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].bridges);
 		free(pol->rules[i].lowers);
 		free(pol->rules[i].vlans);
+		free(pol->rules[i].prefixes);
+		free(pol->rules[i].tables);
 	}
 	free(pol->rules);
 	free(pol->admin_gids);
@@ -299,6 +301,65 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->files[i].name);
 	free(pol->files);
 	free(pol);
+}
+
+/* Do @a and @b name exactly the same users and groups? */
+static int tb_same_principals(const struct tb_rule *a, const struct tb_rule *b)
+{
+	if (a->nuids != b->nuids || a->ngids != b->ngids)
+		return 0;
+	for (size_t i = 0; i < a->nuids; i++) {
+		size_t j = 0;
+
+		while (j < b->nuids && b->uids[j] != a->uids[i])
+			j++;
+		if (j == b->nuids)
+			return 0;
+	}
+	for (size_t i = 0; i < a->ngids; i++) {
+		size_t j = 0;
+
+		while (j < b->ngids && b->gids[j] != a->gids[i])
+			j++;
+		if (j == b->ngids)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Routed prefixes granted to different users must not overlap: two tenants
+ * could otherwise claim the same address.  Rules naming the very same users
+ * and groups may overlap (one tenant, several rules).
+ */
+static void tb_policy_check_prefixes(const struct tb_policy *pol,
+				     struct tb_diag *diag)
+{
+	char pa[TB_PREFIX_STR_MAX], pb[TB_PREFIX_STR_MAX];
+
+	for (size_t i = 0; i < pol->nrules; i++)
+		for (size_t j = i + 1; j < pol->nrules; j++) {
+			const struct tb_rule *a = &pol->rules[i];
+			const struct tb_rule *b = &pol->rules[j];
+
+			if (a->deny || b->deny || tb_same_principals(a, b))
+				continue;
+			for (size_t x = 0; x < a->nprefixes; x++)
+				for (size_t y = 0; y < b->nprefixes; y++) {
+					if (!tb_prefix_overlap(&a->prefixes[x],
+							       &b->prefixes[y]))
+						continue;
+					tb_prefix_format(&a->prefixes[x], pa,
+							 sizeof(pa));
+					tb_prefix_format(&b->prefixes[y], pb,
+							 sizeof(pb));
+					tb_diag_add(
+						diag, b->file, b->line,
+						"routed prefix %s in allow \"%s\" overlaps %s in allow \"%s\" (%s:%d), which grants it to other users",
+						pb, b->title, pa, a->title,
+						a->file, a->line);
+				}
+		}
 }
 
 /* Was @path read already (e.g. --qemu-acl and the policy's qemu_acl)? */
@@ -333,6 +394,8 @@ int tb_policy_load(const char *config, const char *qemu_acl,
 
 		err = err ? err : e;
 	}
+	if (!err)
+		tb_policy_check_prefixes(pol, diag);
 	if (!err && diag->count)
 		err = -EINVAL;
 	if (err) {

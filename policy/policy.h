@@ -4,6 +4,7 @@
 #define TB_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define TB_REASON_MAX 512 /* one line, NUL included (== TB_MESSAGE_MAX) */
@@ -145,6 +146,32 @@ void tb_policy_decide_vlan(const struct tb_policy *pol,
 			   unsigned int access,
 			   const struct tb_vlan_set *tagged,
 			   struct tb_decision *d);
+
+struct tb_prefix;
+
+/* What a routed tap asks for. */
+struct tb_routed_ask {
+	const struct tb_prefix *addrs; /* the addresses the VM claims */
+	size_t naddrs;
+	const uint32_t *tables; /* none: main */
+	size_t ntables;
+	int has_metric;
+	uint32_t metric;
+};
+
+/**
+ * tb_policy_decide_routed() - may @who claim these addresses, tables, metric?
+ * @metric:	set to the metric to use (asked for, or the lowest allowed)
+ *
+ * Each address must lie in a `routed` prefix of an allow rule matching @who;
+ * each table in the `tables` of such a rule (none set: main only); the
+ * metric in the `metrics` range of such a rule (none set: any, 1024 by
+ * default).  Deny rules with `routed` prefixes deny the addresses in them.
+ */
+void tb_policy_decide_routed(const struct tb_policy *pol,
+			     const struct tb_who *who,
+			     const struct tb_routed_ask *ask, uint32_t *metric,
+			     struct tb_decision *d);
 
 /* May @who list and release leases?  root, or a member of admin_groups. */
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "policy.h"
+#include "prefix.h"
 #include "vlan.h"
 
 #define TB_POLICY_FILE_MAX (1 << 20) /* bytes in one policy or ACL file */
@@ -47,6 +48,12 @@ struct tb_rule {
 	unsigned int modes; /* macvtap modes, 1 << enum tb_macvtap_mode */
 	struct tb_vlan_set *vlans; /* VLAN ids on its bridges, or NULL */
 	int trunk; /* 1: tagged VLAN lists allowed too */
+	struct tb_prefix *prefixes; /* routed: what its users may claim */
+	size_t nprefixes;
+	uint32_t *tables; /* routed: route tables (none set: main) */
+	size_t ntables;
+	int has_metrics;
+	uint32_t metric_lo, metric_hi;
 };
 
 /* A file read into the policy; (dev, ino) catch include loops. */

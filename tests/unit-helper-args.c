@@ -62,6 +62,18 @@ static void test_macvtap(void)
 	       "--macvtap without --br");
 }
 
+static void test_routed(void)
+{
+	is_int(PARSE(NULL, "--fd=3", "--br=br0", "--routed",
+		     "--address=10.0.0.5", "--address=2001:db8::/64",
+		     "--table=main,100", "--metric=150",
+		     "--gateway=169.254.0.1"),
+	       0, "--routed with addresses, tables, metric, gateway");
+	is_str(o.addrs, "10.0.0.5,2001:db8::/64", "... addresses joined");
+	ok(o.has_metric && o.metric == 150 && !strcmp(o.tables, "main,100"),
+	   "... metric and tables kept");
+}
+
 static void bad(int ret, const char *what, const char *want)
 {
 	ok(ret != 0, "%s refused", what);
@@ -81,6 +93,12 @@ static void test_garbage(void)
 	    "--mode= is for --macvtap= only");
 	bad(PARSE(NULL, "--fd=3", "--macvtap=a/b"), "--macvtap=a/b",
 	    "macvtap lower device name 'a/b' contains '/'");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--address=10.0.0.5"),
+	    "--address without --routed", "need --routed");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.1/24"),
+	    "--address with host bits", "has host bits set; write 10.0.0.0/24");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=300.1.2.3"),
+	    "--address=300.1.2.3", "is not an IPv4 or IPv6 address");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=big"), "--mtu=big",
 	    "--mtu=big is not a positive number");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mtu=0"), "--mtu=0",
@@ -114,6 +132,7 @@ int main(void)
 	test_socket_choice();
 	test_mtu();
 	test_macvtap();
+	test_routed();
 	test_garbage();
 	return done_testing();
 }

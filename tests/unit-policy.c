@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The tapbroker policy format: grants, precedence, includes, every error. */
 #include "fixture.h"
+#include "prefix.h"
 #include "tap.h"
 #include "vlan.h"
 
@@ -149,7 +150,7 @@ static const struct bad_case bad_cases[] = {
 	 "\n# x\nallow \"lonely\" {\n bridges = { \"br0\" }\n}\n",
 	 "bad.conf:3: allow \"lonely\" names no users or groups: add users = { ... } or groups = { ... }\n"},
 	{"no bridges", "allow \"a\" { users = { \"root\" } }\n",
-	 "bad.conf:1: allow \"a\" names no bridges: add bridges = { ... } (or { \"all\" }), or macvtap = { ... }\n"},
+	 "bad.conf:1: allow \"a\" names no bridges: add bridges = { ... } (or { \"all\" }), macvtap = { ... } or routed = { ... }\n"},
 	{"unknown key",
 	 "# c\nallow \"a\" {\n users = { \"root\" }\n frobnicate = 1\n}\n",
 	 "bad.conf:4: no such option 'frobnicate'"},
@@ -525,7 +526,72 @@ static void test_vlans(void)
 	tb_policy_free(pol);
 }
 
+static void test_routed(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_prefix a[2];
+	struct tb_routed_ask ask = {a, 1, NULL, 0, 0, 0};
+	uint32_t tables[] = {100}, metric = 0;
+	struct tb_decision d;
+	struct tb_policy *pol;
+	char why[64];
+
+	fx_write(
+		"routed.conf",
+		"allow \"r\" { users = { \"nobody\" } routed = { \"10.0.0.0/24\", \"2001:db8::/64\" }\n"
+		"\ttables = { \"main\", \"100\" } metrics = \"100-200\" }\n"
+		"deny \"hole\" { users = { \"nobody\" } routed = { \"10.0.0.128/25\" } }\n",
+		0644);
+	pol = load("routed.conf");
+	ok(pol != NULL, "a policy with routed grants loads");
+	if (!pol)
+		return;
+	tb_prefix_parse("10.0.0.5", 0, &a[0], why, sizeof(why));
+	tb_policy_decide_routed(pol, &nobody, &ask, &metric, &d);
+	ok(d.allow && metric == 100,
+	   "10.0.0.5 in main: allowed, at the lowest metric of the range");
+	ask.tables = tables;
+	ask.ntables = 1;
+	ask.has_metric = 1;
+	ask.metric = 300;
+	tb_policy_decide_routed(pol, &nobody, &ask, &metric, &d);
+	like(d.reason, "in table 100 with metric 300 is not allowed",
+	     "a metric above the range: denied");
+	tb_prefix_parse("10.0.0.200", 0, &a[0], why, sizeof(why));
+	ask.metric = 150;
+	tb_policy_decide_routed(pol, &nobody, &ask, &metric, &d);
+	like(d.reason, "address 10.0.0.200/32 is denied to user nobody by",
+	     "an address in a deny rule's prefix: denied");
+	tb_prefix_parse("2001:db8::5", 0, &a[0], why, sizeof(why));
+	tb_policy_decide_routed(pol, &nobody, &ask, &metric, &d);
+	is_int(d.allow, 1, "an IPv6 address in its prefix: allowed");
+	tb_policy_free(pol);
+	fx_write(
+		"overlap.conf",
+		"allow \"a\" { users = { \"nobody\" } routed = { \"10.0.0.0/24\" } }\n"
+		"allow \"b\" { users = { \"root\" } routed = { \"10.0.0.64/26\" } }\n"
+		"allow \"c\" { users = { \"nobody\" } routed = { \"10.0.0.0/25\" } }\n",
+		0644);
+	ok(fx_load("overlap.conf", NULL, &diag) == NULL,
+	   "prefixes of different users that overlap: refused");
+	like(diag.text,
+	     fx_fmt("overlap.conf:2: routed prefix 10.0.0.64/26 in allow \"b\" overlaps 10.0.0.0/24 in allow \"a\" (%s:1), which grants it to other users",
+		    fx_path("overlap.conf")),
+	     "... naming both rules");
+	is_int(diag.count, 2,
+	       "... once per pair of different users (a, c agree)");
+}
+
 static const struct bad_case bad_quota[] = {
+	{"routed prefix with host bits",
+	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.1/24\" } }\n",
+	 "bad.conf:1: routed in allow \"a\": '10.0.0.1/24' has host bits set; write 10.0.0.0/24"},
+	{"local table",
+	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.0/24\" } tables = { \"255\" } }\n",
+	 "table '255' in allow \"a\" is not main or a number"},
+	{"bad metrics",
+	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.0/24\" } metrics = \"200-100\" }\n",
+	 "metrics '200-100' in allow \"a\" is not a metric or a range N-M"},
 	{"bad VLAN range",
 	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" }\n vlans = { \"10\", \"5000\" } }\n",
 	 "bad.conf:2: vlans in allow \"a\": '5000' is not a VLAN id (1-4094) or a range N-M"},
@@ -573,6 +639,7 @@ int main(void)
 	test_mtu_ceiling();
 	test_macvtap();
 	test_vlans();
+	test_routed();
 	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();
