@@ -46,7 +46,8 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 {
 	static const char *const kinds[] = {[TB_LEASE_TAP] = "tap",
 					    [TB_LEASE_MACVTAP] = "macvtap",
-					    [TB_LEASE_ROUTED] = "routed"};
+					    [TB_LEASE_ROUTED] = "routed",
+					    [TB_LEASE_ADOPTED] = "adopted"};
 	struct passwd pw, *res = NULL;
 	char pwbuf[1024];
 

@@ -11,6 +11,7 @@
 
 #include "policy.h"
 #include "proto.h"
+#include "vlan.h"
 
 enum tb_seccomp_mode {
 	TB_SECCOMP_KILL, /* default: a syscall off the list kills us */
@@ -22,7 +23,22 @@ enum tb_seccomp_mode {
 struct tb_nl;
 struct tb_loop;
 
-enum tb_lease_kind { TB_LEASE_TAP, TB_LEASE_MACVTAP, TB_LEASE_ROUTED };
+/* A link as tb_nl_link_info() reads it (for adopting). */
+struct tb_link_info {
+	int ifindex, master;
+	unsigned int mtu, flags;
+	char kind[16];
+	int tun_type; /* IFF_TUN or IFF_TAP, 0 if not tun */
+	int persist;
+	uint32_t owner; /* (uint32_t)-1: none */
+};
+
+enum tb_lease_kind {
+	TB_LEASE_TAP,
+	TB_LEASE_MACVTAP,
+	TB_LEASE_ROUTED,
+	TB_LEASE_ADOPTED, /* a pre-made tap: restored, never deleted */
+};
 
 /* A tap handed out: see lease.c. */
 struct tb_lease {
@@ -33,6 +49,7 @@ struct tb_lease {
 	int mode; /* macvtap */
 	int pidfd; /* macvtap: the VM's pidfd, watched; else -1 */
 	unsigned long long start; /* the VM's start time (/proc/PID/stat) */
+	struct tb_link_info was; /* adopted: what to restore at the end */
 	struct tb_prefix *addrs; /* routed: claimed, TB_ADDRS at most */
 	size_t naddrs;
 	uid_t uid;
@@ -96,6 +113,9 @@ int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
 int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
 		      unsigned int mtu, const uint8_t mac[6]);
 int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias);
+int tb_nl_link_info(struct tb_nl *nl, const char *name,
+		    struct tb_link_info *info);
+int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was);
 struct tb_vlan_set;
 struct tb_prefix;
 int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
@@ -111,6 +131,7 @@ int tb_tun_init(void);
 int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex);
 int tb_macvtap_open(int ifindex, int vnet_hdr);
+int tb_tun_attach(const char *name, int vnet_hdr);
 
 /* request.c: one request, decided and carried out. */
 int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
@@ -120,6 +141,19 @@ int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
 int tb_tap_mac(uint8_t mac[6]);
 int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
 		   struct tb_reply *rep);
+
+/* What a port's VLANs are to be; any == 0: leave the bridge's default. */
+struct tb_port_vlans {
+	int any;
+	unsigned int access, drop;
+	struct tb_vlan_set tagged;
+};
+
+/* adopt.c: a pre-made tap put to use, and put back at the end. */
+int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
+		  const struct tb_request *req, const struct tb_bridge_info *br,
+		  unsigned int mtu, const struct tb_port_vlans *pv,
+		  struct tb_reply *rep);
 
 /* routed.c: a tap with host routes and no bridge. */
 int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,

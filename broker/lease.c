@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,21 @@ void tb_lease_reap(struct tb_broker *b, int ifindex)
 		b->reap_since = tb_now_ms();
 }
 
+/* Undoes a lease's interface: an adopted tap is put back, others deleted. */
+static void tb_lease_end(struct tb_broker *b, const struct tb_lease *l)
+{
+	int err;
+
+	if (l->kind != TB_LEASE_ADOPTED) {
+		tb_lease_reap(b, l->ifindex);
+		return;
+	}
+	err = tb_nl_link_restore(b->nl, &l->was);
+	if (err && err != -ENODEV)
+		tb_log(LOG_ERR, "cannot restore %s: %s", l->ifname,
+		       strerror(-err));
+}
+
 /* Ends a tap's lease if its carrier is really gone (events can be stale). */
 static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
 			   const char *why)
@@ -248,7 +264,7 @@ static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
 	if (carrier == 1)
 		return;
 	if (carrier == 0)
-		tb_lease_reap(b, l->ifindex);
+		tb_lease_end(b, l);
 	tb_lease_drop(b, l, carrier == 0 ? why : "the interface is gone");
 }
 
@@ -345,6 +361,22 @@ static int tb_lease_ours(const char *ifname)
 	       strspn(d, "0123456789") == strlen(d);
 }
 
+/* An adopted tap's alias ends "was=MASTER,MTU,UP": how to put it back. */
+static void tb_lease_found_was(struct tb_lease *l, const char *alias)
+{
+	const char *was = strstr(alias, " was=");
+	int master, up;
+	unsigned int mtu;
+
+	if (!was || sscanf(was, " was=%d,%u,%d", &master, &mtu, &up) != 3)
+		return;
+	l->kind = TB_LEASE_ADOPTED;
+	l->was = (struct tb_link_info){.ifindex = l->ifindex,
+				       .master = master,
+				       .mtu = mtu,
+				       .flags = up ? IFF_UP : 0};
+}
+
 static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 			       int carrier)
 {
@@ -353,7 +385,7 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
 		return;
 	}
-	tb_lease_reap(b, l->ifindex);
+	tb_lease_end(b, l);
 	tb_log(LOG_INFO,
 	       "removed orphan %s on %s of uid %u: its VM %d closed it while the broker was away",
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
@@ -382,6 +414,7 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 			  &vm, l.bridge) == 3) {
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
+		tb_lease_found_was(&l, alias);
 		tb_lease_found_tap(b, &l, carrier);
 	} else if (!alias[0] && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex);
@@ -414,7 +447,7 @@ int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
 	for (size_t i = 0; i < b->nleases; i++) {
 		if (strcmp(b->leases[i].ifname, ifname))
 			continue;
-		tb_lease_reap(b, b->leases[i].ifindex);
+		tb_lease_end(b, &b->leases[i]);
 		snprintf(why, sizeof(why), "released by uid %u",
 			 (unsigned int)by);
 		tb_lease_drop(b, &b->leases[i], why);

@@ -160,12 +160,13 @@ int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
 		    const uint8_t mac[6], const char *alias)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
-	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+	struct nl_addr *addr = mac ? nl_addr_build(AF_LLC, mac, 6) : NULL;
 	int err = -ENOMEM;
 
-	if (chg && addr) {
+	if (chg && (addr || !mac)) { /* no @mac: an adopted tap keeps its own */
 		rtnl_link_set_ifalias(chg, alias);
-		rtnl_link_set_addr(chg, addr);
+		if (addr)
+			rtnl_link_set_addr(chg, addr);
 		rtnl_link_set_mtu(chg, mtu);
 		if (master > 0) /* 0: a routed tap, in no bridge */
 			rtnl_link_set_master(chg, master);
@@ -601,5 +602,93 @@ int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
 	}
 	nl_addr_put(a);
 	rtnl_addr_put(ra);
+	return err;
+}
+
+static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct nlattr *tun[IFLA_TUN_MAX + 1];
+	struct ifinfomsg *ifi = nlmsg_data(nlmsg_hdr(msg));
+	struct tb_link_info *info = arg;
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(*ifi), tb, IFLA_MAX, NULL))
+		return NL_OK;
+	info->ifindex = ifi->ifi_index;
+	info->flags = ifi->ifi_flags;
+	info->mtu = tb[IFLA_MTU] ? nla_get_u32(tb[IFLA_MTU]) : 0;
+	info->master = tb[IFLA_MASTER] ? (int)nla_get_u32(tb[IFLA_MASTER]) : 0;
+	if (!tb[IFLA_LINKINFO] ||
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) ||
+	    !li[IFLA_INFO_KIND])
+		return NL_OK;
+	snprintf(info->kind, sizeof(info->kind), "%s",
+		 (const char *)nla_data(li[IFLA_INFO_KIND]));
+	if (!li[IFLA_INFO_DATA] ||
+	    nla_parse_nested(tun, IFLA_TUN_MAX, li[IFLA_INFO_DATA], NULL))
+		return NL_OK;
+	if (tun[IFLA_TUN_TYPE])
+		info->tun_type = nla_get_u8(tun[IFLA_TUN_TYPE]);
+	if (tun[IFLA_TUN_PERSIST])
+		info->persist = nla_get_u8(tun[IFLA_TUN_PERSIST]);
+	if (tun[IFLA_TUN_OWNER])
+		info->owner = nla_get_u32(tun[IFLA_TUN_OWNER]);
+	return NL_OK;
+}
+
+/**
+ * tb_nl_link_info() - what an adopter must know about link @name
+ *
+ * Kind, and for a tun device its type, persistence and owner (from
+ * IFLA_INFO_DATA, which libnl 3.7 does not parse), master, MTU, flags.
+ * Return: 0, -ENODEV, or another -errno.
+ */
+int tb_nl_link_info(struct tb_nl *nl, const char *name,
+		    struct tb_link_info *info)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	int err = -NLE_NOMEM;
+
+	*info = (struct tb_link_info){.owner = (uint32_t)-1};
+	if (msg && cb &&
+	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
+	    nla_put_string(msg, IFLA_IFNAME, name) >= 0) {
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_info_cb, info);
+		err = nl_send_auto(nl->sk, msg);
+		if (err >= 0)
+			err = nl_recvmsgs(nl->sk, cb);
+		if (err >= 0)
+			err = nl_wait_for_ack(nl->sk);
+	}
+	nlmsg_free(msg);
+	if (cb)
+		nl_cb_put(cb);
+	return err < 0 ? tb_nl_errno(err) : 0;
+}
+
+/**
+ * tb_nl_link_restore() - put an adopted link back as it was
+ *
+ * Its master (or none), MTU and up/down state; its ifalias is cleared.
+ * Return: 0, or -errno.
+ */
+int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int err;
+
+	if (!chg)
+		return -ENOMEM;
+	rtnl_link_set_master(chg, was->master);
+	rtnl_link_set_mtu(chg, was->mtu);
+	rtnl_link_set_ifalias(chg, "");
+	if (was->flags & IFF_UP)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else
+		rtnl_link_unset_flags(chg, IFF_UP);
+	err = tb_nl_change(nl, was->ifindex, chg);
+	rtnl_link_put(chg);
 	return err;
 }

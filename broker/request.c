@@ -53,13 +53,6 @@ static int tb_mtu_kept(struct tb_broker *b, const struct tb_request *req,
 		mtu, req->bridge, br->mtu, req->bridge, br->mtu, br->mtu);
 }
 
-/* What a port's VLANs are to be; any == 0: leave the bridge's default. */
-struct tb_port_vlans {
-	int any;
-	unsigned int access, drop;
-	struct tb_vlan_set tagged;
-};
-
 /* VLANs asked for: parsed, decided by policy, and the bridge must filter. */
 static int tb_tap_vlans(struct tb_broker *b, const struct tb_who *who,
 			const struct tb_request *req,
@@ -242,7 +235,10 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	ret = tb_tap_vlans(b, who, req, &br, &pv, rep);
 	if (ret)
 		return ret;
-	ret = tb_build_port(b, who, vm, req, &br, mtu, &pv, rep);
+	if (req->adopt[0])
+		ret = tb_adopt_port(b, who, vm, req, &br, mtu, &pv, rep);
+	else
+		ret = tb_build_port(b, who, vm, req, &br, mtu, &pv, rep);
 	if (ret < 0)
 		return ret;
 	*fd = ret;

@@ -102,3 +102,26 @@ int tb_macvtap_open(int ifindex, int vnet_hdr)
 	}
 	return fd;
 }
+
+/**
+ * tb_tun_attach() - open an existing persistent tap by name
+ *
+ * Return: the fd, -EBUSY if something holds it already, or -errno.
+ */
+int tb_tun_attach(const char *name, int vnet_hdr)
+{
+	struct ifreq ifr = {0};
+	int fd, err;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}

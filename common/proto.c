@@ -39,6 +39,7 @@ static const struct {
 	[TB_A_TABLES] = {TB_K_STR, TB_TABLES_MAX, "tables"},
 	[TB_A_METRIC] = {TB_K_U32, 4, "metric"},
 	[TB_A_GATEWAY] = {TB_K_STR, TB_GATEWAY_MAX, "gateway"},
+	[TB_A_ADOPT] = {TB_K_STR, IFNAMSIZ, "adopt"},
 };
 
 struct tb_writer {
@@ -156,6 +157,8 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_u32(&w, TB_A_METRIC, req->metric);
 		if (req->gateway[0])
 			tb_put_str(&w, TB_A_GATEWAY, req->gateway);
+		if (req->adopt[0])
+			tb_put_str(&w, TB_A_ADOPT, req->adopt);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -293,7 +296,7 @@ static uint32_t tb_request_attrs(uint16_t op)
 		       (1u << TB_A_MODE) | (1u << TB_A_VLAN) |
 		       (1u << TB_A_TRUNK) | (1u << TB_A_ADDRS) |
 		       (1u << TB_A_TABLES) | (1u << TB_A_METRIC) |
-		       (1u << TB_A_GATEWAY);
+		       (1u << TB_A_GATEWAY) | (1u << TB_A_ADOPT);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -306,9 +309,10 @@ static int tb_routed_decode(const struct tb_attrs *a, struct tb_request *req,
 			    char *err, size_t errlen)
 {
 	if (a->val[TB_A_BRIDGE] || a->val[TB_A_LOWER] || a->val[TB_A_VLAN] ||
-	    a->val[TB_A_TRUNK])
-		return tb_fail(err, errlen,
-			       "a routed tap takes no bridge, macvtap or VLAN");
+	    a->val[TB_A_TRUNK] || a->val[TB_A_ADOPT])
+		return tb_fail(
+			err, errlen,
+			"a routed tap takes no bridge, macvtap, VLAN or adopted tap");
 	if (!a->val[TB_A_ADDRS])
 		return tb_fail(err, errlen, "a routed tap needs addresses");
 	memcpy(req->addrs, a->val[TB_A_ADDRS], a->len[TB_A_ADDRS]);
@@ -379,6 +383,10 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		memcpy(&req->vlan, a.val[TB_A_VLAN], 4);
 	if (a.val[TB_A_TRUNK])
 		memcpy(req->trunk, a.val[TB_A_TRUNK], a.len[TB_A_TRUNK]);
+	if (a.val[TB_A_ADOPT] && a.val[TB_A_LOWER])
+		return tb_fail(err, errlen, "a macvtap cannot adopt a tap");
+	if (a.val[TB_A_ADOPT])
+		memcpy(req->adopt, a.val[TB_A_ADOPT], a.len[TB_A_ADOPT]);
 	if (req->flags & ~TB_F_KNOWN)
 		return tb_fail(err, errlen, "unknown request flags 0x%x",
 			       req->flags & ~TB_F_KNOWN);

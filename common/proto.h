@@ -64,6 +64,8 @@ enum tb_attr_type {
 	TB_A_TABLES = 13, /* string: routed: route tables, "main,100" */
 	TB_A_METRIC = 14, /* u32: routed: route metric */
 	TB_A_GATEWAY = 15, /* string: routed: host-side address on the tap */
+	TB_A_ADOPT =
+		16, /* string: a pre-made tap to use instead of a new one */
 	TB_A_MAX
 };
 
@@ -93,6 +95,7 @@ struct tb_request {
 	char tables[TB_TABLES_MAX]; /* TAP, routed: "" = main */
 	uint32_t metric; /* TAP, routed, with TB_F_METRIC */
 	char gateway[TB_GATEWAY_MAX]; /* TAP, routed: "" = none */
+	char adopt[IFNAMSIZ]; /* TAP: "" = make a new tap */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 

@@ -88,7 +88,7 @@ static int tbh_address(const char *v, struct tbh_opts *o, char *err,
 static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		   size_t errlen)
 {
-	char shown[64];
+	char shown[64], why[96];
 	const char *v;
 	int n;
 
@@ -133,13 +133,22 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		o->vlan = (unsigned int)n;
 	} else if ((v = tbh_value(a, "--trunk"))) {
 		struct tb_vlan_set set = {0};
-		char why[96];
 
 		if (tbh_once(o->trunk, "--trunk", err, errlen))
 			return -EINVAL;
 		if (tb_vlan_parse(v, &set, why, sizeof(why)))
 			return tbh_fail(err, errlen, "--trunk: %s", why);
 		o->trunk = v;
+	} else if ((v = tbh_value(a, "--adopt"))) {
+		if (tbh_once(o->adopt, "--adopt", err, errlen))
+			return -EINVAL;
+		if (tb_ifname_check(v, why, sizeof(why))) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen,
+					"--adopt: interface name '%s' %s",
+					shown, why);
+		}
+		o->adopt = v;
 	} else if (!strcmp(a, "--routed")) {
 		o->routed = 1;
 	} else if ((v = tbh_value(a, "--address"))) {
@@ -230,6 +239,10 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 		return tbh_fail(
 			err, errlen,
 			"--address=, --table=, --metric= and --gateway= need --routed");
+	if (o->adopt && (o->lower || o->routed))
+		return tbh_fail(
+			err, errlen,
+			"--adopt= joins a bridge: not with --macvtap= or --routed");
 	if (o->routed && (o->lower || o->vlan || o->trunk))
 		return tbh_fail(
 			err, errlen,

@@ -15,6 +15,7 @@ struct tbh_opts {
 	const char *mode; /* --mode= (macvtap), checked by the broker */
 	unsigned int vlan; /* --vlan=: access VLAN, 0 if unset */
 	const char *trunk; /* --trunk=: tagged VLAN list */
+	const char *adopt; /* --adopt=: a pre-made tap */
 	int routed; /* --routed: host routes to a tap, no bridge */
 	char addrs[512]; /* --address= ..., joined by commas */
 	const char *tables; /* --table= */

@@ -18,7 +18,7 @@
 
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
-	"                        [--vlan=N] [--trunk=LIST]\n"
+	"                        [--vlan=N] [--trunk=LIST] [--adopt=TAP]\n"
 	"                        [--routed --address=A ... [--table=T] [--metric=M]\n"
 	"                         [--gateway=A]]\n"
 	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
@@ -34,6 +34,8 @@ static const char tbh_usage[] =
 	"                  policy's ceiling); at most the bridge's MTU\n"
 	"  --vlan=N        access port: VLAN N untagged (PVID), VLAN 1 removed\n"
 	"  --trunk=LIST    tagged VLANs, e.g. 10,20-30 (with --vlan: hybrid)\n"
+	"  --adopt=TAP     use the pre-made persistent tap TAP (the policy must\n"
+	"                  grant it; its tun owner must be you or none)\n"
 	"  --routed        no bridge: host routes to the tap for --address=\n"
 	"  --address=A[/L] an address (or prefix) the VM claims; repeatable\n"
 	"  --table=T[,T]   routed: route tables (default main)\n"
@@ -106,6 +108,8 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 		snprintf(req.mode, sizeof(req.mode), "%s", o->mode);
 	req.mtu = o->mtu;
 	req.vlan = o->vlan;
+	if (o->adopt)
+		snprintf(req.adopt, sizeof(req.adopt), "%s", o->adopt);
 	if (o->routed) {
 		req.flags |= TB_F_ROUTED;
 		req.bridge[0] = '\0';

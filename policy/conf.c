@@ -106,7 +106,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, adopt, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -313,23 +313,28 @@ static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
 	return tb_group(&r->gids, &r->ngids, f, c, where);
 }
 
-/* A bridge, or (@lower) a macvtap lower device, named by the rule. */
+/* A bridge (0), macvtap lower device (1) or adoptable tap (2) of a rule. */
 static int tb_rule_name(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c, int lower)
 {
+	static const char *const what[] = {"bridge name",
+					   "macvtap lower device name",
+					   "adoptable interface name"};
 	char why[128], shown[80];
-	int err = lower ? tb_rule_add_name(&r->lowers, &r->nlowers, f->value,
-					   why, sizeof(why))
-			: tb_rule_add_bridge(r, f->value, why, sizeof(why));
+	int err = lower == 1 ? tb_rule_add_name(&r->lowers, &r->nlowers,
+						f->value, why, sizeof(why))
+		  : lower == 2
+			  ? tb_rule_add_name(&r->adopts, &r->nadopts, f->value,
+					     why, sizeof(why))
+			  : tb_rule_add_bridge(r, f->value, why, sizeof(why));
 
 	if (err == -ENOMEM)
 		return err;
 	if (err) {
 		tb_escape(f->value, strlen(f->value), shown, sizeof(shown));
 		tb_diag_add(c->diag, c->file, f->line,
-			    "%s '%s' in %s \"%s\" %s",
-			    lower ? "macvtap lower device name" : "bridge name",
-			    shown, r->deny ? "deny" : "allow", r->title, why);
+			    "%s '%s' in %s \"%s\" %s", what[lower], shown,
+			    r->deny ? "deny" : "allow", r->title, why);
 	}
 	return 0;
 }
@@ -495,6 +500,8 @@ static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 {
 	if (!strcmp(f->key, "routed"))
 		return tb_rule_prefix(r, f, c);
+	if (!strcmp(f->key, "adopt"))
+		return tb_rule_name(r, f, c, 2);
 	if (!strcmp(f->key, "tables"))
 		return tb_rule_table(r, f, c);
 	if (!strcmp(f->key, "metrics"))
@@ -690,6 +697,7 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("vlans", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("trunk", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("routed", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("adopt", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("tables", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("metrics", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("macvtap_modes", NULL, CFGF_NODEFAULT,

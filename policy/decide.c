@@ -569,3 +569,46 @@ void tb_policy_decide_routed(const struct tb_policy *pol,
 		  "addresses allowed for user %s by %s:%d (allow \"%s\")", user,
 		  r->file, r->line, r->title);
 }
+
+static int tb_rule_adopts(const struct tb_rule *r, const char *ifname)
+{
+	for (size_t i = 0; i < r->nadopts; i++)
+		if (!strcmp(r->adopts[i], ifname))
+			return 1;
+	return 0;
+}
+
+void tb_policy_decide_adopt(const struct tb_policy *pol,
+			    const struct tb_who *who, const char *ifname,
+			    struct tb_decision *d)
+{
+	const struct tb_rule *allow = NULL;
+	char user[64];
+
+	tb_who_name(who, user, sizeof(user));
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (!tb_rule_matches(r, who) || !tb_rule_adopts(r, ifname))
+			continue;
+		if (r->deny) {
+			tb_decide(
+				d, 0, r,
+				"adopting %s is denied to user %s by %s:%d (deny \"%s\")",
+				ifname, user, r->file, r->line, r->title);
+			return;
+		}
+		allow = allow ? allow : r;
+	}
+	if (allow)
+		tb_decide(
+			d, 1, allow,
+			"adopting %s allowed for user %s by %s:%d (allow \"%s\")",
+			ifname, user, allow->file, allow->line, allow->title);
+	else
+		tb_decide(
+			d, 0, NULL,
+			"adopting %s is not allowed for user %s by %s (name it in adopt = { ... } of an allow rule)",
+			ifname, user,
+			pol->config ? pol->config : pol->qemu_acl);
+}

@@ -291,6 +291,7 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].gids);
 		free(pol->rules[i].bridges);
 		free(pol->rules[i].lowers);
+		free(pol->rules[i].adopts);
 		free(pol->rules[i].vlans);
 		free(pol->rules[i].prefixes);
 		free(pol->rules[i].tables);

@@ -173,6 +173,17 @@ void tb_policy_decide_routed(const struct tb_policy *pol,
 			     const struct tb_routed_ask *ask, uint32_t *metric,
 			     struct tb_decision *d);
 
+/**
+ * tb_policy_decide_adopt() - may @who adopt the pre-made tap @ifname?
+ *
+ * Only if an allow rule matching @who names it in `adopt` and no matching
+ * deny rule does.  (That the tap is not another uid's is the broker's
+ * check: it reads the tun owner from the kernel.)
+ */
+void tb_policy_decide_adopt(const struct tb_policy *pol,
+			    const struct tb_who *who, const char *ifname,
+			    struct tb_decision *d);
+
 /* May @who list and release leases?  root, or a member of admin_groups. */
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
 

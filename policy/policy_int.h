@@ -48,6 +48,8 @@ struct tb_rule {
 	unsigned int modes; /* macvtap modes, 1 << enum tb_macvtap_mode */
 	struct tb_vlan_set *vlans; /* VLAN ids on its bridges, or NULL */
 	int trunk; /* 1: tagged VLAN lists allowed too */
+	char (*adopts)[IFNAMSIZ]; /* pre-made taps its users may adopt */
+	size_t nadopts;
 	struct tb_prefix *prefixes; /* routed: what its users may claim */
 	size_t nprefixes;
 	uint32_t *tables; /* routed: route tables (none set: main) */

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Adopting a pre-made tap (systemd-networkd, microvm.nix style): an admin
+ * made a persistent tap; a user the policy names may have it put in a
+ * bridge, with VLANs and MTU, and handed over.  When the lease ends the
+ * tap is put back as it was (master, MTU, up or down), never deleted.
+ * A tap whose tun owner is another uid is never adopted, nor one that
+ * something holds already.
+ */
+#include "broker.h"
+
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Is @info a free persistent tap that @who may take?  Refuses with why. */
+static int tb_adopt_check(const struct tb_broker *b, const struct tb_who *who,
+			  const char *name, const struct tb_link_info *info,
+			  struct tb_reply *rep)
+{
+	if (strcmp(info->kind, "tun") || info->tun_type != IFF_TAP)
+		return tb_refuse(rep, -EMEDIUMTYPE,
+				 "%s is not a tap (it is a %s device)", name,
+				 info->kind[0] ? info->kind : "plain");
+	if (!info->persist)
+		return tb_refuse(
+			rep, -EBUSY,
+			"%s is not persistent: someone's open fd is all that keeps it",
+			name);
+	if (info->owner != (uint32_t)-1 && info->owner != who->uid)
+		return tb_refuse(
+			rep, -EPERM,
+			"%s belongs to uid %u (its tun owner), not to uid %u",
+			name, info->owner, (unsigned int)who->uid);
+	for (size_t i = 0; i < b->nleases; i++)
+		if (b->leases[i].ifindex == info->ifindex)
+			return tb_refuse(
+				rep, -EBUSY,
+				"%s is already leased (see tapbroker status)",
+				name);
+	return 0;
+}
+
+/* "was=MASTER,MTU,UP" in the alias: a restarted broker can restore it. */
+static void tb_adopt_alias(char *buf, size_t len, const struct tb_who *who,
+			   pid_t vm, const char *bridge,
+			   const struct tb_link_info *was)
+{
+	char base[96];
+
+	tb_lease_alias(base, sizeof(base), who->uid, vm, bridge);
+	snprintf(buf, len, "%s was=%d,%u,%d", base, was->master, was->mtu,
+		 !!(was->flags & IFF_UP));
+}
+
+/**
+ * tb_adopt_port() - take the pre-made tap @req->adopt into bridge @br
+ *
+ * Return: the tap's fd, or -errno with @rep saying why (nothing changed).
+ */
+int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
+		  const struct tb_request *req, const struct tb_bridge_info *br,
+		  unsigned int mtu, const struct tb_port_vlans *pv,
+		  struct tb_reply *rep)
+{
+	struct tb_lease l = {.kind = TB_LEASE_ADOPTED,
+			     .uid = who->uid,
+			     .vm = vm,
+			     .mtu = mtu,
+			     .pidfd = -1};
+	struct tb_decision d;
+	char alias[160], why[64], shown[64];
+	int fd, err;
+
+	if (tb_ifname_check(req->adopt, why, sizeof(why))) {
+		tb_escape(req->adopt, strlen(req->adopt), shown, sizeof(shown));
+		return tb_refuse(rep, -EINVAL, "interface name '%s' %s", shown,
+				 why);
+	}
+	tb_policy_decide_adopt(b->policy, who, req->adopt, &d);
+	if (!d.allow)
+		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	err = tb_nl_link_info(b->nl, req->adopt, &l.was);
+	if (err == -ENODEV)
+		return tb_refuse(
+			rep, err,
+			"%s does not exist (an admin makes it: ip tuntap add %s mode tap user %u)",
+			req->adopt, req->adopt, (unsigned int)who->uid);
+	if (err)
+		return tb_refuse(rep, err, "cannot look up %s: %s", req->adopt,
+				 strerror(-err));
+	err = tb_adopt_check(b, who, req->adopt, &l.was, rep);
+	if (err)
+		return err;
+	fd = tb_tun_attach(req->adopt, !!(req->flags & TB_F_VNET_HDR));
+	if (fd < 0)
+		return tb_refuse(rep, fd, "cannot open %s: %s", req->adopt,
+				 fd == -EBUSY ? "something holds it already"
+					      : strerror(-fd));
+	l.ifindex = l.was.ifindex;
+	snprintf(l.ifname, sizeof(l.ifname), "%s", req->adopt);
+	snprintf(l.bridge, sizeof(l.bridge), "%s", req->bridge);
+	tb_adopt_alias(alias, sizeof(alias), who, vm, req->bridge, &l.was);
+	err = tb_nl_port_join(b->nl, l.ifindex, br->ifindex, mtu, NULL, alias);
+	if (!err && pv->any)
+		err = tb_nl_port_vlans(b->nl, l.ifindex, pv->access,
+				       &pv->tagged, pv->drop);
+	if (!err)
+		err = tb_nl_link_up(b->nl, l.ifindex, alias);
+	if (!err)
+		err = tb_lease_add(b, &l);
+	if (err) {
+		close(fd);
+		tb_nl_link_restore(b->nl, &l.was);
+		return tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
+				 req->adopt, req->bridge, strerror(-err));
+	}
+	snprintf(rep->ifname, sizeof(rep->ifname), "%s", req->adopt);
+	return fd;
+}
