@@ -11,18 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefix.h"
+#include "vlan.h"
+
 #define TB_EXPLAIN_GROUPS_MAX 256
 
 struct tb_explain {
 	const char *config, *qemu_acl, *user, *bridge;
-	unsigned long mtu;
+	const char *lower, *mode, *trunk, *adopt;
+	unsigned long mtu, vlan, metric;
+	int has_metric;
+	struct tb_prefix addrs[TB_ADDRS];
+	size_t naddrs;
+	uint32_t tables[8];
+	size_t ntables;
 	const char *groups[TB_EXPLAIN_GROUPS_MAX];
 	size_t ngroups;
 };
 
 static const char tb_explain_usage[] =
 	"Usage: tapbroker explain [--config FILE] [--qemu-acl FILE] --user NAME|UID\n"
-	"                         [--group NAME|GID ...] --bridge BRIDGE [--mtu N]\n"
+	"                         [--group NAME|GID ...] --bridge BRIDGE\n"
+	"                         [--vlan N] [--trunk LIST] [--mtu N] [--adopt TAP]\n"
+	"       tapbroker explain ... --user U --macvtap LOWER [--mode M] [--mtu N]\n"
+	"       tapbroker explain ... --user U --address ADDR ... [--table T ...]\n"
+	"                         [--metric M]\n"
 	"\n"
 	"Prints allow or deny, the reason the broker would give, and the\n"
 	"deciding rule.  Without --group, the user's groups come from the\n"
@@ -54,6 +67,89 @@ static int tb_parse_id(const char *s, unsigned long *id)
 	return *end || errno || *id >= 0xffffffffUL ? -EINVAL : 0;
 }
 
+static void tb_explain_number(const char *opt, const char *v,
+			      unsigned long *out)
+{
+	if (tb_parse_id(v, out))
+		tb_usage_exit("--%s %s is not a number", opt, v);
+}
+
+static void tb_explain_address(struct tb_explain *e, const char *v)
+{
+	char why[128];
+
+	if (e->naddrs == TB_ADDRS)
+		tb_usage_exit("more than %d --address", TB_ADDRS);
+	if (tb_prefix_parse(v, 0, &e->addrs[e->naddrs++], why, sizeof(why)))
+		tb_usage_exit("--address: %s", why);
+}
+
+static void tb_explain_table(struct tb_explain *e, const char *v)
+{
+	unsigned long t = 254;
+
+	if (e->ntables == 8 || (strcmp(v, "main") && tb_parse_id(v, &t)))
+		tb_usage_exit("--table %s: main or a number, at most 8", v);
+	e->tables[e->ntables++] = (uint32_t)t;
+}
+
+static void tb_explain_opt(struct tb_explain *e, int c, const char *v)
+{
+	switch (c) {
+	case 'c':
+		e->config = v;
+		break;
+	case 'q':
+		e->qemu_acl = v;
+		break;
+	case 'u':
+		e->user = v;
+		break;
+	case 'b':
+		e->bridge = v;
+		break;
+	case 'L':
+		e->lower = v;
+		break;
+	case 'M':
+		e->mode = v;
+		break;
+	case 'T':
+		e->trunk = v;
+		break;
+	case 'A':
+		e->adopt = v;
+		break;
+	case 'm':
+		tb_explain_number("mtu", v, &e->mtu);
+		break;
+	case 'v':
+		tb_explain_number("vlan", v, &e->vlan);
+		break;
+	case 'r':
+		tb_explain_number("metric", v, &e->metric);
+		e->has_metric = 1;
+		break;
+	case 'a':
+		tb_explain_address(e, v);
+		break;
+	case 't':
+		tb_explain_table(e, v);
+		break;
+	case 'g':
+		if (e->ngroups == TB_EXPLAIN_GROUPS_MAX)
+			tb_usage_exit("more than %d groups",
+				      TB_EXPLAIN_GROUPS_MAX);
+		e->groups[e->ngroups++] = v;
+		break;
+	case 'h':
+		fputs(tb_explain_usage, stdout);
+		exit(0);
+	default:
+		tb_usage_exit("%s", "bad option");
+	}
+}
+
 static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 {
 	static const struct option opts[] = {
@@ -63,40 +159,27 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 		{"group", required_argument, NULL, 'g'},
 		{"bridge", required_argument, NULL, 'b'},
 		{"mtu", required_argument, NULL, 'm'},
+		{"vlan", required_argument, NULL, 'v'},
+		{"trunk", required_argument, NULL, 'T'},
+		{"adopt", required_argument, NULL, 'A'},
+		{"macvtap", required_argument, NULL, 'L'},
+		{"mode", required_argument, NULL, 'M'},
+		{"address", required_argument, NULL, 'a'},
+		{"table", required_argument, NULL, 't'},
+		{"metric", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, NULL)) !=
-	       -1) {
-		if (c == 'c')
-			e->config = optarg;
-		else if (c == 'q')
-			e->qemu_acl = optarg;
-		else if (c == 'u')
-			e->user = optarg;
-		else if (c == 'b')
-			e->bridge = optarg;
-		else if (c == 'm') {
-			if (tb_parse_id(optarg, &e->mtu))
-				tb_usage_exit("--mtu %s is not a number",
-					      optarg);
-		} else if (c == 'g' && e->ngroups < TB_EXPLAIN_GROUPS_MAX)
-			e->groups[e->ngroups++] = optarg;
-		else if (c == 'g')
-			tb_usage_exit("more than %d groups",
-				      TB_EXPLAIN_GROUPS_MAX);
-		else if (c == 'h') {
-			fputs(tb_explain_usage, stdout);
-			exit(0);
-		} else
-			tb_usage_exit("%s", "bad option");
-	}
+	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, NULL)) != -1)
+		tb_explain_opt(e, c, optarg);
 	if (optind < argc)
 		tb_usage_exit("unexpected argument '%s'", argv[optind]);
-	if (!e->user || !e->bridge)
-		tb_usage_exit("%s", "--user and --bridge are required");
+	if (!e->user || (!e->bridge && !e->lower && !e->naddrs))
+		tb_usage_exit(
+			"%s",
+			"--user and one of --bridge, --macvtap, --address are required");
 	if (!e->config && !e->qemu_acl)
 		tb_usage_exit("%s",
 			      "give --config FILE and/or --qemu-acl FILE");
@@ -146,6 +229,63 @@ static void tb_explain_groups(const struct tb_explain *e, struct tb_who *who,
 	who->ngroups = e->ngroups;
 }
 
+/* Macvtap: lower device and mode, then the MTU ceiling. */
+static void tb_explain_macvtap(const struct tb_policy *pol,
+			       const struct tb_who *who,
+			       const struct tb_explain *e,
+			       struct tb_decision *d)
+{
+	int mode = e->mode ? tb_macvtap_mode(e->mode) : TB_MODE_VEPA;
+
+	if (!mode)
+		tb_usage_exit(
+			"--mode %s: vepa, bridge, private, passthru or source",
+			e->mode);
+	tb_policy_decide_macvtap(pol, who, e->lower, mode, d);
+	if (d->allow && e->mtu)
+		tb_policy_decide_mtu(pol, who, e->lower, (unsigned int)e->mtu,
+				     d);
+}
+
+/* Bridge, then adopt, VLANs and MTU: the broker's order, its functions. */
+static void tb_explain_bridge(const struct tb_policy *pol,
+			      const struct tb_who *who,
+			      const struct tb_explain *e, struct tb_decision *d)
+{
+	struct tb_vlan_set tagged = {0};
+	char why[128];
+
+	tb_policy_decide_bridge(pol, who, e->bridge, d);
+	if (d->allow && e->adopt)
+		tb_policy_decide_adopt(pol, who, e->adopt, d);
+	if (e->trunk && tb_vlan_parse(e->trunk, &tagged, why, sizeof(why)))
+		tb_usage_exit("--trunk: %s", why);
+	if (d->allow && (e->vlan || e->trunk))
+		tb_policy_decide_vlan(pol, who, e->bridge,
+				      (unsigned int)e->vlan,
+				      e->trunk ? &tagged : NULL, d);
+	if (d->allow && e->mtu)
+		tb_policy_decide_mtu(pol, who, e->bridge, (unsigned int)e->mtu,
+				     d);
+}
+
+static void tb_explain_decide(const struct tb_policy *pol,
+			      const struct tb_who *who,
+			      const struct tb_explain *e, struct tb_decision *d)
+{
+	struct tb_routed_ask ask = {e->addrs,	   e->naddrs,
+				    e->tables,	   e->ntables,
+				    e->has_metric, (uint32_t)e->metric};
+	uint32_t metric;
+
+	if (e->lower)
+		tb_explain_macvtap(pol, who, e, d);
+	else if (e->naddrs)
+		tb_policy_decide_routed(pol, who, &ask, &metric, d);
+	else
+		tb_explain_bridge(pol, who, e, d);
+}
+
 /**
  * tb_explain_main() - `tapbroker explain ...`
  *
@@ -164,9 +304,11 @@ int tb_explain_main(int argc, char **argv)
 	tb_explain_args(argc, argv, &e);
 	tb_explain_user(e.user, &who, name, sizeof(name));
 	tb_explain_groups(&e, &who, gids, TB_EXPLAIN_GROUPS_MAX);
-	if (tb_ifname_check(e.bridge, why, sizeof(why))) {
-		fprintf(stderr, "tapbroker explain: bridge name '%s' %s\n",
-			e.bridge, why);
+	if (tb_ifname_check(e.bridge  ? e.bridge
+			    : e.lower ? e.lower
+				      : "lo",
+			    why, sizeof(why))) {
+		fprintf(stderr, "tapbroker explain: interface name %s\n", why);
 		return 2;
 	}
 	if (tb_policy_load(e.config, e.qemu_acl, &pol, &diag)) {
@@ -176,10 +318,7 @@ int tb_explain_main(int argc, char **argv)
 			diag.count, diag.count == 1 ? "" : "s");
 		return 2;
 	}
-	tb_policy_decide_bridge(pol, &who, e.bridge, &d);
-	if (d.allow && e.mtu)
-		tb_policy_decide_mtu(pol, &who, e.bridge, (unsigned int)e.mtu,
-				     &d);
+	tb_explain_decide(pol, &who, &e, &d);
 	printf("%s\nreason: %s\nrule: %s\n", d.allow ? "allow" : "deny",
 	       d.reason, d.rule[0] ? d.rule : "(none: default deny)");
 	tb_policy_free(pol);

@@ -79,4 +79,34 @@ is "$RC" 2 "explain: --bridge is required"
 run explain --config "$TB_TMP/bad.conf" --user nobody --bridge br0
 is "$RC" 2 "explain: a bad policy exits 2"
 like "$OUT" "bad.conf:2: unknown user" "explain: ... listing the errors"
+# Every grant dimension, through the same decisions the broker makes.
+tb_policy "$TB_TMP/dims.conf" <<'EOF'
+allow "dims" {
+	users = { "nobody" }
+	bridges = { "br0" }
+	vlans = { "10", "20-29" }
+	macvtap = { "eth0" }
+	routed = { "10.0.0.0/24" }
+	tables = { "100" }
+	adopt = { "vm1" }
+	mtu = 9000
+}
+EOF
+D="$TB_TMP/dims.conf"
+run explain --config "$D" --user nobody --bridge br0 --vlan 25 --mtu 9000
+is "$RC" 0 "explain --vlan --mtu: allowed within the grants"
+run explain --config "$D" --user nobody --bridge br0 --trunk 10,20
+is "$RC" 1 "explain --trunk: denied without trunk = yes"
+like "$OUT" "no matching rule sets trunk = yes" "... saying so"
+run explain --config "$D" --user nobody --bridge br0 --mtu 9001
+like "$OUT" "above the ceiling of 9000 set by $D:1" "explain --mtu above the ceiling"
+run explain --config "$D" --user nobody --macvtap eth0 --mode passthru
+like "$OUT" "macvtap mode passthru on eth0 is not allowed" "explain --macvtap --mode"
+run explain --config "$D" --user nobody --address 10.0.0.5 --table 100
+is "$RC" 0 "explain --address --table: allowed"
+run explain --config "$D" --user nobody --address 10.0.0.5
+like "$OUT" "in table 254 with metric 1024 is not allowed" \
+	"explain --address without --table: main is not granted"
+run explain --config "$D" --user nobody --bridge br0 --adopt vm2
+like "$OUT" "^reason: adopting vm2 is not allowed for user nobody" "explain --adopt"
 done_testing
