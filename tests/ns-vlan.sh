@@ -60,7 +60,7 @@ release
 hold "$TB_HELPER" brv --vlan=10 --trunk=20,21
 is "$(vlans "$IFNAME" | tr '\n' ';')" "10 PVID Egress Untagged;20;21;" \
 	"--vlan=10 --trunk=20,21: hybrid port"
-like "$(tbip link show "$IFNAME")" "master brv .*UP" "... in the bridge and up"
+like "$(tbip link show "$IFNAME")" "UP.*master brv" "... in the bridge and up"
 release
 ok $? "VLAN ports are removed when their VM exits"
 done_testing
