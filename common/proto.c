@@ -313,7 +313,7 @@ static int tb_routed_decode(const struct tb_attrs *a, struct tb_request *req,
 		return tb_fail(
 			err, errlen,
 			"a routed tap takes no bridge, macvtap, VLAN or adopted tap");
-	if (!a->val[TB_A_ADDRS])
+	if (!a->val[TB_A_ADDRS] || !a->val[TB_A_ADDRS][0])
 		return tb_fail(err, errlen, "a routed tap needs addresses");
 	memcpy(req->addrs, a->val[TB_A_ADDRS], a->len[TB_A_ADDRS]);
 	if (a->val[TB_A_TABLES])
@@ -321,8 +321,10 @@ static int tb_routed_decode(const struct tb_attrs *a, struct tb_request *req,
 	if (a->val[TB_A_GATEWAY])
 		memcpy(req->gateway, a->val[TB_A_GATEWAY],
 		       a->len[TB_A_GATEWAY]);
-	if (a->val[TB_A_METRIC])
+	if (a->val[TB_A_METRIC]) { /* the attribute is what says "given" */
 		memcpy(&req->metric, a->val[TB_A_METRIC], 4);
+		req->flags |= TB_F_METRIC;
+	}
 	if (a->val[TB_A_MTU])
 		memcpy(&req->mtu, a->val[TB_A_MTU], 4);
 	if (req->flags & ~TB_F_KNOWN)
@@ -364,6 +366,9 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		return tb_routed_decode(&a, req, err, errlen);
 	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])
 		return tb_fail(err, errlen, "request names no bridge");
+	if ((a.val[TB_A_BRIDGE] && !a.val[TB_A_BRIDGE][0]) ||
+	    (a.val[TB_A_LOWER] && !a.val[TB_A_LOWER][0]))
+		return tb_fail(err, errlen, "an empty interface name");
 	if (a.val[TB_A_BRIDGE] && a.val[TB_A_LOWER])
 		return tb_fail(
 			err, errlen,

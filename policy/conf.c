@@ -147,18 +147,27 @@ static int tb_scan_open(struct tb_conf_ctx *c, struct tb_scan *s)
 }
 
 /* Skips a quoted string starting at @p; returns the char after it. */
+/*
+ * Skips a quoted string starting at @p (backslash escapes in both quote
+ * kinds, as libconfuse reads them); returns the char after it, or NULL if
+ * the file ends first: libconfuse 3.3 would take the rest as the string's
+ * text, silently, so that is an error here.
+ */
 static char *tb_scan_string(struct tb_scan *s, char *p)
 {
-	char q = *p++;
+	char q = *p++, *start = p;
 
 	for (; *p && *p != q; p++) {
 		if (*p == '\n')
 			s->line++;
-		if (*p == '\\' && q == '"' && p[1])
+		if (*p == '\\' && p[1])
 			if (*++p == '\n')
 				s->line++;
 	}
-	return *p ? p + 1 : p;
+	if (!*p)
+		return NULL;
+	tb_scan_token(s, start, (size_t)(p - start));
+	return p + 1;
 }
 
 /* Blanks a comment at @p (keeping newlines); returns the char after it. */
@@ -176,17 +185,26 @@ static char *tb_scan_comment(struct tb_scan *s, char *p)
 			s->line++;
 		else
 			*p = ' ';
-	if (*p) {
-		*p++ = ' ';
-		*p++ = ' ';
-	}
+	if (!*p) /* would hide the rest of the file: an error, not a comment */
+		return NULL;
+	*p++ = ' ';
+	*p++ = ' ';
 	return p;
+}
+
+static int tb_scan_fail(struct tb_conf_ctx *c, int line, const char *what)
+{
+	tb_diag_add(c->diag, c->file, line,
+		    "unterminated %s: it would run to the end of the file",
+		    what);
+	return -EBADMSG;
 }
 
 static int tb_scan(struct tb_conf_ctx *c, char *text)
 {
 	struct tb_scan s = {.line = 1};
 	char *p = text, *w;
+	int line;
 
 	while (*p) {
 		if (*p == '\n') {
@@ -196,10 +214,15 @@ static int tb_scan(struct tb_conf_ctx *c, char *text)
 			p++;
 		} else if (*p == '#' ||
 			   (*p == '/' && (p[1] == '/' || p[1] == '*'))) {
+			line = s.line;
 			p = tb_scan_comment(&s, p);
+			if (!p)
+				return tb_scan_fail(c, line, "/* comment");
 		} else if (*p == '"' || *p == '\'') {
-			tb_scan_token(&s, p, 0);
+			line = s.line;
 			p = tb_scan_string(&s, p);
+			if (!p)
+				return tb_scan_fail(c, line, "string");
 		} else if (strchr("{}(),=+;", *p)) {
 			if (*p == '{' && tb_scan_open(c, &s))
 				return -ENOMEM;

@@ -171,6 +171,14 @@ static const struct bad_case bad_cases[] = {
 	 "bad.conf:1: allow needs a title of 1-63 printable characters"},
 	{"missing qemu acl", "\nqemu_acl = \"nope.conf\"\n",
 	 "bad.conf:2: " /* then the directory */},
+	{"unterminated comment (would hide a deny)",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"all\" } }\n/*\n"
+	 "deny \"b\" { users = { \"0\" } bridges = { \"br-mgmt\" } }\n",
+	 "bad.conf:2: unterminated /* comment: it would run to the end of the file"},
+	{"unterminated string (would hide a deny)",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"all\" } }\n\"\n"
+	 "deny b { users = { 0 } bridges = { br-mgmt } }\n",
+	 "bad.conf:2: unterminated string: it would run to the end of the file"},
 	{"include missing", "include(\"nope.conf\")\n",
 	 "nope.conf: cannot open: No such file or directory"},
 };
