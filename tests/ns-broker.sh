@@ -13,6 +13,7 @@ allow "test" {
 	users = { "nobody" }
 	bridges = { "br0", "br9k", "notbr", "ghost" }
 }
+allow "second-tenant" { users = { "4242" } bridges = { "br1" } }
 EOF
 tb_broker_start --config "$TB_TMP/policy.conf" ||
 	{ echo "Bail out! broker did not start"; exit 1; }
@@ -95,6 +96,16 @@ like "$OUT" "^status=-1 message=bridge br1 is not allowed" \
 	"broker applies the policy to direct clients"
 is "$(tb_taps)" "" "no interface left after direct refusals"
 
+# Two tenants, one broker: each gets only what the policy gives them.
+AS4242="setpriv --reuid=4242 --regid=4242 --clear-groups --"
+$AS4242 "$TB_CLIENT" "$TB_HELPER" br1 >"$TB_TMP/out" 2>&1
+like "$(cat "$TB_TMP/out")" "^ifname=tb" "uid 4242 gets its own bridge br1"
+$AS4242 "$TB_CLIENT" "$TB_HELPER" br0 >"$TB_TMP/out" 2>&1
+like "$(cat "$TB_TMP/out")" "bridge br0 is not allowed for user uid 4242 by .* \(allowed: br1\)" \
+	"... but not nobody's br0, and is told what it may use"
+client "$TB_HELPER" br1
+like "$ERR" "bridge br1 is not allowed for user nobody" "nobody does not get br1"
+
 # root is not in the policy: default deny applies to root too.
 "$TB_CLIENT" "$TB_HELPER" br0 >"$TB_TMP/out" 2>"$TB_TMP/err"
 like "$(cat "$TB_TMP/err")" "not allowed for user root" "default deny covers root"
@@ -102,5 +113,5 @@ like "$(cat "$TB_TMP/err")" "not allowed for user root" "default deny covers roo
 kill -0 "$TB_BROKER_PID" 2>/dev/null
 ok $? "broker still serving after all refusals"
 grep -c '^tapbroker: grant ' "$TB_TMP/broker.log" >"$TB_TMP/n"
-is "$(cat "$TB_TMP/n")" 4 "broker logged one line per grant"
+is "$(cat "$TB_TMP/n")" 5 "broker logged one line per grant"
 done_testing
