@@ -103,6 +103,8 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	snprintf(l.ifname, sizeof(l.ifname), "%s", req->adopt);
 	snprintf(l.bridge, sizeof(l.bridge), "%s", req->bridge);
 	tb_adopt_alias(alias, sizeof(alias), who, vm, req->bridge, &l.was);
+	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	snprintf(l.label, sizeof(l.label), "%s", req->label);
 	err = tb_nl_port_join(b->nl, l.ifindex, br->ifindex, mtu, NULL, alias);
 	if (!err && pv->any)
 		err = tb_nl_port_vlans(b->nl, l.ifindex, pv->access,

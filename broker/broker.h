@@ -55,6 +55,7 @@ struct tb_lease {
 	uid_t uid;
 	pid_t vm; /* the caller's parent (QEMU), 0 if unknown */
 	unsigned int mtu; /* 0 if unknown (found after a restart) */
+	char label[TB_LABEL_MAX]; /* --vm=NAME, or "" */
 	uint64_t since; /* CLOCK_MONOTONIC seconds */
 };
 
@@ -168,6 +169,7 @@ void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
 		    const char *bridge);
 pid_t tb_lease_vm(pid_t pid);
 void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l);
+void tb_lease_alias_label(char *buf, size_t len, const char *label);
 
 /* What /proc says about a process. */
 struct tb_proc {

@@ -61,6 +61,15 @@ void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
 		 (unsigned int)uid, (int)vm, bridge);
 }
 
+/* Appends " label=NAME" (checked: no spaces) to an alias, if there is one. */
+void tb_lease_alias_label(char *buf, size_t len, const char *label)
+{
+	size_t n = strlen(buf);
+
+	if (label[0] && n < len)
+		snprintf(buf + n, len - n, " label=%s", label);
+}
+
 /* A macvtap outlives its fd: the alias also records the VM's start time,
  * so a restarted broker can tell the VM from a later process with its pid. */
 void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l)
@@ -174,9 +183,10 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 		close(l->pidfd); /* also leaves the epoll set */
 	free(l->addrs);
 	tb_log(LOG_INFO,
-	       "release %s on %s of uid %u vm %d after %" PRIu64 " s: %s",
+	       "release %s on %s of uid %u vm %d%s%s after %" PRIu64 " s: %s",
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm,
-	       tb_lease_now() - l->since, why);
+	       l->label[0] ? " " : "", l->label, tb_lease_now() - l->since,
+	       why);
 	*l = b->leases[--b->nleases];
 }
 
@@ -401,6 +411,8 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 	int vm;
 
 	snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
+	if (strstr(alias, " label="))
+		sscanf(strstr(alias, " label="), " label=%32s", l.label);
 	if (sscanf(alias,
 		   TB_ALIAS_PREFIX
 		   "uid=%u vm=%d start=%llu macvtap=%15s mode=%15s",

@@ -147,7 +147,9 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (err)
 		return err;
 	*fd = tb_macvtap_open(l.ifindex, !!(req->flags & TB_F_VNET_HDR));
+	snprintf(l.label, sizeof(l.label), "%s", req->label);
 	tb_lease_alias_macvtap(alias, sizeof(alias), &l);
+	tb_lease_alias_label(alias, sizeof(alias), l.label);
 	err = *fd < 0 ? *fd : tb_nl_link_up(b->nl, l.ifindex, alias);
 	if (!err)
 		err = tb_lease_watch(b, &l);

@@ -108,6 +108,8 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
 			strerror(-fd));
 	tb_lease_alias(alias, sizeof(alias), who->uid, vm, req->bridge);
+	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	snprintf(lease.label, sizeof(lease.label), "%s", req->label);
 	err = tb_tap_mac(mac);
 	if (!err)
 		err = tb_nl_port_join(b->nl, lease.ifindex, br->ifindex, mtu,
@@ -209,6 +211,10 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	int ret;
 
 	*fd = -1;
+	if (req->label[0] && tb_label_check(req->label, why, sizeof(why))) {
+		tb_escape(req->label, strlen(req->label), shown, sizeof(shown));
+		return tb_refuse(rep, -EINVAL, "VM name '%s' %s", shown, why);
+	}
 	if (req->lower[0])
 		return tb_do_macvtap(b, who, caller, req, rep, fd);
 	if (req->flags & TB_F_ROUTED)

@@ -186,6 +186,8 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_who *who,
 		return tb_refuse(rep, fd, "cannot create a tap: %s",
 				 strerror(-fd));
 	tb_lease_alias(alias, sizeof(alias), who->uid, l->vm, "-");
+	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	snprintf(l->label, sizeof(l->label), "%s", req->label);
 	err = tb_tap_mac(mac);
 	if (!err)
 		err = tb_nl_port_join(b->nl, l->ifindex, 0, l->mtu, mac, alias);

@@ -82,3 +82,23 @@ int tb_ifname_check(const char *name, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", what);
 	return -EINVAL;
 }
+
+/**
+ * tb_label_check() - is @label a VM name fit for logs and the ifalias?
+ *
+ * 1-32 characters of letters, digits, '.', '_' and '-'.
+ * Return: 0, or -EINVAL with @why.
+ */
+int tb_label_check(const char *label, char *why, size_t whylen)
+{
+	size_t n = strlen(label);
+
+	if (n == 0 || n >= TB_LABEL_MAX ||
+	    strspn(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789._-") != n) {
+		snprintf(why, whylen,
+			 "is not 1-32 letters, digits, '.', '_' or '-'");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -40,6 +40,7 @@ static const struct {
 	[TB_A_METRIC] = {TB_K_U32, 4, "metric"},
 	[TB_A_GATEWAY] = {TB_K_STR, TB_GATEWAY_MAX, "gateway"},
 	[TB_A_ADOPT] = {TB_K_STR, IFNAMSIZ, "adopt"},
+	[TB_A_LABEL] = {TB_K_STR, TB_LABEL_MAX, "label"},
 };
 
 struct tb_writer {
@@ -159,6 +160,8 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_str(&w, TB_A_GATEWAY, req->gateway);
 		if (req->adopt[0])
 			tb_put_str(&w, TB_A_ADOPT, req->adopt);
+		if (req->label[0])
+			tb_put_str(&w, TB_A_LABEL, req->label);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -296,7 +299,8 @@ static uint32_t tb_request_attrs(uint16_t op)
 		       (1u << TB_A_MODE) | (1u << TB_A_VLAN) |
 		       (1u << TB_A_TRUNK) | (1u << TB_A_ADDRS) |
 		       (1u << TB_A_TABLES) | (1u << TB_A_METRIC) |
-		       (1u << TB_A_GATEWAY) | (1u << TB_A_ADOPT);
+		       (1u << TB_A_GATEWAY) | (1u << TB_A_ADOPT) |
+		       (1u << TB_A_LABEL);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -362,6 +366,8 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		return 0;
 	if (a.val[TB_A_FLAGS])
 		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
+	if (a.val[TB_A_LABEL])
+		memcpy(req->label, a.val[TB_A_LABEL], a.len[TB_A_LABEL]);
 	if (req->flags & TB_F_ROUTED)
 		return tb_routed_decode(&a, req, err, errlen);
 	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])

@@ -39,6 +39,7 @@
 #define TB_ADDRS 8
 #define TB_TABLES_MAX 128
 #define TB_GATEWAY_MAX 50
+#define TB_LABEL_MAX 33 /* --vm=NAME: 1-32 of [A-Za-z0-9._-] */
 #define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
 
 enum tb_op {
@@ -64,8 +65,8 @@ enum tb_attr_type {
 	TB_A_TABLES = 13, /* string: routed: route tables, "main,100" */
 	TB_A_METRIC = 14, /* u32: routed: route metric */
 	TB_A_GATEWAY = 15, /* string: routed: host-side address on the tap */
-	TB_A_ADOPT =
-		16, /* string: a pre-made tap to use instead of a new one */
+	TB_A_ADOPT = 16, /* string: a pre-made tap, not a new one */
+	TB_A_LABEL = 17, /* string: the VM's name, recorded on the lease */
 	TB_A_MAX
 };
 
@@ -96,6 +97,7 @@ struct tb_request {
 	uint32_t metric; /* TAP, routed, with TB_F_METRIC */
 	char gateway[TB_GATEWAY_MAX]; /* TAP, routed: "" = none */
 	char adopt[IFNAMSIZ]; /* TAP: "" = make a new tap */
+	char label[TB_LABEL_MAX]; /* TAP: --vm=NAME, "" = none */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 
@@ -118,6 +120,7 @@ int tb_send_fd(int sock, const void *buf, size_t len, int fd);
 ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd);
 
 int tb_ifname_check(const char *name, char *why, size_t whylen);
+int tb_label_check(const char *label, char *why, size_t whylen);
 void tb_escape(const char *in, size_t inlen, char *out, size_t outlen);
 
 #endif

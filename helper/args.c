@@ -139,6 +139,14 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		if (tb_vlan_parse(v, &set, why, sizeof(why)))
 			return tbh_fail(err, errlen, "--trunk: %s", why);
 		o->trunk = v;
+	} else if ((v = tbh_value(a, "--vm"))) {
+		if (tbh_once(o->label, "--vm", err, errlen))
+			return -EINVAL;
+		if (tb_label_check(v, why, sizeof(why))) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen, "--vm=%s %s", shown, why);
+		}
+		o->label = v;
 	} else if ((v = tbh_value(a, "--adopt"))) {
 		if (tbh_once(o->adopt, "--adopt", err, errlen))
 			return -EINVAL;

@@ -16,6 +16,7 @@ struct tbh_opts {
 	unsigned int vlan; /* --vlan=: access VLAN, 0 if unset */
 	const char *trunk; /* --trunk=: tagged VLAN list */
 	const char *adopt; /* --adopt=: a pre-made tap */
+	const char *label; /* --vm=: the VM's name, for the lease */
 	int routed; /* --routed: host routes to a tap, no bridge */
 	char addrs[512]; /* --address= ..., joined by commas */
 	const char *tables; /* --table= */

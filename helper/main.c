@@ -18,7 +18,7 @@
 
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
-	"                        [--vlan=N] [--trunk=LIST] [--adopt=TAP]\n"
+	"                        [--vlan=N] [--trunk=LIST] [--adopt=TAP] [--vm=NAME]\n"
 	"                        [--routed --address=A ... [--table=T] [--metric=M]\n"
 	"                         [--gateway=A]]\n"
 	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
@@ -34,6 +34,7 @@ static const char tbh_usage[] =
 	"                  policy's ceiling); at most the bridge's MTU\n"
 	"  --vlan=N        access port: VLAN N untagged (PVID), VLAN 1 removed\n"
 	"  --trunk=LIST    tagged VLANs, e.g. 10,20-30 (with --vlan: hybrid)\n"
+	"  --vm=NAME       a label for the lease (tapbroker status, the log)\n"
 	"  --adopt=TAP     use the pre-made persistent tap TAP (the policy must\n"
 	"                  grant it; its tun owner must be you or none)\n"
 	"  --routed        no bridge: host routes to the tap for --address=\n"
@@ -110,6 +111,8 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 	req.vlan = o->vlan;
 	if (o->adopt)
 		snprintf(req.adopt, sizeof(req.adopt), "%s", o->adopt);
+	if (o->label)
+		snprintf(req.label, sizeof(req.label), "%s", o->label);
 	if (o->routed) {
 		req.flags |= TB_F_ROUTED;
 		req.bridge[0] = '\0';

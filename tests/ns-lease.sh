@@ -115,15 +115,22 @@ for k in $(seq 10 41); do gone "$k"; done
 is "$(until_n 0)" 0 "all gone when the VMs exit"
 
 # ---- admin commands: status, release ------------------------------------
-grab 50; settle 50
+$TB_NOBODY "$TB_CLIENT" --hold "$TB_HELPER" br0 --vm=web-1 >"$TB_TMP/h50" 2>&1 &
+H[50]=$!
+settle 50
 tap50=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/h50")
 st=$("$TB_BROKER" status --socket "$TB_SOCK")
-like "$st" "^ifname=$tap50 kind=tap bridge=br0 mtu=1500 uid=65534 user=nobody vm=${H[50]} age=[0-9]+$" \
-	"status lists the lease: interface, bridge, user, VM, age"
+like "$st" "^ifname=$tap50 kind=tap bridge=br0 mtu=1500 uid=65534 user=nobody vm=${H[50]} label=web-1 age=[0-9]+$" \
+	"status lists the lease: interface, bridge, user, VM, --vm label, age"
+like "$(tbip -d link show "$tap50")" "alias tapbroker uid=65534 vm=${H[50]} br=br0 label=web-1" \
+	"the label is in the ifalias too"
 like "$st" "^1 lease$" "... and counts them"
 like "$("$TB_BROKER" status --json --socket "$TB_SOCK")" \
-	"^  \{\"ifname\": \"$tap50\", \"kind\": \"tap\", \"bridge\": \"br0\", \"mtu\": 1500, \"uid\": 65534, \"user\": \"nobody\", \"vm\": ${H[50]}, \"age\": [0-9]+\}$" \
+	"^  \{\"ifname\": \"$tap50\", \"kind\": \"tap\", \"bridge\": \"br0\", \"mtu\": 1500, \"uid\": 65534, \"user\": \"nobody\", \"vm\": ${H[50]}, \"label\": \"web-1\", \"age\": [0-9]+\}$" \
 	"status --json: one object per lease"
+$TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 "--vm=a b" >"$TB_TMP/out" 2>&1
+like "$(cat "$TB_TMP/out")" "^tapbroker-helper: --vm=a b is not 1-32 letters, digits" \
+	"a label with a space: refused"
 out=$($TB_NOBODY "$TB_BROKER" status --socket "$TB_SOCK" 2>&1)
 ok $((! $?)) "status as nobody: refused (exit 1)"
 like "$out" "^tapbroker: status and release are for root and the policy's admin_groups; uid 65534 is neither$" \
