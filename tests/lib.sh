@@ -38,6 +38,11 @@ like() {	# like TEXT PATTERN(grep -E) DESCRIPTION
 		echo "#   does not match /$2/"; fi
 }
 
+# tb_sanitized: is this build instrumented by ASan/UBSan?
+tb_sanitized() {
+	grep -q '^SAN_CFLAGS = -fsanitize' "$top_builddir/Makefile" 2>/dev/null
+}
+
 skip() {	# skip DESCRIPTION REASON: a check that cannot run here
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $1 # SKIP $2"

@@ -5,10 +5,8 @@
 
 command -v valgrind >/dev/null || skip_all "valgrind is not installed"
 [ -x "$top_builddir/tests/unit-proto" ] || skip_all "unit tests not built"
-if grep -q fsanitize "$top_builddir/Makefile" &&
-   grep -q '^SAN_CFLAGS = -fsanitize' "$top_builddir/Makefile"; then
+tb_sanitized &&
 	skip_all "this is a sanitizer build (valgrind runs in the normal lane)"
-fi
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 
 for t in unit-proto unit-names unit-helper-args unit-qemu-acl unit-policy; do
