@@ -181,6 +181,14 @@ int tb_policy_read_file(struct tb_policy *pol, const char *path,
 			    TB_POLICY_FILES_MAX);
 		return -E2BIG;
 	}
+	/* Not even opened unless it is a regular file: opening a device named
+	 * in a policy could have effects.  fstat() below re-checks the file
+	 * opened, so a swap in between changes nothing. */
+	if (stat(full, &st) == 0 && !S_ISREG(st.st_mode)) {
+		tb_file_err(diag, from, from_line, full,
+			    "refused: the file is not a regular file");
+		return -EPERM;
+	}
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
