@@ -103,6 +103,9 @@ int tb_proc_read(pid_t pid, struct tb_proc *p)
 		return -ESRCH;
 	buf[n] = '\0';
 	s = strrchr(buf, ')');
+	if (s && strchr(buf, '('))
+		snprintf(p->comm, sizeof(p->comm), "%.*s",
+			 (int)(s - strchr(buf, '(') - 1), strchr(buf, '(') + 1);
 	if (!s ||
 	    sscanf(s,
 		   ") %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
@@ -124,12 +127,43 @@ int tb_proc_read(pid_t pid, struct tb_proc *p)
 	return 0;
 }
 
-/* The VM behind a caller: its parent (QEMU runs the helper), or 0. */
+static int tb_proc_is_shell(const char *comm)
+{
+	return !strcmp(comm, "sh") || !strcmp(comm, "dash") ||
+	       !strcmp(comm, "bash") || !strcmp(comm, "busybox");
+}
+
+/**
+ * tb_proc_vm() - the VM behind a caller, and what /proc says of it
+ *
+ * QEMU runs the helper as its child; with options in helper="..." it runs
+ * it through /bin/sh, which (dash) forks rather than execs.  So the VM is
+ * the caller's parent, or its grandparent when the parent is a shell and
+ * the grandparent runs as the same user.
+ * Return: the VM's pid, or 0 if it cannot be read.
+ */
+pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm)
+{
+	struct tb_proc c, up;
+	pid_t pid;
+
+	if (tb_proc_read(caller, &c) || c.ppid <= 1 || tb_proc_read(c.ppid, vm))
+		return 0;
+	pid = c.ppid;
+	if (tb_proc_is_shell(vm->comm) && vm->ppid > 1 &&
+	    !tb_proc_read(vm->ppid, &up) && up.uid == vm->uid) {
+		pid = vm->ppid;
+		*vm = up;
+	}
+	return pid;
+}
+
+/* The VM behind a caller, or 0: for the record (ifalias, status). */
 pid_t tb_lease_vm(pid_t pid)
 {
-	struct tb_proc p;
+	struct tb_proc vm;
 
-	return tb_proc_read(pid, &p) ? 0 : p.ppid;
+	return tb_proc_vm(pid, &vm);
 }
 
 static struct tb_lease *tb_lease_find(struct tb_broker *b, int ifindex)

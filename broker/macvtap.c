@@ -16,14 +16,14 @@
 
 #define TB_MACVTAP_TRIES 64
 
-/* The VM: the caller's parent, which must belong to the caller. */
+/* The VM (tb_proc_vm()), which must belong to the caller. */
 static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
 			 struct tb_lease *l, struct tb_reply *rep)
 {
-	struct tb_proc c, vm;
+	struct tb_proc vm;
+	pid_t pid = tb_proc_vm(caller, &vm);
 
-	if (tb_proc_read(caller, &c) || c.ppid <= 1 ||
-	    tb_proc_read(c.ppid, &vm))
+	if (!pid)
 		return tb_refuse(
 			rep, -ESRCH,
 			"cannot tell which process is the VM: the caller (pid %d) has no parent to watch",
@@ -32,9 +32,8 @@ static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
 		return tb_refuse(
 			rep, -EPERM,
 			"the caller's parent (pid %d) runs as uid %u, not %u: a macvtap lasts as long as the VM that asks for it, so QEMU must run the helper itself",
-			(int)c.ppid, (unsigned int)vm.uid,
-			(unsigned int)who->uid);
-	l->vm = c.ppid;
+			(int)pid, (unsigned int)vm.uid, (unsigned int)who->uid);
+	l->vm = pid;
 	l->start = vm.start;
 	return 0;
 }

@@ -165,6 +165,8 @@ int main(int argc, char **argv)
 	}
 	tb_parse_args(argc, argv, &b);
 	tb_log_init(1);
+	if (geteuid() != 0) /* before daemon(): say it where it is seen */
+		tb_die("must be started as root (it keeps only CAP_NET_ADMIN afterwards)");
 	b.policy = tb_load_or_exit(&b); /* 1. config */
 	b.listen_fd = tb_server_inherit(inherited, sizeof(inherited));
 	b.activated = b.listen_fd >= 0;

@@ -51,6 +51,7 @@ struct tb_conf_ctx {
 	int oom;
 	struct tb_opener *openers;
 	size_t nopeners;
+	int unclosed; /* line of a '{' the file ends inside of, or 0 */
 };
 
 static struct tb_conf_ctx *tb_cur; /* see the comment at the top */
@@ -118,6 +119,7 @@ struct tb_scan {
 	const char *tok[2];
 	size_t tok_len[2];
 	char last; /* last punctuation, or 0 after a word */
+	int open_line; /* line of the last top-level '{' */
 };
 
 static void tb_scan_token(struct tb_scan *s, const char *p, size_t len)
@@ -226,6 +228,8 @@ static int tb_scan(struct tb_conf_ctx *c, char *text)
 		} else if (strchr("{}(),=+;", *p)) {
 			if (*p == '{' && tb_scan_open(c, &s))
 				return -ENOMEM;
+			if (*p == '{' && s.depth == 1)
+				s.open_line = s.line;
 			if (*p == '}' && s.depth > 0)
 				s.depth--;
 			s.last = *p++;
@@ -239,6 +243,9 @@ static int tb_scan(struct tb_conf_ctx *c, char *text)
 			tb_scan_token(&s, w, (size_t)(p - w));
 		}
 	}
+	/* libconfuse 3.3 accepts a section the file ends inside of: checked
+	 * once it has parsed, so its own syntax errors come first */
+	c->unclosed = s.depth ? s.open_line : 0;
 	return 0;
 }
 
@@ -765,6 +772,10 @@ static cfg_t *tb_conf_parse(struct tb_conf_ctx *c, char *text)
 	if (fp)
 		fclose(fp);
 	tb_cur = saved;
+	if (rc == CFG_SUCCESS && c->unclosed) {
+		tb_scan_fail(c, c->unclosed, "{ ... } section");
+		rc = CFG_PARSE_ERROR;
+	}
 	if (rc == CFG_SUCCESS)
 		return cfg;
 	if (!c->diag->count || c->oom)

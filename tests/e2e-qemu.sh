@@ -55,5 +55,5 @@ out=$(ip netns exec "$TB_NS" $TB_NOBODY env TAPBROKER_SOCKET="$TB_SOCK" \
 like "$out" "tapbroker-helper: bridge br1 is not allowed for user nobody" \
 	"QEMU shows the helper's denial"
 is "$(printf '%s\n' "$out" | grep -c '^tapbroker-helper:')" 1 "... in one line"
-is "$(tb_taps)" "" "nothing left behind after the denial"
+is "$(tb_taps_settled)" "" "nothing left behind after the denial"
 done_testing

@@ -56,6 +56,18 @@ like "$(tbip -d link show "$IFNAME")" "macvtap mode vepa " "no --mode: vepa"
 release
 ok $? "a normal exit removes it too"
 
+# QEMU runs helper="... --macvtap=..." through /bin/sh, which forks it:
+# the VM to watch is then the shell's parent, not the shell.
+printf '#!/bin/sh\nexec /bin/sh -c "%s $* --macvtap=lowr; true"\n' "$TB_HELPER" >"$TB_TMP/via-sh"
+chmod 755 "$TB_TMP/via-sh"
+hold "$TB_TMP/via-sh" br0
+like "$(cat "$TB_TMP/hold")" "^ifname=tbm[0-9]+ " "helper run through /bin/sh: a macvtap"
+sleep 0.5
+like "$(tbip -d link show "$IFNAME" 2>&1)" "alias tapbroker uid=65534 vm=$HOLD_PID " \
+	"... watched on QEMU's process (the shell's parent), so it stays"
+release
+ok $? "... and goes when that process exits"
+
 ask --macvtap=lowr --mode=passthru
 like "$OUT" "^tapbroker-helper: macvtap mode passthru on lowr is not allowed for user nobody by $TB_TMP/policy.conf:1 \\(allow \"mv\" allows: vepa, bridge\\)$" \
 	"a mode the rule does not allow: refused, listing the modes"

@@ -5,7 +5,12 @@
 
 command -v clang-format >/dev/null || skip_all "clang-format is not installed"
 cd "$top_srcdir" || exit 1
-for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*'); do
+# Outside git (a release tarball, make distcheck): the sources, not the
+# build trees (build*, distcheck's _build and _inst) or generated config.h.
+files=$(git ls-files '*.c' '*.h' 2>/dev/null) ||
+	files=$(find . -name '*.[ch]' -not -path './build*' -not -path './_*' \
+		-not -name config.h)
+for f in $files; do
 	out=$(clang-format --dry-run -Werror "$f" 2>&1 | head -3)
 	ok $([ -z "$out" ]; echo $?) "$f follows .clang-format"
 	[ -z "$out" ] || diag "$out"
