@@ -195,12 +195,18 @@ int main(int argc, char **argv)
 		tb_die("cannot look for leases of a previous run: %s",
 		       strerror(-err));
 	tb_priv_drop(); /* 3. capabilities */
+	err = tb_closer_start(); /* inherits them; seccomp covers it too */
+	if (err)
+		tb_log(LOG_WARNING,
+		       "no closer thread (%s): fds closed in place",
+		       strerror(-err));
 	tb_priv_seccomp(b.seccomp); /* 4. seccomp */
 	tb_policy_summary(b.policy, sum, sizeof(sum));
 	tb_log(LOG_INFO, "listening on %s%s; policy: %s", b.socket_path,
 	       b.activated ? " (from systemd)" : "", sum);
 	tb_server_notify("READY=1");
 	tb_loop_run(&b);
+	tb_closer_stop();
 	tb_loop_free(&b);
 	tb_lease_free(&b);
 	if (!b.activated)

@@ -30,9 +30,11 @@
  *    sets are emptied, no_new_privs is set and the process is made
  *    non-dumpable.  It can still create taps and change links; it can no
  *    longer override file permissions, load modules, ptrace, mount, etc.
+ * 3b. tb_closer_start()                 the one extra thread (closer.c),
+ *    started here so it inherits the narrowed capabilities
  * 4. tb_priv_seccomp()                    only the system calls listed
- *    below remain; any other kills the process (or, for debugging, traps
- *    and names the call, or is logged by the kernel).
+ *    below remain, in both threads (TSYNC); any other kills the process
+ *    (or, for debugging, traps and names the call, or is logged).
  *
  * Why uid 0 is kept: macvtap's /dev/tapN nodes are root-owned 0600, and
  * policy files are root-owned.  A broker under another uid could not open
@@ -206,7 +208,10 @@ void tb_priv_seccomp(enum tb_seccomp_mode mode)
 	ctx = seccomp_init(tb_seccomp_action(mode));
 	if (!ctx)
 		tb_die("seccomp_init failed");
-	err = tb_seccomp_rules(ctx);
+	/* every thread (closer.c's too), not only the calling one */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (!err)
+		err = tb_seccomp_rules(ctx);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

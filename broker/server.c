@@ -208,8 +208,8 @@ static void tb_reply(int conn, const struct tb_reply *rep, int fd,
 		tb_log(LOG_NOTICE,
 		       "uid %u pid %d left before receiving %s; removed",
 		       cred->uid, cred->pid, rep->ifname);
-	if (fd >= 0)
-		close(fd); /* the client's copy, if sent, keeps the tap */
+	if (fd >= 0) /* the client's copy, if sent, keeps the tap */
+		tb_closer_close(fd);
 }
 
 /* Answers one frame of @n bytes (or the receive error -errno in @n). */
