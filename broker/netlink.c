@@ -425,6 +425,17 @@ struct tb_nl_brinfo {
 	unsigned int default_pvid;
 };
 
+/* A copy of the socket's callbacks (nl_socket_get_cb() takes a reference,
+ * given back here). */
+static struct nl_cb *tb_nl_cb_clone(struct tb_nl *nl)
+{
+	struct nl_cb *orig = nl_socket_get_cb(nl->sk);
+	struct nl_cb *cb = orig ? nl_cb_clone(orig) : NULL;
+
+	nl_cb_put(orig);
+	return cb;
+}
+
 static int tb_nl_brinfo_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
@@ -457,7 +468,7 @@ int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct tb_nl_brinfo info = {0, 0};
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	struct nl_cb *cb = tb_nl_cb_clone(nl);
 	int err = -NLE_NOMEM;
 
 	if (cb) {
@@ -648,7 +659,7 @@ int tb_nl_link_info(struct tb_nl *nl, const char *name,
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	struct nl_cb *cb = tb_nl_cb_clone(nl);
 	int err = -NLE_NOMEM;
 
 	*info = (struct tb_link_info){.owner = (uint32_t)-1};

@@ -16,20 +16,24 @@ for t in unit-proto unit-names unit-helper-args unit-qemu-acl unit-policy; do
 	[ -z "$out" ] || diag "$(printf '%s\n' "$out" | head -20)"
 done
 
-# The broker under valgrind (seccomp off: valgrind makes its own calls).
-logdir=$(mktemp -d /tmp/tbvg.XXXXXX)
-TB_BROKER_WRAP="$vg --log-file=$logdir/broker.%p" \
-	TB_BROKER_EXTRA="--seccomp=off" bash "$top_srcdir/tests/ns-broker.sh" \
-	>"$logdir/tap" 2>&1
-if grep -q '^1\.\.0 # SKIP' "$logdir/tap"; then
-	diag "$(cat "$logdir/tap")"
-	ok 1 "broker under valgrind: the namespace test could not run"
-else
-	ok $(grep -q '^not ok' "$logdir/tap"; echo $((!$?))) \
-		"namespace test passes with the broker under valgrind"
-	grep '^not ok' "$logdir/tap" | head -5 | while read -r l; do diag "$l"; done
-	is "$(cat "$logdir"/broker.* 2>/dev/null)" "" \
-		"broker: valgrind reports no invalid access and no leak"
-fi
-rm -rf "$logdir"
+# The broker under valgrind (seccomp off: valgrind makes its own calls),
+# serving namespace tests that cover most of its paths.
+for t in ns-broker ns-mtu ns-adopt ns-vlan; do
+	logdir=$(mktemp -d /tmp/tbvg.XXXXXX)
+	TB_BROKER_WRAP="$vg --log-file=$logdir/broker.%p" \
+		TB_BROKER_EXTRA="--seccomp=off" bash "$top_srcdir/tests/$t.sh" \
+		>"$logdir/tap" 2>&1
+	if grep -q '^1\.\.0 # SKIP' "$logdir/tap"; then
+		diag "$(cat "$logdir/tap")"
+		skip "$t under valgrind" "the namespace test could not run"
+	else
+		ok $(grep -q '^not ok' "$logdir/tap"; echo $((!$?))) \
+			"$t passes with the broker under valgrind"
+		grep '^not ok' "$logdir/tap" | head -5 |
+			while read -r l; do diag "$l"; done
+		is "$(cat "$logdir"/broker.* 2>/dev/null)" "" \
+			"$t: valgrind reports no invalid access and no leak in the broker"
+	fi
+	rm -rf "$logdir"
+done
 done_testing
