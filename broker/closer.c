@@ -19,12 +19,16 @@
 
 static int tb_closer_pipe[2] = {-1, -1};
 static pthread_t tb_closer_thread;
+static pthread_barrier_t tb_closer_up;
 
 static void *tb_closer_run(void *arg)
 {
 	int fd;
 
 	(void)arg;
+	/* glibc's own thread start-up (rseq, set_robust_list) is over: let
+	 * the main thread install seccomp, which would forbid those calls */
+	pthread_barrier_wait(&tb_closer_up);
 	while (read(tb_closer_pipe[0], &fd, sizeof(fd)) == sizeof(fd))
 		close(fd);
 	return NULL;
@@ -41,14 +45,16 @@ int tb_closer_start(void)
 	if (pipe2(tb_closer_pipe, O_CLOEXEC) < 0)
 		return -errno;
 	fcntl(tb_closer_pipe[1], F_SETFL, O_NONBLOCK);
+	pthread_barrier_init(&tb_closer_up, NULL, 2);
 	err = pthread_create(&tb_closer_thread, NULL, tb_closer_run, NULL);
-	if (err) {
-		close(tb_closer_pipe[0]);
-		close(tb_closer_pipe[1]);
-		tb_closer_pipe[0] = tb_closer_pipe[1] = -1;
-		return -err;
+	if (!err) {
+		pthread_barrier_wait(&tb_closer_up);
+		return 0;
 	}
-	return 0;
+	close(tb_closer_pipe[0]);
+	close(tb_closer_pipe[1]);
+	tb_closer_pipe[0] = tb_closer_pipe[1] = -1;
+	return -err;
 }
 
 /* At exit: the thread closes what is queued, sees the pipe end, returns. */
