@@ -175,11 +175,11 @@ void tb_lease_alias_label(char *buf, size_t len, const char *label);
 struct tb_proc {
 	char comm[16];
 	pid_t ppid;
-	uid_t uid; /* real */
 	unsigned long long start; /* clock ticks after boot */
 };
 
 int tb_proc_read(pid_t pid, struct tb_proc *p);
+int tb_proc_uid(pid_t pid, uid_t *uid);
 pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm);
 int tb_lease_watch(struct tb_broker *b, struct tb_lease *l);
 void tb_lease_vm_exited(struct tb_broker *b, int pidfd);

@@ -80,50 +80,63 @@ void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l)
 		 tb_macvtap_mode_name(l->mode));
 }
 
+/* Reads /proc/@pid/@name into @buf (NUL-terminated); -ESRCH if it can't. */
+static int tb_proc_file(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	return 0;
+}
+
 /**
- * tb_proc_read() - parent, real uid and start time of process @pid
+ * tb_proc_read() - name, parent and start time of process @pid
  *
- * From /proc/PID/stat (fields after the last ')' of the name: the parent
- * is the 2nd, the start time the 20th) and the Uid: line of /proc/PID/status.
+ * From /proc/PID/stat: the name is in parentheses, the parent is the 2nd
+ * field after the last ')' and the start time the 20th.
  * Return: 0, or -errno (-ESRCH: no such process).
  */
 int tb_proc_read(pid_t pid, struct tb_proc *p)
 {
-	char path[64], buf[1024], *s;
-	unsigned int uid;
-	int fd, ppid;
-	ssize_t n;
+	char buf[1024], *open, *s;
+	int ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (tb_proc_file(pid, "stat", buf, sizeof(buf)))
 		return -ESRCH;
-	buf[n] = '\0';
+	open = strchr(buf, '(');
 	s = strrchr(buf, ')');
-	if (s && strchr(buf, '('))
-		snprintf(p->comm, sizeof(p->comm), "%.*s",
-			 (int)(s - strchr(buf, '(') - 1), strchr(buf, '(') + 1);
-	if (!s ||
+	if (!open || !s || s < open ||
 	    sscanf(s,
 		   ") %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
 		   &ppid, &p->start) != 2)
 		return -EIO;
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(s - open - 1),
+		 open + 1);
 	p->ppid = (pid_t)ppid;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	return 0;
+}
+
+/* The real uid of process @pid (Uid: in /proc/PID/status). */
+int tb_proc_uid(pid_t pid, uid_t *uid)
+{
+	char buf[2048], *s;
+	unsigned int u;
+
+	if (tb_proc_file(pid, "status", buf, sizeof(buf)))
 		return -ESRCH;
-	buf[n] = '\0';
 	s = strstr(buf, "\nUid:");
-	if (!s || sscanf(s, "\nUid: %u", &uid) != 1)
+	if (!s || sscanf(s, "\nUid: %u", &u) != 1)
 		return -EIO;
-	p->uid = (uid_t)uid;
+	*uid = (uid_t)u;
 	return 0;
 }
 
@@ -133,13 +146,22 @@ static int tb_proc_is_shell(const char *comm)
 	       !strcmp(comm, "bash") || !strcmp(comm, "busybox");
 }
 
+/* Do @a and @b run as the same (real) uid? */
+static int tb_proc_same_uid(pid_t a, pid_t b)
+{
+	uid_t ua, ub;
+
+	return !tb_proc_uid(a, &ua) && !tb_proc_uid(b, &ub) && ua == ub;
+}
+
 /**
- * tb_proc_vm() - the VM behind a caller, and what /proc says of it
+ * tb_proc_vm() - the VM behind a caller, and what /proc/PID/stat says of it
  *
  * QEMU runs the helper as its child; with options in helper="..." it runs
  * it through /bin/sh, which (dash) forks rather than execs.  So the VM is
  * the caller's parent, or its grandparent when the parent is a shell and
- * the grandparent runs as the same user.
+ * the grandparent runs as the same user.  Two small reads per request,
+ * more only behind a shell.
  * Return: the VM's pid, or 0 if it cannot be read.
  */
 pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm)
@@ -151,7 +173,7 @@ pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm)
 		return 0;
 	pid = c.ppid;
 	if (tb_proc_is_shell(vm->comm) && vm->ppid > 1 &&
-	    !tb_proc_read(vm->ppid, &up) && up.uid == vm->uid) {
+	    !tb_proc_read(vm->ppid, &up) && tb_proc_same_uid(pid, vm->ppid)) {
 		pid = vm->ppid;
 		*vm = up;
 	}

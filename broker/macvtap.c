@@ -22,17 +22,18 @@ static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
 {
 	struct tb_proc vm;
 	pid_t pid = tb_proc_vm(caller, &vm);
+	uid_t uid = (uid_t)-1;
 
-	if (!pid)
+	if (!pid || tb_proc_uid(pid, &uid))
 		return tb_refuse(
 			rep, -ESRCH,
-			"cannot tell which process is the VM: the caller (pid %d) has no parent to watch",
+			"cannot tell which process is the VM: the caller (pid %d) has no parent to watch; let QEMU run the helper (helper=)",
 			(int)caller);
-	if (vm.uid != who->uid)
+	if (uid != who->uid)
 		return tb_refuse(
 			rep, -EPERM,
 			"the caller's parent (pid %d) runs as uid %u, not %u: a macvtap lasts as long as the VM that asks for it, so QEMU must run the helper itself",
-			(int)pid, (unsigned int)vm.uid, (unsigned int)who->uid);
+			(int)pid, (unsigned int)uid, (unsigned int)who->uid);
 	l->vm = pid;
 	l->start = vm.start;
 	return 0;

@@ -157,8 +157,8 @@ static int tb_routed_apply(struct tb_broker *b, const struct tb_routed *rt,
 			if (err == -EEXIST)
 				return tb_refuse(
 					rep, err,
-					"a route to %s with metric %u already exists in table %u",
-					a, rt->metric, tables[t]);
+					"a route to %s with metric %u already exists in table %u (see ip route show table %u; ask for another --metric)",
+					a, rt->metric, tables[t], tables[t]);
 			return tb_refuse(
 				rep, err,
 				"cannot add a route to %s (metric %u) in table %u: %s",

@@ -28,6 +28,26 @@ int tb_tun_init(void)
 	return tb_tun_ioctl_sock < 0 ? -errno : 0;
 }
 
+/* Opens /dev/net/tun as tap @name (a new one for a "%d" template, else an
+ * existing one), IFF_VNET_HDR as asked; @ifr gets the kernel's answer. */
+static int tb_tun_open(const char *name, int vnet_hdr, struct ifreq *ifr)
+{
+	int fd, err;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ifr = (struct ifreq){0};
+	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /**
  * tb_tun_create() - create a persistent tap owned by @owner
  * @vnet_hdr:	set IFF_VNET_HDR
@@ -44,16 +64,12 @@ int tb_tun_init(void)
 int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex)
 {
-	struct ifreq ifr = {0};
-	int fd, err;
+	struct ifreq ifr;
+	int fd = tb_tun_open(TB_TAP_TEMPLATE, vnet_hdr, &ifr), err;
 
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
-	memcpy(ifr.ifr_name, TB_TAP_TEMPLATE, sizeof(TB_TAP_TEMPLATE));
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
-	    ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
+		return fd;
+	if (ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
 	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0 ||
 	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) { /* last: close() undoes */
 		err = -errno;
@@ -110,18 +126,7 @@ int tb_macvtap_open(int ifindex, int vnet_hdr)
  */
 int tb_tun_attach(const char *name, int vnet_hdr)
 {
-	struct ifreq ifr = {0};
-	int fd, err;
+	struct ifreq ifr;
 
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
+	return tb_tun_open(name, vnet_hdr, &ifr);
 }

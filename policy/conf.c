@@ -369,43 +369,25 @@ static int tb_rule_name(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
-static int tb_rule_quota(struct tb_rule *r, const struct tb_fact *f,
-			 struct tb_conf_ctx *c)
+/* An allow rule's number key (quota, mtu) in [@min, @max], into @out. */
+static int tb_rule_number(struct tb_rule *r, const struct tb_fact *f,
+			  struct tb_conf_ctx *c, unsigned long min,
+			  unsigned long max, int *out)
 {
 	unsigned long n;
 
 	if (r->deny)
 		tb_diag_add(
 			c->diag, c->file, f->line,
-			"quota in deny \"%s\" means nothing: set it in an allow rule",
-			r->title);
-	else if (!tb_number(f->value, TB_QUOTA_MAX, &n))
+			"%s in deny \"%s\" means nothing: set it in an allow rule",
+			f->key, r->title);
+	else if (!tb_number(f->value, max, &n) || n < min)
 		tb_diag_add(
 			c->diag, c->file, f->line,
-			"quota '%s' in allow \"%s\" is not a number from 0 to %d",
-			f->value, r->title, TB_QUOTA_MAX);
+			"%s '%s' in allow \"%s\" is not a number from %lu to %lu",
+			f->key, f->value, r->title, min, max);
 	else
-		r->quota = (int)n;
-	return 0;
-}
-
-static int tb_rule_mtu(struct tb_rule *r, const struct tb_fact *f,
-		       struct tb_conf_ctx *c)
-{
-	unsigned long n;
-
-	if (r->deny)
-		tb_diag_add(
-			c->diag, c->file, f->line,
-			"mtu in deny \"%s\" means nothing: set it in an allow rule",
-			r->title);
-	else if (!tb_number(f->value, TB_MTU_MAX, &n) || n < TB_MTU_MIN)
-		tb_diag_add(
-			c->diag, c->file, f->line,
-			"mtu '%s' in allow \"%s\" is not a number from %d to %d",
-			f->value, r->title, TB_MTU_MIN, TB_MTU_MAX);
-	else
-		r->mtu = (int)n;
+		*out = (int)n;
 	return 0;
 }
 
@@ -545,9 +527,9 @@ static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 	if (!strcmp(f->key, "macvtap_modes"))
 		return tb_rule_mode(r, f, c);
 	if (!strcmp(f->key, "quota"))
-		return tb_rule_quota(r, f, c);
+		return tb_rule_number(r, f, c, 0, TB_QUOTA_MAX, &r->quota);
 	if (!strcmp(f->key, "mtu"))
-		return tb_rule_mtu(r, f, c);
+		return tb_rule_number(r, f, c, TB_MTU_MIN, TB_MTU_MAX, &r->mtu);
 	if (!strcmp(f->key, "users"))
 		return tb_rule_user(r, f, c);
 	if (!strcmp(f->key, "groups"))

@@ -153,15 +153,21 @@ hold() {
 	IFNAME=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/hold")
 }
 
-release() {
-	kill "$HOLD_PID" 2>/dev/null
-	wait "$HOLD_PID" 2>/dev/null
+# tb_gone IFNAME [SECONDS]: waits up to 2 s (or SECONDS, 0.05 steps) for
+# it to disappear from $TB_NS.
+tb_gone() {
 	local i
-	for i in $(seq 1 40); do
-		tbip link show "$IFNAME" >/dev/null 2>&1 || return 0
+	for i in $(seq 1 $(awk -v s="${2:-2}" 'BEGIN {print int(s * 20)}')); do
+		tbip link show "$1" >/dev/null 2>&1 || return 0
 		sleep 0.05
 	done
 	return 1
+}
+
+release() {
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	tb_gone "$IFNAME"
 }
 
 # tb_taps_settled: tb_taps once ended taps are deleted (the broker deletes

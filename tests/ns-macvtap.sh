@@ -25,14 +25,6 @@ export TAPBROKER_SOCKET="$TB_SOCK"
 
 mvts() { tbip -o link show 2>/dev/null | awk -F': ' '{print $2}' |
 	sed 's/@.*//' | grep -E '^tbm[0-9]+$' || true; }
-until_gone() {	# until_gone IFNAME: up to 1 s
-	local i
-	for i in $(seq 1 20); do
-		tbip link show "$1" >/dev/null 2>&1 || return 0
-		sleep 0.05
-	done
-	return 1
-}
 ask() { OUT=$($TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 "$@" 2>&1); }
 
 hold "$TB_HELPER" br0 --macvtap=lowr --mode=bridge
@@ -45,7 +37,7 @@ like "$link" "link/ether fe:" "with a fe: MAC"
 like "$link" "alias tapbroker uid=65534 vm=$HOLD_PID start=[0-9]+ macvtap=lowr mode=bridge" \
 	"its ifalias records the VM and its start time"
 kill -KILL "$HOLD_PID"; wait "$HOLD_PID" 2>/dev/null
-until_gone "$IFNAME"
+tb_gone "$IFNAME" 1
 ok $? "VM killed: the broker deletes the macvtap within 1 s"
 sleep 0.1
 like "$(cat "$TB_TMP/broker.log")" "release $IFNAME on lowr of uid 65534 .*: its VM exited" \
@@ -100,7 +92,7 @@ tb_broker_start --config "$TB_TMP/policy.conf" ||
 like "$(cat "$TB_TMP/broker.log")" "lease $IFNAME \\(macvtap on lowr\\) of uid 65534 vm $HOLD_PID found again" \
 	"the restarted broker finds it and watches its VM"
 kill -KILL "$HOLD_PID"; wait "$HOLD_PID" 2>/dev/null
-until_gone "$IFNAME"
+tb_gone "$IFNAME" 1
 ok $? "... and removes it when the VM exits"
 
 # An orphan: the VM exits while the broker is down.
@@ -109,7 +101,7 @@ tb_broker_stop
 kill -KILL "$HOLD_PID"; wait "$HOLD_PID" 2>/dev/null
 tb_broker_start --config "$TB_TMP/policy.conf" ||
 	{ echo "Bail out! broker did not restart"; exit 1; }
-until_gone "$IFNAME"
+tb_gone "$IFNAME" 1
 ok $? "an orphan of a VM that exited while the broker was away is removed at start"
 like "$(cat "$TB_TMP/broker.log")" "removed orphan $IFNAME \\(macvtap on lowr\\) of uid 65534: its VM $HOLD_PID exited while the broker was away" \
 	"... and logged"
