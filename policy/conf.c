@@ -234,8 +234,12 @@ static int tb_scan(struct tb_conf_ctx *c, char *text)
 				s.depth--;
 			s.last = *p++;
 		} else {
-			for (w = p; *p && !isspace((unsigned char)*p) &&
-				    !strchr("{}(),=+;\"'#", *p);
+			/* a word ends where a comment starts, as libconfuse
+			 * reads it: a slash-star glued to a word opens one */
+			for (w = p;
+			     *p && !isspace((unsigned char)*p) &&
+			     !strchr("{}(),=+;\"'#", *p) &&
+			     !(*p == '/' && (p[1] == '*' || p[1] == '/'));
 			     p++)
 				;
 			if (p == w) /* a lone '/': libconfuse will say */

@@ -175,6 +175,10 @@ static const struct bad_case bad_cases[] = {
 	 "allow \"a\" { users = { \"0\" } bridges = { \"all\" } }\n/*\n"
 	 "deny \"b\" { users = { \"0\" } bridges = { \"br-mgmt\" } }\n",
 	 "bad.conf:2: unterminated /* comment: it would run to the end of the file"},
+	{"comment glued to a word",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"all\" } }\nx/*\n"
+	 "deny \"b\" { users = { \"0\" } bridges = { \"br-mgmt\" } }\n",
+	 "bad.conf:2: unterminated /* comment"},
 	{"unclosed section",
 	 "allow \"a\" {\n users = { \"0\" }\n bridges = { \"br0\" }\n",
 	 "bad.conf:1: unterminated { ... } section"},
