@@ -94,7 +94,17 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	err = tb_adopt_check(b, who, req->adopt, &l.was, rep);
 	if (err)
 		return err;
-	fd = tb_tun_attach(req->adopt, !!(req->flags & TB_F_VNET_HDR));
+	fd = tb_tun_attach(req->adopt, tb_tun_flags(req));
+	if (fd == -EINVAL && req->queues > 1)
+		return tb_refuse(
+			rep, fd,
+			"cannot open %s with %u queues: it was not made with multi_queue (ip tuntap add %s mode tap multi_queue)",
+			req->adopt, req->queues, req->adopt);
+	if (fd == -EINVAL)
+		return tb_refuse(
+			rep, fd,
+			"cannot open %s: it was made with multi_queue; ask for its queues with tapbroker-helper run --queues=N",
+			req->adopt);
 	if (fd < 0)
 		return tb_refuse(rep, fd, "cannot open %s: %s", req->adopt,
 				 fd == -EBUSY ? "something holds it already"

@@ -129,10 +129,13 @@ int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
 
 /* tun.c: /dev/net/tun. */
 int tb_tun_init(void);
-int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
+int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex);
-int tb_macvtap_open(int ifindex, int vnet_hdr);
-int tb_tun_attach(const char *name, int vnet_hdr);
+int tb_macvtap_open(int ifindex, unsigned int iff);
+int tb_tun_attach(const char *name, unsigned int iff);
+unsigned int tb_tun_flags(const struct tb_request *req);
+int tb_do_queues(struct tb_broker *b, const struct tb_request *req,
+		 struct tb_reply *rep, int *fds, size_t *nfds);
 
 /* request.c: one request, decided and carried out. */
 int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
@@ -167,7 +170,7 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 /* lease.c: what was handed out, recorded in the kernel. */
 void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
 		    const char *bridge);
-pid_t tb_lease_vm(pid_t pid);
+pid_t tb_lease_vm(pid_t pid, int launcher);
 void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l);
 void tb_lease_alias_label(char *buf, size_t len, const char *label);
 
@@ -180,7 +183,7 @@ struct tb_proc {
 
 int tb_proc_read(pid_t pid, struct tb_proc *p);
 int tb_proc_uid(pid_t pid, uid_t *uid);
-pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm);
+pid_t tb_proc_vm(pid_t caller, int launcher, struct tb_proc *vm);
 int tb_lease_watch(struct tb_broker *b, struct tb_lease *l);
 void tb_lease_vm_exited(struct tb_broker *b, int pidfd);
 int tb_lease_add(struct tb_broker *b, const struct tb_lease *l);
@@ -191,6 +194,7 @@ void tb_lease_reap(struct tb_broker *b, int ifindex);
 void tb_lease_events(struct tb_broker *b);
 int tb_lease_rescan(struct tb_broker *b);
 int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by);
+int tb_lease_cancel(struct tb_broker *b, const char *ifname, const char *why);
 void tb_lease_free(struct tb_broker *b);
 
 /* server.c: the listening socket and its connections. */

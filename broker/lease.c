@@ -164,11 +164,13 @@ static int tb_proc_same_uid(pid_t a, pid_t b)
  * more only behind a shell.
  * Return: the VM's pid, or 0 if it cannot be read.
  */
-pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm)
+pid_t tb_proc_vm(pid_t caller, int launcher, struct tb_proc *vm)
 {
 	struct tb_proc c, up;
 	pid_t pid;
 
+	if (launcher) /* tapbroker-helper run: it execs the VM itself */
+		return tb_proc_read(caller, vm) ? 0 : caller;
 	if (tb_proc_read(caller, &c) || c.ppid <= 1 || tb_proc_read(c.ppid, vm))
 		return 0;
 	pid = c.ppid;
@@ -181,11 +183,11 @@ pid_t tb_proc_vm(pid_t caller, struct tb_proc *vm)
 }
 
 /* The VM behind a caller, or 0: for the record (ifalias, status). */
-pid_t tb_lease_vm(pid_t pid)
+pid_t tb_lease_vm(pid_t pid, int launcher)
 {
 	struct tb_proc vm;
 
-	return tb_proc_vm(pid, &vm);
+	return tb_proc_vm(pid, launcher, &vm);
 }
 
 static struct tb_lease *tb_lease_find(struct tb_broker *b, int ifindex)
@@ -512,12 +514,20 @@ int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
 {
 	char why[64];
 
+	snprintf(why, sizeof(why), "released by uid %u", (unsigned int)by);
+	return tb_lease_cancel(b, ifname, why);
+}
+
+/**
+ * tb_lease_cancel() - end the lease on @ifname now, logging @why
+ * Return: 0, or -ENOENT (no such lease).
+ */
+int tb_lease_cancel(struct tb_broker *b, const char *ifname, const char *why)
+{
 	for (size_t i = 0; i < b->nleases; i++) {
 		if (strcmp(b->leases[i].ifname, ifname))
 			continue;
 		tb_lease_end(b, &b->leases[i]);
-		snprintf(why, sizeof(why), "released by uid %u",
-			 (unsigned int)by);
 		tb_lease_drop(b, &b->leases[i], why);
 		return 0;
 	}

@@ -18,10 +18,11 @@
 
 /* The VM (tb_proc_vm()), which must belong to the caller. */
 static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
-			 struct tb_lease *l, struct tb_reply *rep)
+			 const struct tb_request *req, struct tb_lease *l,
+			 struct tb_reply *rep)
 {
 	struct tb_proc vm;
-	pid_t pid = tb_proc_vm(caller, &vm);
+	pid_t pid = tb_proc_vm(caller, !!(req->flags & TB_F_LAUNCHER), &vm);
 	uid_t uid = (uid_t)-1;
 
 	if (!pid || tb_proc_uid(pid, &uid))
@@ -139,14 +140,14 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	snprintf(l.bridge, sizeof(l.bridge), "%s", req->lower);
 	err = tb_macvtap_decide(b, who, req, &l, rep);
 	if (!err)
-		err = tb_macvtap_vm(who, caller, &l, rep);
+		err = tb_macvtap_vm(who, caller, req, &l, rep);
 	if (!err)
 		err = tb_macvtap_lower(b, who, req, &lower, &l, rep);
 	if (!err)
 		err = tb_macvtap_create(b, lower, &l, rep);
 	if (err)
 		return err;
-	*fd = tb_macvtap_open(l.ifindex, !!(req->flags & TB_F_VNET_HDR));
+	*fd = tb_macvtap_open(l.ifindex, tb_tun_flags(req));
 	snprintf(l.label, sizeof(l.label), "%s", req->label);
 	tb_lease_alias_macvtap(alias, sizeof(alias), &l);
 	tb_lease_alias_label(alias, sizeof(alias), l.label);

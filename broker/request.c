@@ -100,8 +100,8 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	uint8_t mac[6];
 	int fd, err;
 
-	fd = tb_tun_create(!!(req->flags & TB_F_VNET_HDR), who->uid,
-			   rep->ifname, &lease.ifindex);
+	fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
+			   &lease.ifindex);
 	if (fd < 0)
 		return tb_refuse(
 			rep, fd,
@@ -219,7 +219,7 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		return tb_do_macvtap(b, who, caller, req, rep, fd);
 	if (req->flags & TB_F_ROUTED)
 		return tb_do_routed(b, who, caller, req, rep, fd);
-	vm = tb_lease_vm(caller);
+	vm = tb_lease_vm(caller, !!(req->flags & TB_F_LAUNCHER));
 	if (tb_ifname_check(req->bridge, why, sizeof(why))) {
 		tb_escape(req->bridge, sizeof(req->bridge), shown,
 			  sizeof(shown));

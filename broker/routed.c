@@ -180,8 +180,7 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_who *who,
 	uint8_t mac[6];
 	int fd, err;
 
-	fd = tb_tun_create(!!(req->flags & TB_F_VNET_HDR), who->uid, l->ifname,
-			   &l->ifindex);
+	fd = tb_tun_create(tb_tun_flags(req), who->uid, l->ifname, &l->ifindex);
 	if (fd < 0)
 		return tb_refuse(rep, fd, "cannot create a tap: %s",
 				 strerror(-fd));
@@ -224,10 +223,11 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_who *who,
 int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		 const struct tb_request *req, struct tb_reply *rep, int *fd)
 {
-	struct tb_lease l = {.kind = TB_LEASE_ROUTED,
-			     .uid = who->uid,
-			     .pidfd = -1,
-			     .vm = tb_lease_vm(caller)};
+	struct tb_lease l = {
+		.kind = TB_LEASE_ROUTED,
+		.uid = who->uid,
+		.pidfd = -1,
+		.vm = tb_lease_vm(caller, !!(req->flags & TB_F_LAUNCHER))};
 	struct tb_routed_ask ask = {0};
 	struct tb_routed rt = {0};
 	struct tb_decision d;

@@ -175,41 +175,42 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 			  const struct tb_request *req,
 			  const struct tb_reply *rep)
 {
-	if (!rep->status && req->lower[0])
-		tb_log(LOG_INFO,
-		       "grant %s (macvtap on %s, %s mode) to uid %u (%s) pid %d%s",
-		       rep->ifname, req->lower,
-		       req->mode[0] ? req->mode : "vepa", cred->uid,
-		       who->user ? who->user : "?", cred->pid,
-		       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "");
-	else if (!rep->status && (req->flags & TB_F_ROUTED))
-		tb_log(LOG_INFO,
-		       "grant %s (routed: %s) to uid %u (%s) pid %d%s",
-		       rep->ifname, req->addrs, cred->uid,
-		       who->user ? who->user : "?", cred->pid,
-		       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "");
-	else if (!rep->status)
-		tb_log(LOG_INFO, "grant %s on %s to uid %u (%s) pid %d%s",
-		       rep->ifname, req->bridge, cred->uid,
-		       who->user ? who->user : "?", cred->pid,
-		       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "");
-	else
+	const char *user = who->user ? who->user : "?";
+	char what[96], extra[64];
+
+	if (rep->status) {
 		tb_log(LOG_NOTICE, "deny uid %u (%s) pid %d: %s", cred->uid,
-		       who->user ? who->user : "?", cred->pid, rep->message);
+		       user, cred->pid, rep->message);
+		return;
+	}
+	if (req->lower[0])
+		snprintf(what, sizeof(what), "(macvtap on %s, %s mode)",
+			 req->lower, req->mode[0] ? req->mode : "vepa");
+	else if (req->flags & TB_F_ROUTED)
+		snprintf(what, sizeof(what), "(routed: %.80s)", req->addrs);
+	else
+		snprintf(what, sizeof(what), "on %s", req->bridge);
+	snprintf(extra, sizeof(extra), "%s%s%.0u%s%s",
+		 req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "",
+		 rep->queues ? " queues=" : "", rep->queues,
+		 rep->flags & TB_R_VHOST ? " vhost" : "",
+		 req->flags & TB_F_LAUNCHER ? " launcher" : "");
+	tb_log(LOG_INFO, "grant %s %s to uid %u (%s) pid %d%s", rep->ifname,
+	       what, cred->uid, user, cred->pid, extra);
 }
 
-static void tb_reply(int conn, const struct tb_reply *rep, int fd,
-		     const struct ucred *cred)
+static void tb_reply(int conn, const struct tb_reply *rep, const int *fds,
+		     size_t nfds, const struct ucred *cred)
 {
 	char buf[TB_MSG_MAX];
 	ssize_t n = tb_reply_encode(rep, buf, sizeof(buf));
 
-	if (n > 0 && tb_send_fd(conn, buf, (size_t)n, fd) < 0 && fd >= 0)
+	if (n > 0 && tb_send_fds(conn, buf, (size_t)n, fds, nfds) < 0 && nfds)
 		tb_log(LOG_NOTICE,
 		       "uid %u pid %d left before receiving %s; removed",
 		       cred->uid, cred->pid, rep->ifname);
-	if (fd >= 0) /* the client's copy, if sent, keeps the tap */
-		tb_closer_close(fd);
+	for (size_t i = 0; i < nfds; i++) /* the client's copies keep it */
+		tb_closer_close(fds[i]);
 }
 
 /* Answers one frame of @n bytes (or the receive error -errno in @n). */
@@ -220,7 +221,8 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 	struct ucred cred;
 	struct tb_who who;
 	char err[TB_ERR_MAX], name[64];
-	int fd = -1;
+	int fds[TB_FDS_MAX];
+	size_t nfds = 0;
 
 	if (tb_peer(conn, &cred, &who, name, sizeof(name)) < 0)
 		return;
@@ -237,10 +239,13 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 		tb_admin_answer(b, conn, &who, &req);
 		return;
 	} else {
-		tb_do_tap(b, &who, cred.pid, &req, &rep, &fd);
+		if (!tb_do_tap(b, &who, cred.pid, &req, &rep, &fds[0])) {
+			nfds = 1;
+			tb_do_queues(b, &req, &rep, fds, &nfds);
+		}
 		tb_log_result(&cred, &who, &req, &rep);
 	}
-	tb_reply(conn, &rep, fd, &cred);
+	tb_reply(conn, &rep, fds, nfds, &cred);
 }
 
 /**

@@ -28,9 +28,19 @@ int tb_tun_init(void)
 	return tb_tun_ioctl_sock < 0 ? -errno : 0;
 }
 
+/**
+ * tb_tun_flags() - the tun flags a request asks for, besides IFF_TAP
+ * Return: IFF_VNET_HDR and IFF_MULTI_QUEUE (for more than one queue).
+ */
+unsigned int tb_tun_flags(const struct tb_request *req)
+{
+	return (req->flags & TB_F_VNET_HDR ? IFF_VNET_HDR : 0) |
+	       (req->queues > 1 ? IFF_MULTI_QUEUE : 0);
+}
+
 /* Opens /dev/net/tun as tap @name (a new one for a "%d" template, else an
- * existing one), IFF_VNET_HDR as asked; @ifr gets the kernel's answer. */
-static int tb_tun_open(const char *name, int vnet_hdr, struct ifreq *ifr)
+ * existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer. */
+static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 {
 	int fd, err;
 
@@ -38,7 +48,7 @@ static int tb_tun_open(const char *name, int vnet_hdr, struct ifreq *ifr)
 	if (fd < 0)
 		return -errno;
 	*ifr = (struct ifreq){0};
-	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	ifr->ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
 		err = -errno;
@@ -50,7 +60,7 @@ static int tb_tun_open(const char *name, int vnet_hdr, struct ifreq *ifr)
 
 /**
  * tb_tun_create() - create a persistent tap owned by @owner
- * @vnet_hdr:	set IFF_VNET_HDR
+ * @iff:	IFF_VNET_HDR, IFF_MULTI_QUEUE (tb_tun_flags())
  * @owner:	uid recorded as the tun owner (shown by ip -d link)
  * @ifname:	receives the name the kernel chose
  * @ifindex:	receives its ifindex
@@ -61,11 +71,11 @@ static int tb_tun_open(const char *name, int vnet_hdr, struct ifreq *ifr)
  *
  * Return: the tap's fd, or -errno.
  */
-int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
+int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex)
 {
 	struct ifreq ifr;
-	int fd = tb_tun_open(TB_TAP_TEMPLATE, vnet_hdr, &ifr), err;
+	int fd = tb_tun_open(TB_TAP_TEMPLATE, iff, &ifr), err;
 
 	if (fd < 0)
 		return fd;
@@ -92,7 +102,7 @@ int tb_tun_create(int vnet_hdr, uid_t owner, char ifname[IFNAMSIZ],
  *
  * Return: the fd, or -errno.
  */
-int tb_macvtap_open(int ifindex, int vnet_hdr)
+int tb_macvtap_open(int ifindex, unsigned int iff)
 {
 	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
 	struct ifreq ifr = {0};
@@ -110,7 +120,7 @@ int tb_macvtap_open(int ifindex, int vnet_hdr)
 	}
 	if (fd < 0)
 		return fd;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = -errno;
 		close(fd);
@@ -122,11 +132,13 @@ int tb_macvtap_open(int ifindex, int vnet_hdr)
 /**
  * tb_tun_attach() - open an existing persistent tap by name
  *
- * Return: the fd, -EBUSY if something holds it already, or -errno.
+ * With IFF_MULTI_QUEUE in @iff each call adds a queue to a multiqueue tap.
+ * Return: the fd, -EBUSY if something holds a single-queue tap already,
+ * -EINVAL if @iff's IFF_MULTI_QUEUE disagrees with the tap's, or -errno.
  */
-int tb_tun_attach(const char *name, int vnet_hdr)
+int tb_tun_attach(const char *name, unsigned int iff)
 {
 	struct ifreq ifr;
 
-	return tb_tun_open(name, vnet_hdr, &ifr);
+	return tb_tun_open(name, iff, &ifr);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Sending and receiving one frame with at most one fd over a unix socket. */
+/* Sending and receiving one frame with its fds over a unix socket. */
 #include "proto.h"
 
 #include <errno.h>
@@ -7,16 +7,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TB_MAX_CMSG_FDS 16 /* room to see (and close) fds sent in excess */
+#define TB_MAX_CMSG_FDS 64 /* room to see (and close) fds sent in excess */
 
 /**
- * tb_send_fd() - send one frame, passing @fd along with it when @fd >= 0
- * Return: 0, or -errno.
+ * tb_send_fds() - send one frame, passing the @nfds fds of @fds along
+ * Return: 0, or -errno (-EINVAL for more than TB_FDS_MAX fds).
  */
-int tb_send_fd(int sock, const void *buf, size_t len, int fd)
+int tb_send_fds(int sock, const void *buf, size_t len, const int *fds,
+		size_t nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(TB_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
@@ -24,15 +25,17 @@ int tb_send_fd(int sock, const void *buf, size_t len, int fd)
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
-	if (fd >= 0) {
+	if (nfds > TB_FDS_MAX)
+		return -EINVAL;
+	if (nfds) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		cmsg = CMSG_FIRSTHDR(&msg);
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+		cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
 	}
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -40,6 +43,15 @@ int tb_send_fd(int sock, const void *buf, size_t len, int fd)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+/**
+ * tb_send_fd() - send one frame, passing @fd along with it when @fd >= 0
+ * Return: 0, or -errno.
+ */
+int tb_send_fd(int sock, const void *buf, size_t len, int fd)
+{
+	return tb_send_fds(sock, buf, len, &fd, fd >= 0);
 }
 
 static void tb_close_cmsg_fds(struct msghdr *msg)
@@ -60,30 +72,38 @@ static void tb_close_cmsg_fds(struct msghdr *msg)
 	}
 }
 
-/* Takes the single fd a message may carry; refuses anything else. */
-static int tb_take_fd(struct msghdr *msg, int *fd)
+/* Takes the at most @max fds a message may carry; refuses anything else. */
+static int tb_take_fds(struct msghdr *msg, int *fds, size_t max, size_t *nfds)
 {
 	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
+	size_t n;
 
+	*nfds = 0;
 	if (!c)
 		return 0;
-	if (!fd || CMSG_NXTHDR(msg, c) || c->cmsg_level != SOL_SOCKET ||
-	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (CMSG_NXTHDR(msg, c) || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int)))
 		return -EBADMSG;
-	memcpy(fd, CMSG_DATA(c), sizeof(int));
+	n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	if (c->cmsg_len != CMSG_LEN(n * sizeof(int)) || n > max)
+		return -EBADMSG;
+	memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+	*nfds = n;
 	return 0;
 }
 
 /**
- * tb_recv_fd() - receive one frame and, if @fd is not NULL, at most one fd
+ * tb_recv_fds() - receive one frame and at most @max fds into @fds
  *
- * The fd arrives close-on-exec.  A frame cut short (MSG_TRUNC), cut control
- * data (MSG_CTRUNC), an fd where none is expected, more than one fd or any
- * other control message is refused, and every fd that came with it is closed.
+ * The fds arrive close-on-exec; *@nfds says how many came.  A frame cut
+ * short (MSG_TRUNC), cut control data (MSG_CTRUNC), more than @max fds
+ * (so any fd when @max is 0) or any other control message is refused,
+ * and every fd that came with it is closed.
  *
  * Return: bytes received (0 at end of stream), or -errno.
  */
-ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd)
+ssize_t tb_recv_fds(int sock, void *buf, size_t size, int *fds, size_t max,
+		    size_t *nfds)
 {
 	union {
 		char buf[CMSG_SPACE(TB_MAX_CMSG_FDS * sizeof(int))];
@@ -98,19 +118,34 @@ ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd)
 	};
 	ssize_t n;
 
-	if (fd)
-		*fd = -1;
+	*nfds = 0;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    tb_take_fd(&msg, fd)) {
+	    tb_take_fds(&msg, fds, max, nfds)) {
 		tb_close_cmsg_fds(&msg);
-		if (fd)
-			*fd = -1;
+		*nfds = 0;
 		return msg.msg_flags & MSG_TRUNC ? -EMSGSIZE : -EBADMSG;
 	}
 	return n;
+}
+
+/**
+ * tb_recv_fd() - receive one frame and, if @fd is not NULL, at most one fd
+ *
+ * As tb_recv_fds(); *@fd is -1 when no fd came.
+ * Return: bytes received (0 at end of stream), or -errno.
+ */
+ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd)
+{
+	int dummy;
+	size_t n;
+	ssize_t ret = tb_recv_fds(sock, buf, size, fd ? fd : &dummy, !!fd, &n);
+
+	if (fd && !n)
+		*fd = -1;
+	return ret;
 }

@@ -41,6 +41,7 @@ static const struct {
 	[TB_A_GATEWAY] = {TB_K_STR, TB_GATEWAY_MAX, "gateway"},
 	[TB_A_ADOPT] = {TB_K_STR, IFNAMSIZ, "adopt"},
 	[TB_A_LABEL] = {TB_K_STR, TB_LABEL_MAX, "label"},
+	[TB_A_QUEUES] = {TB_K_U32, 4, "queues"},
 };
 
 struct tb_writer {
@@ -162,6 +163,8 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_str(&w, TB_A_ADOPT, req->adopt);
 		if (req->label[0])
 			tb_put_str(&w, TB_A_LABEL, req->label);
+		if (req->queues)
+			tb_put_u32(&w, TB_A_QUEUES, req->queues);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -188,6 +191,8 @@ ssize_t tb_reply_encode(const struct tb_reply *rep, void *buf, size_t size)
 		tb_put_str(&w, TB_A_MESSAGE, rep->message);
 	if (rep->ifname[0])
 		tb_put_str(&w, TB_A_IFNAME, rep->ifname);
+	if (rep->queues)
+		tb_put_u32(&w, TB_A_QUEUES, rep->queues);
 	return tb_finish(&w, TB_OP_REPLY);
 }
 
@@ -289,6 +294,18 @@ static int tb_parse(const void *buf, size_t len, uint32_t ops, uint16_t *op,
 			      a, err, errlen);
 }
 
+/* A queue count: 1 to TB_QUEUES_MAX (the attribute says "given"). */
+static int tb_queues_decode(const uint8_t *val, uint32_t *queues, char *err,
+			    size_t errlen)
+{
+	memcpy(queues, val, 4);
+	if (*queues < 1 || *queues > TB_QUEUES_MAX)
+		return tb_fail(err, errlen,
+			       "%u queues asked for (1-%d allowed)", *queues,
+			       TB_QUEUES_MAX);
+	return 0;
+}
+
 /* The attributes each request operation may carry. */
 static uint32_t tb_request_attrs(uint16_t op)
 {
@@ -300,7 +317,7 @@ static uint32_t tb_request_attrs(uint16_t op)
 		       (1u << TB_A_TRUNK) | (1u << TB_A_ADDRS) |
 		       (1u << TB_A_TABLES) | (1u << TB_A_METRIC) |
 		       (1u << TB_A_GATEWAY) | (1u << TB_A_ADOPT) |
-		       (1u << TB_A_LABEL);
+		       (1u << TB_A_LABEL) | (1u << TB_A_QUEUES);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -368,6 +385,11 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		memcpy(&req->flags, a.val[TB_A_FLAGS], 4);
 	if (a.val[TB_A_LABEL])
 		memcpy(req->label, a.val[TB_A_LABEL], a.len[TB_A_LABEL]);
+	if (a.val[TB_A_QUEUES] &&
+	    tb_queues_decode(a.val[TB_A_QUEUES], &req->queues, err, errlen))
+		return -EBADMSG;
+	if ((req->flags & TB_F_VHOST) && !(req->flags & TB_F_VNET_HDR))
+		return tb_fail(err, errlen, "vhost-net needs a vnet_hdr tap");
 	if (req->flags & TB_F_ROUTED)
 		return tb_routed_decode(&a, req, err, errlen);
 	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])
@@ -415,7 +437,7 @@ int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
 	ret = tb_parse(buf, len, 1u << TB_OP_REPLY, &op,
 		       (1u << TB_A_STATUS) | (1u << TB_A_MESSAGE) |
 			       (1u << TB_A_IFNAME) | (1u << TB_A_FLAGS) |
-			       (1u << TB_A_TEXT),
+			       (1u << TB_A_TEXT) | (1u << TB_A_QUEUES),
 		       &a, err, errlen);
 	if (ret)
 		return ret;
@@ -433,8 +455,11 @@ int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
 		memcpy(rep->text, a.val[TB_A_TEXT], a.len[TB_A_TEXT]);
 	if (a.val[TB_A_FLAGS])
 		memcpy(&rep->flags, a.val[TB_A_FLAGS], 4);
-	if (rep->flags & ~TB_R_MORE)
+	if (rep->flags & ~(TB_R_MORE | TB_R_VHOST))
 		return tb_fail(err, errlen, "unknown reply flags 0x%x",
-			       rep->flags & ~TB_R_MORE);
+			       rep->flags & ~(TB_R_MORE | TB_R_VHOST));
+	if (a.val[TB_A_QUEUES])
+		return tb_queues_decode(a.val[TB_A_QUEUES], &rep->queues, err,
+					errlen);
 	return 0;
 }

@@ -41,6 +41,8 @@
 #define TB_GATEWAY_MAX 50
 #define TB_LABEL_MAX 33 /* --vm=NAME: 1-32 of [A-Za-z0-9._-] */
 #define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
+#define TB_QUEUES_MAX 16 /* queues of one multiqueue tap */
+#define TB_FDS_MAX (2 * TB_QUEUES_MAX) /* a queue and a vhost-net fd each */
 
 enum tb_op {
 	TB_OP_TAP = 1, /* helper -> broker: give me a tap */
@@ -67,14 +69,19 @@ enum tb_attr_type {
 	TB_A_GATEWAY = 15, /* string: routed: host-side address on the tap */
 	TB_A_ADOPT = 16, /* string: a pre-made tap, not a new one */
 	TB_A_LABEL = 17, /* string: the VM's name, recorded on the lease */
+	TB_A_QUEUES = 18, /* u32: queues asked for / handed over (1-16) */
 	TB_A_MAX
 };
 
 #define TB_F_VNET_HDR (1u << 0)
 #define TB_F_ROUTED (1u << 1) /* a tap with host routes, no bridge */
 #define TB_F_METRIC (1u << 2) /* TB_A_METRIC was given (0 is a metric) */
-#define TB_F_KNOWN (TB_F_VNET_HDR | TB_F_ROUTED | TB_F_METRIC)
+#define TB_F_VHOST (1u << 3) /* also one /dev/vhost-net fd per queue */
+#define TB_F_LAUNCHER (1u << 4) /* the caller is the VM (helper "run") */
+#define TB_F_KNOWN \
+	(TB_F_VNET_HDR | TB_F_ROUTED | TB_F_METRIC | TB_F_VHOST | TB_F_LAUNCHER)
 #define TB_R_MORE (1u << 0) /* reply flag: more reply frames follow */
+#define TB_R_VHOST (1u << 1) /* reply flag: vhost-net fds follow queues */
 
 struct tb_hdr {
 	uint32_t magic;
@@ -98,12 +105,14 @@ struct tb_request {
 	char gateway[TB_GATEWAY_MAX]; /* TAP, routed: "" = none */
 	char adopt[IFNAMSIZ]; /* TAP: "" = make a new tap */
 	char label[TB_LABEL_MAX]; /* TAP: --vm=NAME, "" = none */
+	uint32_t queues; /* TAP: 0 = one queue, no IFF_MULTI_QUEUE */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 };
 
 struct tb_reply {
 	int32_t status;
 	uint32_t flags; /* TB_R_* */
+	uint32_t queues; /* TAP: queue fds sent (0: one, or none) */
 	char ifname[IFNAMSIZ];
 	char message[TB_MESSAGE_MAX];
 	char text[TB_TEXT_MAX]; /* STATUS output */
@@ -117,7 +126,11 @@ int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,
 		    char *err, size_t errlen);
 
 int tb_send_fd(int sock, const void *buf, size_t len, int fd);
+int tb_send_fds(int sock, const void *buf, size_t len, const int *fds,
+		size_t nfds);
 ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd);
+ssize_t tb_recv_fds(int sock, void *buf, size_t size, int *fds, size_t max,
+		    size_t *nfds);
 
 int tb_ifname_check(const char *name, char *why, size_t whylen);
 int tb_label_check(const char *label, char *why, size_t whylen);

@@ -195,6 +195,25 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 				err, errlen,
 				"--mode= needs vepa, bridge, private, passthru or source");
 		o->mode = v;
+	} else if (o->run && (v = tbh_value(a, "--queues"))) {
+		if (o->queues)
+			return tbh_fail(err, errlen, "--queues given twice");
+		if (tbh_parse_fd(v, &n) || n < 1 || n > TB_QUEUES_MAX) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(
+				err, errlen,
+				"--queues=%s is not a number from 1 to %d",
+				shown, TB_QUEUES_MAX);
+		}
+		o->queues = (unsigned int)n;
+	} else if (o->run && !strcmp(a, "--vhost")) {
+		o->vhost = 1;
+	} else if (o->run && (v = tbh_value(a, "--separator"))) {
+		if (strlen(v) != 1 || !strchr(":,; ", *v))
+			return tbh_fail(
+				err, errlen,
+				"--separator= is one of : , ; or a space");
+		o->separator = *v;
 	} else if ((v = tbh_value(a, "--socket"))) {
 		if (tbh_once(o->socket, "--socket", err, errlen))
 			return -EINVAL;
@@ -227,16 +246,39 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 	char why[64], shown[64];
 	int i, seen_fd = 0;
 
-	*o = (struct tbh_opts){.fd = -1};
-	for (i = 1; i < argc; i++)
+	*o = (struct tbh_opts){.fd = -1, .separator = ':'};
+	i = 1;
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		o->run = 1;
+		o->use_vnet = 1; /* every VMM that takes tap fds wants it */
+		i = 2;
+	}
+	for (; i < argc; i++) {
+		if (o->run && !strcmp(argv[i], "--")) {
+			o->command = &argv[i + 1];
+			break;
+		}
 		if (tbh_one(argv[i], o, &seen_fd, err, errlen))
 			return -EINVAL;
+	}
 	if (o->help)
 		return 0;
 	if (!o->socket)
 		o->socket = env_socket && *env_socket ? env_socket
 						      : TB_DEFAULT_SOCKET;
-	if (!seen_fd)
+	if (o->run && seen_fd)
+		return tbh_fail(
+			err, errlen,
+			"run passes its fds to COMMAND: --fd= is for QEMU's helper= only");
+	if (o->run && (!o->command || !o->command[0]))
+		return tbh_fail(
+			err, errlen,
+			"run needs a command after --, e.g. run --br=br0 -- qemu-system-x86_64 -netdev tap,id=n0,fd=@FD@ ...");
+	if (o->run && !tbh_command_uses_fds(o->command))
+		return tbh_fail(
+			err, errlen,
+			"the command names none of @FD@, @FDS@: say where its tap fds go (e.g. -netdev tap,id=n0,fds=@FDS@)");
+	if (!o->run && !seen_fd)
 		return tbh_fail(
 			err, errlen,
 			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");

@@ -24,9 +24,27 @@ struct tbh_opts {
 	int has_metric;
 	unsigned int metric; /* --metric= */
 	int help;
+	/* tapbroker-helper run [options] -- COMMAND... (launcher mode) */
+	int run;
+	unsigned int queues; /* --queues=, 0 if unset */
+	int vhost; /* --vhost: a /dev/vhost-net fd per queue */
+	char separator; /* --separator=: joins @FDS@ and @VHOSTFDS@ */
+	char *const *command; /* after "--"; NULL-terminated, like argv */
+};
+
+/* What "run" hands to COMMAND (see launch.c). */
+struct tbh_fdset {
+	const char *ifname;
+	const int *queues; /* fds */
+	const int *vhosts; /* fds, or NULL */
+	unsigned int n; /* of each */
+	char separator;
 };
 
 int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 		   struct tbh_opts *o, char *err, size_t errlen);
+int tbh_substitute(const char *arg, const struct tbh_fdset *fs, char *out,
+		   size_t outlen, char *err, size_t errlen);
+int tbh_command_uses_fds(char *const *command);
 
 #endif

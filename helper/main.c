@@ -4,6 +4,7 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #define TBH_TIMEOUT_S 30 /* the broker answers in ms; this catches a hang */
+#define TBH_ARG_MAX 4096 /* one argument of COMMAND, fds put in */
 
 static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
@@ -22,6 +24,8 @@ static const char tbh_usage[] =
 	"                        [--routed --address=A ... [--table=T] [--metric=M]\n"
 	"                         [--gateway=A]]\n"
 	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
+	"       tapbroker-helper run [the options above but --fd] [--queues=N]\n"
+	"                        [--vhost] [--separator=C] -- COMMAND [ARG...]\n"
 	"\n"
 	"Asks the tapbroker daemon for a tap attached to BRIDGE and passes it\n"
 	"over the unix socket N, as qemu-bridge-helper does.  No privilege is\n"
@@ -49,7 +53,21 @@ static const char tbh_usage[] =
 	"  --socket=PATH   broker socket (default $" TB_SOCKET_ENV ", else\n"
 	"                  " TB_DEFAULT_SOCKET ")\n"
 	"\n"
-	"QEMU: -netdev bridge,id=n0,br=br0,helper=/usr/libexec/tapbroker-helper\n";
+	"\n"
+	"run (launcher mode, for any VMM): gets the fds, then execs COMMAND with\n"
+	"them open, their numbers put where its arguments say @FDS@ (the queue\n"
+	"fds), @VHOSTFDS@ (the vhost-net fds), @FD@ or @VHOSTFD@ (the first of\n"
+	"each), and the tap's name for @IFNAME@.  COMMAND is the VM: the lease\n"
+	"ends when it exits.  vnet_hdr is always on.\n"
+	"  --queues=N      a multiqueue tap (IFF_MULTI_QUEUE), N fds (1-16)\n"
+	"  --vhost         also one /dev/vhost-net fd per queue\n"
+	"  --separator=C   joins @FDS@ and @VHOSTFDS@ (default ':'; ',' for\n"
+	"                  cloud-hypervisor)\n"
+	"\n"
+	"QEMU: -netdev bridge,id=n0,br=br0,helper=/usr/libexec/tapbroker-helper\n"
+	"      tapbroker-helper run --br=br0 --queues=4 --vhost -- qemu-system-x86_64\n"
+	"        -netdev tap,id=n0,fds=@FDS@,vhostfds=@VHOSTFDS@\n"
+	"        -device virtio-net-pci,netdev=n0,mq=on,vectors=10 ...\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 tbh_die(const char *fmt, ...)
@@ -91,16 +109,20 @@ static int tbh_connect(const char *path)
 	tbh_die("cannot connect to tapbroker at %s: %s", path, strerror(err));
 }
 
-/* Sends the request, waits for the reply; returns the tap's fd. */
-static int tbh_ask(int s, const struct tbh_opts *o)
+/* Sends the request, waits for the reply; @fds gets the fds, @rep says
+ * what they are.  Dies with the broker's reason on a refusal. */
+static size_t tbh_ask(int s, const struct tbh_opts *o, int fds[TB_FDS_MAX],
+		      struct tb_reply *rep)
 {
 	struct tb_request req = {0};
-	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
+	size_t nfds, want;
 	ssize_t n;
-	int fd;
 
 	req.flags = o->use_vnet ? TB_F_VNET_HDR : 0;
+	if (o->run)
+		req.flags |= TB_F_LAUNCHER | (o->vhost ? TB_F_VHOST : 0);
+	req.queues = o->queues;
 	if (o->lower)
 		snprintf(req.lower, sizeof(req.lower), "%s", o->lower);
 	else
@@ -132,29 +154,87 @@ static int tbh_ask(int s, const struct tbh_opts *o)
 	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)
 		tbh_die("cannot send the request to tapbroker: %s",
 			strerror((int)-n));
-	n = tb_recv_fd(s, buf, sizeof(buf), &fd);
+	n = tb_recv_fds(s, buf, sizeof(buf), fds, TB_FDS_MAX, &nfds);
 	if (n == -EAGAIN)
 		tbh_die("tapbroker did not answer within %d s", TBH_TIMEOUT_S);
 	if (n <= 0)
 		tbh_die("tapbroker closed the connection without an answer%s%s",
 			n ? ": " : "", n ? strerror((int)-n) : "");
-	if (tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
+	if (tb_reply_decode(buf, (size_t)n, rep, err, sizeof(err)))
 		tbh_die("unreadable reply from tapbroker: %s", err);
-	if (rep.status)
-		tbh_die("%s",
-			rep.message[0] ? rep.message : strerror(-rep.status));
-	if (fd < 0)
-		tbh_die("tapbroker granted %s but sent no file descriptor",
-			rep.ifname);
-	return fd;
+	if (rep->status)
+		tbh_die("%s", rep->message[0] ? rep->message
+					      : strerror(-rep->status));
+	want = (o->queues ? o->queues : 1) * (o->vhost ? 2 : 1);
+	if (nfds != want || rep->queues != o->queues ||
+	    !(rep->flags & TB_R_VHOST) != !o->vhost)
+		tbh_die("tapbroker granted %s with %zu file descriptors, not %zu (helper and broker versions differ?)",
+			rep->ifname, nfds, want);
+	return nfds;
+}
+
+/* Makes sure fds 0-2 are open, so that no received fd lands there. */
+static void tbh_std_fds(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			tbh_die("cannot open /dev/null: %s", strerror(errno));
+		if (fd > 2) {
+			close(fd);
+			return;
+		}
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			tbh_die("fcntl: %s", strerror(errno));
+	}
+}
+
+/* Launcher mode: the fds stay open across exec, their numbers in argv. */
+static void __attribute__((noreturn))
+tbh_launch(const struct tbh_opts *o, const int *fds, size_t nfds,
+	   const struct tb_reply *rep)
+{
+	struct tbh_fdset fs = {
+		.ifname = rep->ifname,
+		.queues = fds,
+		.vhosts = o->vhost ? fds + nfds / 2 : NULL,
+		.n = (unsigned int)(o->vhost ? nfds / 2 : nfds),
+		.separator = o->separator,
+	};
+	char err[256], **args;
+	size_t argc = 0, i;
+
+	while (o->command[argc])
+		argc++;
+	args = calloc(argc + 1, sizeof(*args));
+	if (!args)
+		tbh_die("out of memory");
+	for (i = 0; i < argc; i++) {
+		args[i] = malloc(TBH_ARG_MAX);
+		if (!args[i])
+			tbh_die("out of memory");
+		if (tbh_substitute(o->command[i], &fs, args[i], TBH_ARG_MAX,
+				   err, sizeof(err)))
+			tbh_die("%s", err);
+	}
+	for (i = 0; i < nfds; i++)
+		if (fcntl(fds[i], F_SETFD, 0) < 0)
+			tbh_die("fcntl: %s", strerror(errno));
+	execvp(args[0], args);
+	tbh_die("cannot run %s: %s", args[0], strerror(errno));
 }
 
 int main(int argc, char **argv)
 {
 	struct tbh_opts o;
+	struct tb_reply rep;
+	int fds[TB_FDS_MAX];
 	char err[256];
 	struct stat st;
-	int s, tap, ret;
+	size_t nfds;
+	int s, ret;
 
 	if (tbh_parse_args(argc, argv, getenv(TB_SOCKET_ENV), &o, err,
 			   sizeof(err))) {
@@ -165,15 +245,22 @@ int main(int argc, char **argv)
 		fputs(tbh_usage, stdout);
 		return 0;
 	}
+	if (o.run) {
+		tbh_std_fds();
+		s = tbh_connect(o.socket);
+		nfds = tbh_ask(s, &o, fds, &rep);
+		close(s);
+		tbh_launch(&o, fds, nfds, &rep);
+	}
 	if (fstat(o.fd, &st) || !S_ISSOCK(st.st_mode))
 		tbh_die("--fd=%d is not an open socket (tapbroker-helper is run by QEMU, or by a program that passes it a socketpair)",
 			o.fd);
 	s = tbh_connect(o.socket);
-	tap = tbh_ask(s, &o);
+	tbh_ask(s, &o, fds, &rep);
 	close(s);
 	/* QEMU's recv_fd() expects one byte carrying the fd, as from
 	 * qemu-bridge-helper. */
-	ret = tb_send_fd(o.fd, "", 1, tap);
+	ret = tb_send_fd(o.fd, "", 1, fds[0]);
 	if (ret)
 		tbh_die("cannot pass the tap to QEMU over fd %d: %s", o.fd,
 			strerror(-ret));

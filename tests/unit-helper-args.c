@@ -126,6 +126,67 @@ static void test_garbage(void)
 	ok(o.help, "... and asks for help");
 }
 
+static void test_run(void)
+{
+	static const int q[] = {7, 8, 9, 10}, v[] = {11, 12, 13, 14};
+	struct tbh_fdset fs = {.ifname = "tb3",
+			       .queues = q,
+			       .vhosts = v,
+			       .n = 4,
+			       .separator = ':'};
+	char out[64];
+
+	is_int(PARSE(NULL, "run", "--br=br0", "--queues=4", "--vhost", "--",
+		     "qemu", "-netdev", "tap,id=n0,fds=@FDS@"),
+	       0, "run --br --queues --vhost -- COMMAND");
+	ok(o.run && o.queues == 4 && o.vhost && o.use_vnet && o.fd == -1,
+	   "... launcher mode, 4 queues, vhost, vnet_hdr implied");
+	is_str(o.command[0], "qemu", "... the command starts after --");
+	ok(o.command[2] && !o.command[3], "... and keeps all its arguments");
+	is_int(PARSE(NULL, "run", "--br=br0", "--", "vmm", "--queues=9",
+		     "@FD@"),
+	       0, "options after -- belong to the command");
+	is_int(o.queues, 0, "... not to run");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--queues=2"),
+	    "--queues without run", "unknown argument '--queues=2'");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--vhost"), "--vhost without run",
+	    "unknown argument '--vhost'");
+	bad(PARSE(NULL, "run", "--br=br0", "--queues=17", "--", "x", "@FD@"),
+	    "--queues=17", "--queues=17 is not a number from 1 to 16");
+	bad(PARSE(NULL, "run", "--br=br0", "--queues=2", "--queues=2", "--",
+		  "x", "@FD@"),
+	    "--queues twice", "--queues given twice");
+	bad(PARSE(NULL, "run", "--br=br0", "--"), "run with no command",
+	    "run needs a command after --");
+	bad(PARSE(NULL, "run", "--br=br0", "--", "x", "3"),
+	    "a command without @FD@ or @FDS@", "names none of @FD@, @FDS@");
+	bad(PARSE(NULL, "run", "--br=br0", "--fd=3", "--", "x", "@FD@"),
+	    "run with --fd", "--fd= is for QEMU's helper= only");
+	bad(PARSE(NULL, "run", "--br=br0", "--separator=x", "--", "x", "@FD@"),
+	    "--separator=x", "one of : , ; or a space");
+
+	is_int(tbh_substitute("tap,fds=@FDS@,vhostfds=@VHOSTFDS@", &fs, out,
+			      sizeof(out), err, sizeof(err)),
+	       0, "@FDS@ and @VHOSTFDS@ put in");
+	is_str(out, "tap,fds=7:8:9:10,vhostfds=11:12:13:14",
+	       "... joined by ':'");
+	fs.separator = ',';
+	tbh_substitute("fd=[@FDS@]", &fs, out, sizeof(out), err, sizeof(err));
+	is_str(out, "fd=[7,8,9,10]", "--separator=, joins by ','");
+	tbh_substitute("@FD@ @VHOSTFD@ @IFNAME@ a@b @FDS", &fs, out,
+		       sizeof(out), err, sizeof(err));
+	is_str(out, "7 11 tb3 a@b @FDS",
+	       "@FD@, @VHOSTFD@, @IFNAME@; other @s kept");
+	fs.vhosts = NULL;
+	bad(tbh_substitute("@VHOSTFDS@", &fs, out, sizeof(out), err,
+			   sizeof(err)),
+	    "@VHOSTFDS@ without --vhost",
+	    "the command uses @VHOSTFDS@: add --vhost");
+	bad(tbh_substitute("@FDS@@FDS@@FDS@@FDS@@FDS@@FDS@", &fs, out, 32, err,
+			   sizeof(err)),
+	    "a result longer than the buffer", "longer than 31 bytes");
+}
+
 int main(void)
 {
 	test_qemu_forms();
@@ -134,5 +195,6 @@ int main(void)
 	test_macvtap();
 	test_routed();
 	test_garbage();
+	test_run();
 	return done_testing();
 }

@@ -258,9 +258,69 @@ static void test_admin_ops(void)
 	   "reply with unknown flags: refused");
 }
 
+static void test_queues(void)
+{
+	struct tb_request req = {.op = TB_OP_TAP,
+				 .flags = TB_F_VNET_HDR | TB_F_VHOST |
+					  TB_F_LAUNCHER,
+				 .bridge = "br0",
+				 .queues = 4},
+			  got;
+	struct tb_reply rep = {.flags = TB_R_VHOST, .queues = 4}, rgot;
+	int sv[2], fds[TB_FDS_MAX], in[TB_FDS_MAX];
+	size_t nfds, i;
+	ssize_t n;
+
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(n > 0 && !tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)),
+	   "launcher request with 4 queues and vhost: round trip");
+	ok(got.queues == 4 && got.flags == req.flags,
+	   "... keeps the queues and the flags");
+	for (uint32_t q = 0; q <= TB_QUEUES_MAX + 1; q += TB_QUEUES_MAX + 1) {
+		req.queues = 1; /* the last attribute: its value is replaced */
+		n = tb_request_encode(&req, buf, sizeof(buf));
+		put32((size_t)n - 4, q);
+		ok(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)) !=
+			   0,
+		   "%u queues: refused", q);
+		like(err, "queues asked for (1-16 allowed)", "... saying why");
+	}
+	req.queues = 2;
+	req.flags = TB_F_VHOST;
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)) != 0,
+	   "vhost without vnet_hdr: refused");
+	n = tb_reply_encode(&rep, buf, sizeof(buf));
+	ok(n > 0 && !tb_reply_decode(buf, (size_t)n, &rgot, err, sizeof(err)),
+	   "reply with 4 queues and vhost: round trip");
+	ok(rgot.queues == 4 && rgot.flags == TB_R_VHOST, "... keeps both");
+
+	/* 32 fds in one frame, and one too many for the receiver */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
+		ok(0, "socketpair");
+		return;
+	}
+	for (i = 0; i < TB_FDS_MAX; i++)
+		in[i] = sv[0];
+	ok(!tb_send_fds(sv[0], "x", 1, in, TB_FDS_MAX),
+	   "%d fds sent in one frame", TB_FDS_MAX);
+	n = tb_recv_fds(sv[1], buf, sizeof(buf), fds, TB_FDS_MAX, &nfds);
+	ok(n == 1 && nfds == TB_FDS_MAX, "... and all %zu received", nfds);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	ok(tb_send_fds(sv[0], "x", 1, in, TB_FDS_MAX + 1) == -EINVAL,
+	   "%d fds: refused by the sender", TB_FDS_MAX + 1);
+	tb_send_fds(sv[0], "x", 1, in, 3);
+	n = tb_recv_fds(sv[1], buf, sizeof(buf), fds, 2, &nfds);
+	ok(n == -EBADMSG && nfds == 0, "3 fds where 2 are expected: refused");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	test_round_trip();
+	test_queues();
 	test_header();
 	test_attrs();
 	test_strings();
