@@ -48,6 +48,18 @@ TAPBROKER_SOCKET="$TB_SOCK" tb_guest_run "$guest" 90 \
 	-device "$nic,host_mtu=9000"
 ok $? "9000-MTU bridge: guest's 8972-byte ping passes"
 
+# Launcher mode: tapbroker-helper run execs QEMU with the 4 queue fds of
+# one multiqueue tap; a 4-vCPU guest sets up 4 queue pairs and pings.
+TB_GUEST_AS="$TB_NOBODY env TAPBROKER_SOCKET=$TB_SOCK $TB_HELPER run --br=br0 --queues=4 --vm=mq --" \
+	tb_guest_run "$guest" 150 "tb.ip=10.77.0.4/24 tb.ping=10.77.0.1" -- \
+	-smp 4 -netdev "tap,id=n0,fds=@FDS@" -device "$nic,mq=on,vectors=10"
+ok $? "tapbroker-helper run --queues=4 -- qemu ... fds=@FDS@: guest pings"
+like "$(tr -d '\r' <"$guest/console.log")" "^TB-QUEUES rx=4 tx=4$" \
+	"the guest sees 4 queue pairs"
+like "$(cat "$TB_TMP/broker.log")" "grant tb[0-9]+ on br0 to uid 65534 \\(nobody\\) pid [0-9]+ vnet_hdr queues=4 launcher" \
+	"the broker granted one tap with 4 queues to the launched QEMU"
+is "$(tb_taps_settled)" "" "the tap is gone after QEMU exits"
+
 # A denial reaches the user through QEMU's stderr, in one line.
 out=$(ip netns exec "$TB_NS" $TB_NOBODY env TAPBROKER_SOCKET="$TB_SOCK" \
 	qemu-system-x86_64 -accel tcg -nographic -nodefaults -S \

@@ -264,6 +264,11 @@ if setup && ping_target; then
 	result=ok
 fi
 echo "TB-RESULT ping $result"
+# How many queue pairs virtio-net set up (one per vCPU, up to the device's).
+if [ -d /sys/class/net/eth0/queues ]; then
+	echo "TB-QUEUES rx=$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)" \
+		"tx=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)"
+fi
 if [ -e /sys/class/net/eth0 ]; then
 	ip addr show dev eth0
 	ip link show dev eth0
