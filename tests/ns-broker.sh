@@ -96,6 +96,29 @@ like "$OUT" "^status=-1 message=bridge br1 is not allowed" \
 	"broker applies the policy to direct clients"
 is "$(tb_taps)" "" "no interface left after direct refusals"
 
+# Hostile control messages: fds pushed at the broker are closed unread; a
+# lie in SCM_CREDENTIALS changes nothing, the broker asks the kernel
+# (SO_PEERCRED, taken at connect()) who the caller is.
+fds_before=$(ls "/proc/$TB_BROKER_PID/fd" | wc -l)
+client --extra-fds 5 "$TB_SOCK" br0
+like "$OUT" "^status=-74 message=malformed request: " \
+	"a request carrying 5 fds is refused as malformed"
+is "$(ls "/proc/$TB_BROKER_PID/fd" | wc -l)" "$fds_before" \
+	"... and the broker holds no more fds than before ($fds_before)"
+client --lie 4242 "$TB_SOCK" br1
+like "$OUT" "^sendmsg refused: Operation not permitted" \
+	"nobody cannot even send SCM_CREDENTIALS claiming uid 4242 (the kernel refuses)"
+LIAR="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+setuid,+setgid --ambient-caps=+setuid,+setgid --"
+$LIAR "$TB_CLIENT" --lie 4242 "$TB_SOCK" br1 >"$TB_TMP/out" 2>&1
+like "$(cat "$TB_TMP/out")" "^status=-1 message=bridge br1 is not allowed for user nobody " \
+	"nobody with CAP_SETUID lies that it is uid 4242 (br1's tenant): still nobody, refused"
+$LIAR "$TB_CLIENT" --lie 0 "$TB_SOCK" br1 >"$TB_TMP/out" 2>&1
+like "$(cat "$TB_TMP/out")" "^status=-1 message=bridge br1 is not allowed for user nobody " \
+	"... and claiming uid 0 makes no difference either"
+like "$(tail -n 2 "$TB_TMP/broker.log")" "deny uid 65534 \\(nobody\\) pid [0-9]+: bridge br1" \
+	"the broker logs the liar as uid 65534"
+is "$(tb_taps_settled)" "" "no interface left after the hostile requests"
+
 # Two tenants, one broker: each gets only what the policy gives them.
 AS4242="setpriv --reuid=4242 --regid=4242 --clear-groups --"
 $AS4242 "$TB_CLIENT" "$TB_HELPER" br1 >"$TB_TMP/out" 2>&1

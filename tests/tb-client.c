@@ -26,6 +26,11 @@
  * tb-client --direct SOCKET BRIDGE
  *	sends a request straight to the broker (no helper-side checks) and
  *	prints "status=N message=..."; exit 0 if granted.
+ * tb-client --extra-fds N SOCKET BRIDGE: the same, with N fds of /dev/null
+ *	attached to the request.
+ * tb-client --lie UID SOCKET BRIDGE: the same, with SCM_CREDENTIALS
+ *	claiming to be UID (gid UID); prints "sendmsg refused: ..." and exits 5
+ *	when the kernel will not send the lie (no CAP_SETUID).
  */
 
 /* Runs the helper as QEMU does; returns its exit status, *sock our end. */
@@ -153,14 +158,61 @@ static int no_read(const char *path, const char *bridge)
 	return 0;
 }
 
-static int direct(const char *path, const char *bridge)
+/* Sends a tap request for @bridge with a hostile control message: @nfds
+ * fds of /dev/null, or (@nfds 0) SCM_CREDENTIALS claiming uid @uid. */
+static int send_hostile(const char *path, const char *bridge, int nfds,
+			uid_t uid)
+{
+	struct tb_request req = {.flags = TB_F_VNET_HDR};
+	struct ucred cred = {.pid = getpid(), .uid = uid, .gid = uid};
+	union {
+		char b[CMSG_SPACE(16 * sizeof(int))];
+		struct cmsghdr a;
+	} cb = {0};
+	char buf[TB_MSG_MAX];
+	struct iovec iov = {.iov_base = buf};
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b};
+	struct cmsghdr *cm = (struct cmsghdr *)cb.b;
+	int s = connect_to(path), fds[16];
+	ssize_t n;
+
+	if (s < 0 || nfds > 16)
+		return -1;
+	memcpy(req.bridge, bridge, strnlen(bridge, IFNAMSIZ - 1));
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	iov.iov_len = n > 0 ? (size_t)n : 0;
+	cm->cmsg_level = SOL_SOCKET;
+	if (nfds) {
+		for (int i = 0; i < nfds; i++)
+			fds[i] = open("/dev/null", O_RDONLY);
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+	} else {
+		cm->cmsg_type = SCM_CREDENTIALS;
+		cm->cmsg_len = CMSG_LEN(sizeof(cred));
+		memcpy(CMSG_DATA(cm), &cred, sizeof(cred));
+		msg.msg_controllen = CMSG_SPACE(sizeof(cred));
+	}
+	if (sendmsg(s, &msg, 0) < 0) {
+		printf("sendmsg refused: %s\n", strerror(errno));
+		exit(5);
+	}
+	return s;
+}
+
+static int direct(const char *path, const char *bridge, int nfds, int lie,
+		  uid_t uid)
 {
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
 	int s, fd;
 	ssize_t n;
 
-	s = send_request(path, bridge);
+	s = nfds || lie ? send_hostile(path, bridge, nfds, uid)
+			: send_request(path, bridge);
 	if (s < 0)
 		return 2;
 	n = tb_recv_fd(s, buf, sizeof(buf), &fd);
@@ -181,7 +233,12 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[1], "--no-vnet"))
 			vnet = 0;
 		else if (!strcmp(argv[1], "--direct") && argc == 4)
-			return direct(argv[2], argv[3]);
+			return direct(argv[2], argv[3], 0, 0, 0);
+		else if (!strcmp(argv[1], "--extra-fds") && argc == 5)
+			return direct(argv[3], argv[4], atoi(argv[2]), 0, 0);
+		else if (!strcmp(argv[1], "--lie") && argc == 5)
+			return direct(argv[3], argv[4], 0, 1,
+				      (uid_t)atoi(argv[2]));
 		else if (!strcmp(argv[1], "--no-read") && argc == 4)
 			return no_read(argv[2], argv[3]);
 		else if (!strcmp(argv[1], "--idle") && argc == 4)
@@ -194,6 +251,8 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: tb-client [--hold] [--no-vnet] HELPER BRIDGE [ARGS...]\n"
 			"       tb-client --direct SOCKET BRIDGE\n"
+			"       tb-client --extra-fds N SOCKET BRIDGE\n"
+			"       tb-client --lie UID SOCKET BRIDGE\n"
 			"       tb-client --no-read SOCKET BRIDGE\n"
 			"       tb-client --idle N SOCKET\n");
 		return 2;
