@@ -134,11 +134,21 @@ static void test_run(void)
 			       .vhosts = v,
 			       .n = 4,
 			       .separator = ':'};
+	/* o.command points into argv: it must outlive the statement */
+	static char *const argv[] = {"tapbroker-helper",
+				     "run",
+				     "--br=br0",
+				     "--queues=4",
+				     "--vhost",
+				     "--",
+				     "qemu",
+				     "-netdev",
+				     "tap,id=n0,fds=@FDS@",
+				     NULL};
 	char out[64];
 
-	is_int(PARSE(NULL, "run", "--br=br0", "--queues=4", "--vhost", "--",
-		     "qemu", "-netdev", "tap,id=n0,fds=@FDS@"),
-	       0, "run --br --queues --vhost -- COMMAND");
+	is_int(tbh_parse_args(9, argv, NULL, &o, err, sizeof(err)), 0,
+	       "run --br --queues --vhost -- COMMAND");
 	ok(o.run && o.queues == 4 && o.vhost && o.use_vnet && o.fd == -1,
 	   "... launcher mode, 4 queues, vhost, vnet_hdr implied");
 	is_str(o.command[0], "qemu", "... the command starts after --");
