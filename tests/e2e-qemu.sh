@@ -18,7 +18,11 @@ tb_bridge br0 && tbip addr add 10.77.0.1/24 dev br0 &&
 	tb_bridge br9k 9000 && tbip addr add 10.78.0.1/24 dev br9k &&
 	tb_bridge br1 || skip_all "cannot create bridges in a namespace"
 tb_policy "$TB_TMP/policy.conf" <<EOF
-allow "vms" { users = { "nobody" } bridges = { "br0", "br9k" } }
+allow "vms" {
+	users = { "nobody" }
+	bridges = { "br0", "br9k" }
+	routed = { "10.79.0.0/24" }
+}
 EOF
 tb_broker_start --config "$TB_TMP/policy.conf" ||
 	{ echo "Bail out! broker did not start"; exit 1; }
@@ -47,6 +51,19 @@ TAPBROKER_SOCKET="$TB_SOCK" tb_guest_run "$guest" 90 \
 	-netdev "bridge,id=n0,br=br9k,helper=$TB_HELPER" \
 	-device "$nic,host_mtu=9000"
 ok $? "9000-MTU bridge: guest's 8972-byte ping passes"
+
+# Routed mode: no bridge; the guest has a /32 and reaches the host through
+# the gateway address the broker put on the tap, as Incus' routed NICs do.
+ip netns exec "$TB_NS" sysctl -qw net.ipv4.ip_forward=1
+TAPBROKER_SOCKET="$TB_SOCK" tb_guest_run "$guest" 90 \
+	"tb.ip=10.79.0.5/32 tb.gw=169.254.0.1 tb.ping=169.254.0.1" -- \
+	-netdev "tap,id=n0,helper=$TB_HELPER --routed --address=10.79.0.5 --gateway=169.254.0.1" \
+	-device "$nic"
+ok $? "routed tap: the guest (10.79.0.5/32) pings its host gateway 169.254.0.1"
+like "$(cat "$TB_TMP/broker.log")" "grant tb[0-9]+ \\(routed: 10.79.0.5\\) to uid 65534" \
+	"the broker granted a routed tap"
+is "$(tb_taps_settled)" "" "the tap is gone after QEMU exits"
+is "$(tbip route show 10.79.0.5)" "" "and so is its host route"
 
 # Launcher mode: tapbroker-helper run execs QEMU with the 4 queue fds of
 # one multiqueue tap; a 4-vCPU guest sets up 4 queue pairs and pings.

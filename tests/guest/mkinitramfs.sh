@@ -7,6 +7,8 @@
 # The guest's /init reads from the kernel command line:
 #   tb.ip=ADDR/LEN     address for eth0 (eth0 is brought up)
 #   tb.mtu=N           MTU for eth0 (optional)
+#   tb.gw=ADDR         an on-link route to ADDR via eth0, for a /32 address
+#                      behind a routed tap (optional)
 #   tb.ping=ADDR       the address to ping
 #   tb.pingsize=N      ping payload size (optional); the ping must not be
 #                      fragmented (busybox ping has no -M do, so /init checks
@@ -177,12 +179,14 @@ done </modules.order
 set -f
 addr=
 mtu=
+gw=
 target=
 size=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	tb.ip=*) addr=${arg#tb.ip=} ;;
 	tb.mtu=*) mtu=${arg#tb.mtu=} ;;
+	tb.gw=*) gw=${arg#tb.gw=} ;;
 	tb.ping=*) target=${arg#tb.ping=} ;;
 	tb.pingsize=*) size=${arg#tb.pingsize=} ;;
 	esac
@@ -222,6 +226,9 @@ setup() {
 		ip addr add "$addr" dev eth0 || { say "cannot add $addr"; return 1; }
 	fi
 	ip link set eth0 up || return 1
+	if [ -n "$gw" ]; then
+		ip route add "$gw" dev eth0 || { say "cannot route $gw"; return 1; }
+	fi
 	i=0
 	while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ]; do
 		i=$((i + 1))
