@@ -18,6 +18,7 @@ allow "lab" {
 	trunk = yes
 }
 allow "plain" { users = { "nobody" } bridges = { "brp" } vlans = { "10" } }
+allow "wire" { users = { "root" } bridges = { "brv" } vlans = { "10" } }
 EOF
 tb_broker_start --config "$TB_TMP/policy.conf" ||
 	{ echo "Bail out! broker did not start"; exit 1; }
@@ -43,7 +44,8 @@ is "$(tb_taps)" "" "no interface left by any refusal"
 
 # ---- with bridge VLAN filtering (the full-kernel lane has it) ----------
 if [ "$filtering" = 0 ]; then
-	for t in "access port" "trunk port" "hybrid port" "VLAN 1 removed"; do
+	for t in "access port" "trunk port" "hybrid port" "VLAN 1 removed" \
+		"traffic on an access VLAN"; do
 		skip "$t" "this kernel has no bridge vlan_filtering (the full-kernel lane tests it)"
 	done
 	done_testing
@@ -63,4 +65,53 @@ is "$(vlans "$IFNAME" | tr '\n' ';')" "10 PVID Egress Untagged;20;21;" \
 like "$(tbip link show "$IFNAME")" "UP.*master brv" "... in the bridge and up"
 release
 ok $? "VLAN ports are removed when their VM exits"
+
+# ---- traffic: a VM on access VLAN 10 ---------------------------------------
+# The host side: brv.10 (VLAN 10 on the bridge itself) has 10.80.0.1, the
+# bridge's untagged side (its PVID, VLAN 1) 10.81.0.1.  The VM's NIC is
+# tb-client --wire: it gets the tap from the broker (as root, granted by
+# the "wire" rule) and relays its frames to tap gtap in namespace $G,
+# which holds the guest's addresses.
+G="$TB_NS-g"
+trap 'kill "${WIRE:-}" 2>/dev/null; ip netns del "$G" 2>/dev/null; tb_cleanup' EXIT
+# step DESCRIPTION COMMAND...: one setup step, its error in the result.
+step() {
+	local desc=$1 out
+	shift
+	out=$("$@" 2>&1)
+	ok $? "$desc${out:+: $out}"
+}
+step "a namespace for the guest" ip netns add "$G"
+# Its ports came and went: a bridge whose MAC was never set is all zeros
+# now, which neither its VLAN nor brv.10 accept.
+step "host side: brv gets a MAC of its own" \
+	tbip link set brv address 02:54:42:00:00:10
+step "host side: brv itself carries VLAN 10" \
+	ip netns exec "$TB_NS" bridge vlan add dev brv vid 10 self
+step "host side: brv.10, VLAN 10 on brv" \
+	tbip link add link brv name brv.10 type vlan id 10
+step "host side: brv.10 is up" tbip link set brv.10 up
+step "host side: brv.10 has 10.80.0.1/24" tbip addr add 10.80.0.1/24 dev brv.10
+step "host side: brv (untagged) has 10.81.0.1/24" \
+	tbip addr add 10.81.0.1/24 dev brv
+"$TB_CLIENT" --wire "$G" gtap --no-vnet "$TB_HELPER" brv --vlan=10 \
+	>"$TB_TMP/wire" 2>&1 &
+WIRE=$!
+for i in $(seq 1 100); do
+	grep -q '^wire gtap' "$TB_TMP/wire" && break
+	kill -0 "$WIRE" 2>/dev/null || break
+	sleep 0.05
+done
+ip -n "$G" link set gtap up && ip -n "$G" addr add 10.80.0.2/24 dev gtap &&
+	ip -n "$G" addr add 10.81.0.2/24 dev gtap
+ok $? "the VM's NIC is up on access VLAN 10: $(head -n 1 "$TB_TMP/wire")"
+gping() { ip netns exec "$G" busybox ping -c "$1" -W 1 "$2" >/dev/null 2>&1; }
+gping 1 10.80.0.1 || gping 3 10.80.0.1	# the first may wait for ARP
+ok $? "the VM on access VLAN 10 pings the host's VLAN 10 interface"
+gping 2 10.81.0.1
+ok $((!$?)) "... but not the bridge's untagged side (VLAN 1)"
+wtap=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/wire")
+kill "$WIRE"; wait "$WIRE" 2>/dev/null
+tb_gone "$wtap" 2
+ok $? "the VM's tap $wtap is gone when it exits"
 done_testing

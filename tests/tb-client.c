@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,12 @@
  *	QEMU's net_bridge_run_helper() does; prints "ifname=X vnet_hdr=0|1"
  *	for the fd received; with --hold, keeps it until SIGTERM.
  *	Exit: 0 got a tap, 3 helper failed, 4 bad fd, 2 usage.
+ * tb-client --wire NETNS IFNAME [--no-vnet] HELPER BRIDGE [HELPER-ARGS...]
+ *	as above, then plays a VM's NIC: enters network namespace NETNS
+ *	(/run/netns/NETNS; needs root), makes tap IFNAME there and relays
+ *	frames between it and the tap it got, until killed.  The "guest" is
+ *	then whatever NETNS does with IFNAME: an end-to-end path through the
+ *	broker's tap without booting a kernel (nested TCG is too slow).
  * tb-client --no-read SOCKET BRIDGE: asks, then leaves without reading.
  * tb-client --idle N SOCKET: holds N silent connections until killed.
  * tb-client --direct SOCKET BRIDGE
@@ -80,7 +88,44 @@ static int report_tap(int fd)
 	return 0;
 }
 
-static int via_helper(int argc, char **argv, int vnet, int hold)
+/* --wire: relays frames between @tap and a new tap @ifname in @netns. */
+static int wire(int tap, const char *netns, const char *ifname)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	char path[256], frame[65536];
+	struct pollfd p[2];
+	int ns, g;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+		return perror(path), 5;
+	g = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (g < 0 || ioctl(g, TUNSETIFF, &ifr) < 0)
+		return perror("tb-client: the guest's tap"), 5;
+	printf("wire %s\n", ifname);
+	fflush(stdout);
+	p[0] = (struct pollfd){.fd = tap, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = g, .events = POLLIN};
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return perror("poll"), 5;
+		for (int i = 0; i < 2; i++) {
+			if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				return 0; /* the broker's tap is gone */
+			if (!(p[i].revents & POLLIN))
+				continue;
+			n = read(p[i].fd, frame, sizeof(frame));
+			if (n > 0) /* a down peer says EIO: the frame is lost */
+				(void)!write(p[1 - i].fd, frame, (size_t)n);
+		}
+	}
+}
+
+static int via_helper(int argc, char **argv, int vnet, int hold,
+		      const char *netns, const char *ifname)
 {
 	char byte;
 	int sock, fd = -1, ret;
@@ -97,6 +142,8 @@ static int via_helper(int argc, char **argv, int vnet, int hold)
 		return 4;
 	}
 	ret = report_tap(fd);
+	if (!ret && netns)
+		return wire(fd, netns, ifname);
 	if (!ret && hold)
 		pause();
 	return ret;
@@ -224,6 +271,7 @@ static int direct(const char *path, const char *bridge, int nfds, int lie,
 
 int main(int argc, char **argv)
 {
+	const char *netns = NULL, *ifname = NULL;
 	int vnet = 1, hold = 0;
 
 	signal(SIGTERM, SIG_DFL);
@@ -239,7 +287,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[1], "--lie") && argc == 5)
 			return direct(argv[3], argv[4], 0, 1,
 				      (uid_t)atoi(argv[2]));
-		else if (!strcmp(argv[1], "--no-read") && argc == 4)
+		else if (!strcmp(argv[1], "--wire") && argc > 5) {
+			netns = argv[2];
+			ifname = argv[3];
+			argc -= 2, argv += 2;
+		} else if (!strcmp(argv[1], "--no-read") && argc == 4)
 			return no_read(argv[2], argv[3]);
 		else if (!strcmp(argv[1], "--idle") && argc == 4)
 			return idle(argv[3], atoi(argv[2]));
@@ -253,9 +305,10 @@ int main(int argc, char **argv)
 			"       tb-client --direct SOCKET BRIDGE\n"
 			"       tb-client --extra-fds N SOCKET BRIDGE\n"
 			"       tb-client --lie UID SOCKET BRIDGE\n"
+			"       tb-client --wire NETNS IFNAME HELPER BRIDGE [ARGS...]\n"
 			"       tb-client --no-read SOCKET BRIDGE\n"
 			"       tb-client --idle N SOCKET\n");
 		return 2;
 	}
-	return via_helper(argc - 1, argv + 1, vnet, hold);
+	return via_helper(argc - 1, argv + 1, vnet, hold, netns, ifname);
 }
