@@ -18,6 +18,9 @@
  * the record: a restarted broker dumps the links once, takes every tap with
  * such an alias and a carrier as a live lease, and deletes the others
  * (whose VMs exited meanwhile, or made mid-allocation).  No state file.
+ * A routed tap's addresses are not in its alias: they are read back from
+ * its routes (tb_routed_rescan()) before its lease is judged, so that an
+ * orphan's proxy entries go through the usual lease end.
  */
 #include "broker.h"
 
