@@ -40,6 +40,8 @@ enum tb_lease_kind {
 	TB_LEASE_ADOPTED, /* a pre-made tap: restored, never deleted */
 };
 
+#define TB_TABLES 8 /* route tables of one routed tap */
+
 /* A tap handed out: see lease.c. */
 struct tb_lease {
 	enum tb_lease_kind kind;
@@ -52,6 +54,10 @@ struct tb_lease {
 	struct tb_link_info was; /* adopted: what to restore at the end */
 	struct tb_prefix *addrs; /* routed: claimed, TB_ADDRS at most */
 	size_t naddrs;
+	uint32_t tables[TB_TABLES]; /* routed: where its routes are */
+	size_t ntables;
+	uint32_t metric; /* routed: its routes' metric */
+	char proxy[IFNAMSIZ]; /* routed: uplink with proxy entries, or "" */
 	uid_t uid;
 	pid_t vm; /* the caller's parent (QEMU), 0 if unknown */
 	unsigned int mtu; /* 0 if unknown (found after a restart) */
@@ -122,6 +128,15 @@ struct tb_prefix;
 int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
 		    uint32_t table, uint32_t metric);
 int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p);
+int tb_nl_route_multipath(struct tb_nl *nl, const int *ifindex, size_t n,
+			  const struct tb_prefix *dst, uint32_t table,
+			  uint32_t metric);
+int tb_nl_proxy(struct tb_nl *nl, int add, int ifindex,
+		const struct tb_prefix *p);
+typedef void (*tb_nl_route_fn)(void *arg, int ifindex,
+			       const struct tb_prefix *dst, uint32_t table,
+			       uint32_t metric);
+int tb_nl_route_scan(struct tb_nl *nl, tb_nl_route_fn fn, void *arg);
 int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
 		       unsigned int *default_pvid);
 int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
@@ -162,6 +177,8 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 /* routed.c: a tap with host routes and no bridge. */
 int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		 const struct tb_request *req, struct tb_reply *rep, int *fd);
+void tb_routed_release(struct tb_broker *b, const struct tb_lease *l);
+int tb_routed_rescan(struct tb_broker *b);
 
 /* macvtap.c: a macvtap on a lower device, watched by its VM's pidfd. */
 int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,

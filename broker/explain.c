@@ -27,6 +27,7 @@ struct tb_explain {
 	size_t ntables;
 	const char *groups[TB_EXPLAIN_GROUPS_MAX];
 	size_t ngroups;
+	const char *proxy;
 };
 
 static const char tb_explain_usage[] =
@@ -35,7 +36,7 @@ static const char tb_explain_usage[] =
 	"                         [--vlan N] [--trunk LIST] [--mtu N] [--adopt TAP]\n"
 	"       tapbroker explain ... --user U --macvtap LOWER [--mode M] [--mtu N]\n"
 	"       tapbroker explain ... --user U --address ADDR ... [--table T ...]\n"
-	"                         [--metric M]\n"
+	"                         [--metric M] [--proxy UPLINK]\n"
 	"\n"
 	"Prints allow or deny, the reason the broker would give, and the\n"
 	"deciding rule.  Without --group, the user's groups come from the\n"
@@ -136,6 +137,9 @@ static void tb_explain_opt(struct tb_explain *e, int c, const char *v)
 	case 't':
 		tb_explain_table(e, v);
 		break;
+	case 'P':
+		e->proxy = v;
+		break;
 	case 'g':
 		if (e->ngroups == TB_EXPLAIN_GROUPS_MAX)
 			tb_usage_exit("more than %d groups",
@@ -167,6 +171,7 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 		{"address", required_argument, NULL, 'a'},
 		{"table", required_argument, NULL, 't'},
 		{"metric", required_argument, NULL, 'r'},
+		{"proxy", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -180,6 +185,8 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 		tb_usage_exit(
 			"%s",
 			"--user and one of --bridge, --macvtap, --address are required");
+	if (e->proxy && !e->naddrs)
+		tb_usage_exit("%s", "--proxy is for --address (routed)");
 	if (!e->config && !e->qemu_acl)
 		tb_usage_exit("%s",
 			      "give --config FILE and/or --qemu-acl FILE");
@@ -284,6 +291,9 @@ static void tb_explain_decide(const struct tb_policy *pol,
 		tb_policy_decide_routed(pol, who, &ask, &metric, d);
 	else
 		tb_explain_bridge(pol, who, e, d);
+	if (!e->lower && e->naddrs && e->proxy && d->allow)
+		tb_policy_decide_proxy(pol, who, e->proxy, e->addrs, e->naddrs,
+				       d);
 }
 
 /**
@@ -307,7 +317,8 @@ int tb_explain_main(int argc, char **argv)
 	if (tb_ifname_check(e.bridge  ? e.bridge
 			    : e.lower ? e.lower
 				      : "lo",
-			    why, sizeof(why))) {
+			    why, sizeof(why)) ||
+	    (e.proxy && tb_ifname_check(e.proxy, why, sizeof(why)))) {
 		fprintf(stderr, "tapbroker explain: interface name %s\n", why);
 		return 2;
 	}

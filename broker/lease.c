@@ -18,6 +18,9 @@
  * the record: a restarted broker dumps the links once, takes every tap with
  * such an alias and a carrier as a live lease, and deletes the others
  * (whose VMs exited meanwhile, or made mid-allocation).  No state file.
+ * A routed tap's addresses are not in its alias: they are read back from
+ * its routes (tb_routed_rescan()) before its lease is judged, so that an
+ * orphan's proxy entries go through the usual lease end.
  */
 #include "broker.h"
 
@@ -239,6 +242,8 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 {
 	if (l->pidfd >= 0)
 		close(l->pidfd); /* also leaves the epoll set */
+	if (l->kind == TB_LEASE_ROUTED)
+		tb_routed_release(b, l);
 	free(l->addrs);
 	tb_log(LOG_INFO,
 	       "release %s on %s of uid %u vm %d%s%s after %" PRIu64 " s: %s",
@@ -445,10 +450,25 @@ static void tb_lease_found_was(struct tb_lease *l, const char *alias)
 				       .flags = up ? IFF_UP : 0};
 }
 
+/* A routed tap's alias also has "start=S" and maybe "proxy=UPLINK". */
+static void tb_lease_found_routed(struct tb_lease *l, const char *alias)
+{
+	const char *s = strstr(alias, " start=");
+
+	l->kind = TB_LEASE_ROUTED;
+	if (s)
+		sscanf(s, " start=%llu", &l->start);
+	s = strstr(alias, " proxy=");
+	if (s)
+		sscanf(s, " proxy=%15s", l->proxy);
+}
+
 static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 			       int carrier)
 {
-	if (carrier && !tb_lease_add(b, l)) {
+	/* a routed one is taken even without a carrier: its addresses are
+	 * learnt first (tb_routed_rescan()), then its lease ends properly */
+	if ((carrier || l->kind == TB_LEASE_ROUTED) && !tb_lease_add(b, l)) {
 		tb_log(LOG_INFO, "lease %s on %s of uid %u vm %d found again",
 		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
 		return;
@@ -485,6 +505,8 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
 		tb_lease_found_was(&l, alias);
+		if (!strcmp(l.bridge, "-"))
+			tb_lease_found_routed(&l, alias);
 		tb_lease_found_tap(b, &l, carrier);
 	} else if (!alias[0] && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex);
@@ -500,7 +522,16 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
  */
 int tb_lease_rescan(struct tb_broker *b)
 {
-	return tb_nl_scan(b->nl, tb_lease_found, b);
+	int err = tb_nl_scan(b->nl, tb_lease_found, b);
+
+	if (!err)
+		err = tb_routed_rescan(b);
+	for (size_t i = b->nleases; !err && i-- > 0;)
+		if (b->leases[i].kind == TB_LEASE_ROUTED)
+			tb_lease_check(
+				b, &b->leases[i],
+				"its VM closed it while the broker was away");
+	return err;
 }
 
 /**

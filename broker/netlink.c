@@ -12,6 +12,7 @@
 #include <linux/if_bridge.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link/macvtap.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "prefix.h"
@@ -594,6 +595,165 @@ int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
 	nl_addr_put(a);
 	rtnl_route_put(r);
 	return err;
+}
+
+/**
+ * tb_nl_route_multipath() - one route to @dst over the links @ifindex[@n]
+ *
+ * ECMP for IPv4: one route whose RTA_MULTIPATH has a nexthop per link,
+ * replacing (or creating) the route to @dst with metric @metric in table
+ * @table.  With @n == 1 it becomes a plain route via that one link.
+ * Return: 0, or -errno.
+ */
+int tb_nl_route_multipath(struct tb_nl *nl, const int *ifindex, size_t n,
+			  const struct tb_prefix *dst, uint32_t table,
+			  uint32_t metric)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct nl_addr *a = tb_nl_prefix(dst);
+	struct rtnl_nexthop *nh;
+	int err = -ENOMEM;
+
+	if (!r || !a)
+		goto out;
+	rtnl_route_set_family(r, (uint8_t)dst->family);
+	rtnl_route_set_dst(r, a);
+	rtnl_route_set_table(r, table);
+	rtnl_route_set_priority(r, metric);
+	rtnl_route_set_scope(r, RT_SCOPE_LINK);
+	rtnl_route_set_protocol(r, RTPROT_STATIC);
+	for (size_t i = 0; i < n; i++) {
+		if (!(nh = rtnl_route_nh_alloc()))
+			goto out;
+		rtnl_route_nh_set_ifindex(nh, ifindex[i]);
+		rtnl_route_add_nexthop(r, nh); /* the route owns it now */
+	}
+	err = rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_REPLACE);
+	err = err < 0 ? tb_nl_errno(err) : 0;
+out:
+	nl_addr_put(a);
+	rtnl_route_put(r);
+	return err;
+}
+
+static int tb_nl_count_cb(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(*(int *)arg)++;
+	return NL_OK;
+}
+
+/* Is there a proxy entry for @p on @ifindex?  1, 0, or -errno.  One
+ * RTM_GETNEIGH with NTF_PROXY, built by hand (libnl asks a dump). */
+static int tb_nl_proxy_exists(struct tb_nl *nl, int ifindex,
+			      const struct tb_prefix *p)
+{
+	struct ndmsg ndm = {.ndm_family = (uint8_t)p->family,
+			    .ndm_ifindex = ifindex,
+			    .ndm_flags = NTF_PROXY};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
+	struct nl_cb *cb = tb_nl_cb_clone(nl);
+	int err = -NLE_NOMEM, n = 0;
+
+	if (msg && cb &&
+	    nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) >= 0 &&
+	    nla_put(msg, NDA_DST, p->family == AF_INET ? 4 : 16, p->addr) >=
+		    0) {
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_count_cb, &n);
+		err = nl_send_auto(nl->sk, msg);
+		if (err >= 0)
+			err = nl_recvmsgs(nl->sk, cb);
+		if (err >= 0 && n)
+			err = nl_wait_for_ack(nl->sk);
+	}
+	nlmsg_free(msg);
+	if (cb)
+		nl_cb_put(cb);
+	if (err == -NLE_OBJ_NOTFOUND)
+		return 0;
+	return err < 0 ? tb_nl_errno(err) : n > 0;
+}
+
+/**
+ * tb_nl_proxy() - add (or delete) a neighbour proxy entry for @p on @ifindex
+ *
+ * What "ip neigh add proxy ADDR dev UPLINK" does: an NTF_PROXY entry, so
+ * the uplink answers ARP or NDP for @p (a host address) on the VM's behalf.
+ * The kernel takes an existing proxy entry as made (NLM_F_EXCL is not
+ * honoured for them), so one is looked for first: an entry someone else
+ * made is never taken over, nor later removed.
+ * Return: 0, -EEXIST, -ENODEV (delete: no such entry), or another -errno.
+ */
+int tb_nl_proxy(struct tb_nl *nl, int add, int ifindex,
+		const struct tb_prefix *p)
+{
+	struct rtnl_neigh *ne = rtnl_neigh_alloc();
+	struct nl_addr *a = tb_nl_prefix(p);
+	int err = add ? tb_nl_proxy_exists(nl, ifindex, p) : 0;
+
+	if (err > 0)
+		err = -EEXIST;
+	else if (!err && (!ne || !a))
+		err = -ENOMEM;
+	if (!err) {
+		rtnl_neigh_set_family(ne, p->family);
+		rtnl_neigh_set_ifindex(ne, ifindex);
+		rtnl_neigh_set_dst(ne, a);
+		rtnl_neigh_set_flags(ne, NTF_PROXY);
+		err = add ? rtnl_neigh_add(nl->sk, ne,
+					   NLM_F_CREATE | NLM_F_EXCL)
+			  : rtnl_neigh_delete(nl->sk, ne, 0);
+		err = err < 0 ? tb_nl_errno(err) : 0;
+	}
+	nl_addr_put(a);
+	rtnl_neigh_put(ne);
+	return err;
+}
+
+struct tb_nl_rscan_ctx {
+	tb_nl_route_fn fn;
+	void *arg;
+};
+
+/* One route of the dump: once per link among its nexthops. */
+static void tb_nl_rscan_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct tb_nl_rscan_ctx *c = arg;
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	struct tb_prefix p = {.family = rtnl_route_get_family(r)};
+	size_t len = dst ? nl_addr_get_len(dst) : 0;
+
+	if (rtnl_route_get_protocol(r) != RTPROT_STATIC ||
+	    (p.family != AF_INET && p.family != AF_INET6) ||
+	    len != (p.family == AF_INET ? 4u : 16u))
+		return;
+	memcpy(p.addr, nl_addr_get_binary_addr(dst), len);
+	p.len = nl_addr_get_prefixlen(dst);
+	for (int i = 0; i < rtnl_route_get_nnexthops(r); i++)
+		c->fn(c->arg,
+		      rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, i)), &p,
+		      rtnl_route_get_table(r), rtnl_route_get_priority(r));
+}
+
+/**
+ * tb_nl_route_scan() - call @fn for every static route, per nexthop link
+ *
+ * One dump of every table, at start-up only: how a restarted broker
+ * learns which addresses its routed taps carry.
+ * Return: 0, or -errno.
+ */
+int tb_nl_route_scan(struct tb_nl *nl, tb_nl_route_fn fn, void *arg)
+{
+	struct tb_nl_rscan_ctx c = {fn, arg};
+	struct nl_cache *cache;
+	int err = rtnl_route_alloc_cache(nl->sk, AF_UNSPEC, 0, &cache);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	nl_cache_foreach(cache, tb_nl_rscan_one, &c);
+	nl_cache_free(cache);
+	return 0;
 }
 
 /* Puts address @p (with its prefix length) on link @ifindex. */

@@ -5,6 +5,21 @@
  * main-table route), each with the lease's metric.  An optional host-side
  * address (e.g. 169.254.0.1/32) goes on the tap for the guest's gateway.
  * Routes and address go away with the tap when the lease ends.
+ *
+ * One VM may claim an address on two NICs (taps).  With different metrics
+ * each tap gets its own route: a primary and a backup.  With equal metrics
+ * an IPv4 address gets one multipath route with a nexthop per tap (ECMP).
+ * IPv4 deletes a whole multipath route when any of its links goes, so
+ * when one lease ends the route is rebuilt over the taps that remain.
+ * IPv6 never merges device routes into ECMP (the kernel refuses them in
+ * RTA_MULTIPATH and keeps appended ones apart, using only the first), so
+ * equal metrics for an IPv6 address are refused rather than half-made.
+ *
+ * On request (--proxy=UPLINK, granted by the policy's proxy key) the
+ * uplink answers ARP/NDP for the claimed host addresses: NTF_PROXY
+ * neighbour entries, removed when the lease ends.  A restarted broker
+ * learns a routed tap's addresses back from its routes, and its uplink
+ * from its ifalias (tb_routed_rescan()).
  */
 #include "broker.h"
 
@@ -18,7 +33,7 @@
 
 #include "prefix.h"
 
-#define TB_TABLES 8
+#define TB_ECMP_MAX 16 /* nexthops (NICs of one VM) in one route */
 
 struct tb_routed {
 	struct tb_prefix addrs[TB_ADDRS];
@@ -28,6 +43,8 @@ struct tb_routed {
 	uint32_t metric;
 	struct tb_prefix gateway;
 	int has_gateway;
+	int proxy; /* the uplink's ifindex, or 0 */
+	unsigned int proxied; /* bit i: addrs[i]'s proxy entry is ours */
 };
 
 /* "10.0.0.5,2001:db8::/64" and "main,100" into @rt; refuses with why. */
@@ -61,12 +78,36 @@ static int tb_routed_parse(const struct tb_request *req, struct tb_routed *rt,
 				item, TB_TABLES);
 		rt->tables[rt->ntables++] = (uint32_t)t;
 	}
+	if (!rt->ntables) /* the default: main, and only main */
+		rt->tables[rt->ntables++] = 254;
 	if (req->gateway[0]) {
 		if (tb_prefix_parse(req->gateway, 1, &rt->gateway, why,
 				    sizeof(why)))
 			return tb_refuse(rep, -EINVAL, "gateway: %s", why);
 		rt->has_gateway = 1;
 	}
+	return 0;
+}
+
+/* Is the sysctl in /proc/sys/@path on (its first character not '0')? */
+static int tb_sysctl_on(const char *path)
+{
+	char c = '0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, &c, 1) != 1)
+		c = '0';
+	if (fd >= 0)
+		close(fd);
+	return c != '0';
+}
+
+/* Does the request claim an address of IPv4 (@v6 0) or IPv6 (@v6 1)? */
+static int tb_routed_has_family(const struct tb_routed *rt, int v6)
+{
+	for (size_t i = 0; i < rt->naddrs; i++)
+		if ((rt->addrs[i].family == AF_INET6) == v6)
+			return 1;
 	return 0;
 }
 
@@ -82,19 +123,7 @@ static int tb_routed_forwarding(const struct tb_routed *rt,
 					    "net.ipv6.conf.all.forwarding"};
 
 	for (int v6 = 0; v6 < 2; v6++) {
-		char c = '0';
-		int fd, need = 0;
-
-		for (size_t i = 0; i < rt->naddrs; i++)
-			need |= (rt->addrs[i].family == AF_INET6) == v6;
-		if (!need)
-			continue;
-		fd = open(files[v6], O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && read(fd, &c, 1) != 1)
-			c = '0';
-		if (fd >= 0)
-			close(fd);
-		if (c == '0')
+		if (tb_routed_has_family(rt, v6) && !tb_sysctl_on(files[v6]))
 			return tb_refuse(
 				rep, -ENETUNREACH,
 				"routed mode needs IPv%d forwarding, which is off in the broker's network namespace: sysctl -w %s=1",
@@ -103,28 +132,99 @@ static int tb_routed_forwarding(const struct tb_routed *rt,
 	return 0;
 }
 
+/* Are @l and @n the same VM's: one uid, one process (pid and start)? */
+static int tb_routed_same_vm(const struct tb_lease *l, const struct tb_lease *n)
+{
+	return n->vm > 0 && l->uid == n->uid && l->vm == n->vm &&
+	       l->start == n->start;
+}
+
+static int tb_prefix_equal(const struct tb_prefix *a, const struct tb_prefix *b)
+{
+	return tb_prefix_contains(a, b) && tb_prefix_contains(b, a);
+}
+
+/* Does routed lease @l route exactly @p in table @t? */
+static int tb_routed_has(const struct tb_lease *l, const struct tb_prefix *p,
+			 uint32_t t)
+{
+	int in = 0;
+
+	for (size_t i = 0; i < l->ntables; i++)
+		in |= l->tables[i] == t;
+	for (size_t j = 0; in && j < l->naddrs; j++)
+		if (tb_prefix_equal(&l->addrs[j], p))
+			return 1;
+	return 0;
+}
+
 /*
- * An address claimed by another VM's lease is not available.  The same VM
- * may claim it on a second NIC: with another metric that is a backup route
- * (the kernel refuses a second route with the same metric).
+ * The taps of leases other than @self routing @p in table @t at @metric:
+ * its ECMP partners (only the same VM's, see tb_routed_free()).  At most
+ * TB_ECMP_MAX go in @ifx; the return value counts them all.
  */
-static int tb_routed_free(struct tb_broker *b, const struct tb_routed *rt,
-			  pid_t vm, struct tb_reply *rep)
+static size_t tb_routed_peers(const struct tb_broker *b,
+			      const struct tb_lease *self,
+			      const struct tb_prefix *p, uint32_t t,
+			      uint32_t metric, int ifx[TB_ECMP_MAX])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nleases; i++) {
+		const struct tb_lease *l = &b->leases[i];
+
+		if (l == self || l->kind != TB_LEASE_ROUTED ||
+		    l->metric != metric || !tb_routed_has(l, p, t))
+			continue;
+		if (n < TB_ECMP_MAX)
+			ifx[n] = l->ifindex;
+		n++;
+	}
+	return n;
+}
+
+/* The same VM's lease @l already routes IPv6 @p with @n's metric in one of
+ * @n's tables: that would be two routes the kernel never balances. */
+static int tb_routed_v6_twin(const struct tb_lease *l, const struct tb_lease *n,
+			     const struct tb_prefix *p)
+{
+	if (p->family != AF_INET6 || l->metric != n->metric)
+		return 0;
+	for (size_t t = 0; t < n->ntables; t++)
+		if (tb_routed_has(l, p, n->tables[t]))
+			return 1;
+	return 0;
+}
+
+/*
+ * An address overlapping one of another VM's lease is not available.  The
+ * same VM (uid, pid and start time) may claim it again on another NIC:
+ * with another metric that is a backup route, with the same metric ECMP
+ * (IPv4 only, see the top of this file).
+ */
+static int tb_routed_free(struct tb_broker *b, const struct tb_lease *n,
+			  struct tb_reply *rep)
 {
 	char a[TB_PREFIX_STR_MAX], h[TB_PREFIX_STR_MAX];
 
 	for (size_t i = 0; i < b->nleases; i++) {
 		const struct tb_lease *l = &b->leases[i];
+		int same = tb_routed_same_vm(l, n);
 
-		if (vm > 0 && l->vm == vm)
-			continue;
 		for (size_t j = 0; j < l->naddrs; j++)
-			for (size_t k = 0; k < rt->naddrs; k++) {
+			for (size_t k = 0; k < n->naddrs; k++) {
 				if (!tb_prefix_overlap(&l->addrs[j],
-						       &rt->addrs[k]))
+						       &n->addrs[k]) ||
+				    (same &&
+				     !tb_routed_v6_twin(l, n, &n->addrs[k])))
 					continue;
-				tb_prefix_format(&rt->addrs[k], a, sizeof(a));
+				tb_prefix_format(&n->addrs[k], a, sizeof(a));
 				tb_prefix_format(&l->addrs[j], h, sizeof(h));
+				if (same)
+					return tb_refuse(
+						rep, -EADDRINUSE,
+						"address %s is routed to %s of this VM with metric %u already, and the kernel makes no IPv6 ECMP of device routes; ask for another --metric for a backup route",
+						a, l->ifname, n->metric);
 				return tb_refuse(
 					rep, -EADDRINUSE,
 					"address %s overlaps %s, routed to %s of uid %u",
@@ -134,59 +234,195 @@ static int tb_routed_free(struct tb_broker *b, const struct tb_routed *rt,
 	return 0;
 }
 
-/* Gateway address and routes on the new tap @l, then up. */
-static int tb_routed_apply(struct tb_broker *b, const struct tb_routed *rt,
+/* One route to @p in table @t via @l's tap; with partners, a multipath
+ * route over all of them (replacing theirs). */
+static int tb_routed_route(struct tb_broker *b, const struct tb_lease *l,
+			   const struct tb_prefix *p, uint32_t t,
+			   struct tb_reply *rep)
+{
+	int ifx[TB_ECMP_MAX + 1], err;
+	size_t n = tb_routed_peers(b, l, p, t, l->metric, ifx);
+	char a[TB_PREFIX_STR_MAX];
+
+	tb_prefix_format(p, a, sizeof(a));
+	if (n >= TB_ECMP_MAX)
+		return tb_refuse(
+			rep, -E2BIG,
+			"address %s is routed over %d NICs already, the most one route takes",
+			a, TB_ECMP_MAX);
+	ifx[n++] = l->ifindex;
+	err = n > 1 ? tb_nl_route_multipath(b->nl, ifx, n, p, t, l->metric)
+		    : tb_nl_route_add(b->nl, l->ifindex, p, t, l->metric);
+	if (err == -EEXIST)
+		return tb_refuse(
+			rep, err,
+			"a route to %s with metric %u already exists in table %u (see ip route show table %u; ask for another --metric)",
+			a, l->metric, t, t);
+	if (err)
+		return tb_refuse(
+			rep, err,
+			"cannot add a route to %s (metric %u) in table %u: %s",
+			a, l->metric, t, strerror(-err));
+	return 0;
+}
+
+/*
+ * Rebuilds, without @l, the multipath routes @l shared with other leases
+ * (at its lease end, or when its tap was rolled back): IPv4 deletes a
+ * multipath route whole when one of its links goes.
+ */
+static void tb_routed_resync(struct tb_broker *b, const struct tb_lease *l)
+{
+	int ifx[TB_ECMP_MAX], err;
+	char a[TB_PREFIX_STR_MAX];
+	size_t n;
+
+	for (size_t i = 0; i < l->naddrs; i++)
+		for (size_t t = 0; t < l->ntables; t++) {
+			n = tb_routed_peers(b, l, &l->addrs[i], l->tables[t],
+					    l->metric, ifx);
+			if (!n)
+				continue;
+			err = tb_nl_route_multipath(
+				b->nl, ifx, n < TB_ECMP_MAX ? n : TB_ECMP_MAX,
+				&l->addrs[i], l->tables[t], l->metric);
+			if (!err)
+				continue;
+			tb_prefix_format(&l->addrs[i], a, sizeof(a));
+			tb_log(LOG_ERR,
+			       "cannot rebuild the route to %s in table %u without %s: %s",
+			       a, l->tables[t], l->ifname, strerror(-err));
+		}
+}
+
+/* Does a lease other than @self keep a proxy entry for @p on its uplink? */
+static int tb_routed_proxy_shared(const struct tb_broker *b,
+				  const struct tb_lease *self,
+				  const struct tb_prefix *p)
+{
+	for (size_t i = 0; i < b->nleases; i++) {
+		const struct tb_lease *l = &b->leases[i];
+
+		if (l == self || strcmp(l->proxy, self->proxy))
+			continue;
+		for (size_t j = 0; j < l->naddrs; j++)
+			if (tb_prefix_equal(&l->addrs[j], p))
+				return 1;
+	}
+	return 0;
+}
+
+/* Proxy entries on the uplink @rt->proxy for @l's addresses. */
+static int tb_routed_proxies(struct tb_broker *b, struct tb_routed *rt,
+			     const struct tb_lease *l, struct tb_reply *rep)
+{
+	char a[TB_PREFIX_STR_MAX];
+	int err;
+
+	for (size_t i = 0; rt->proxy && i < l->naddrs; i++) {
+		if (tb_routed_proxy_shared(b, l, &l->addrs[i]))
+			continue; /* the same VM's other NIC made it */
+		err = tb_nl_proxy(b->nl, 1, rt->proxy, &l->addrs[i]);
+		tb_prefix_format(&l->addrs[i], a, sizeof(a));
+		if (err == -EEXIST)
+			return tb_refuse(
+				rep, err,
+				"a proxy entry for %s on %s exists already (see ip neigh show proxy dev %s; remove it or leave out --proxy)",
+				a, l->proxy, l->proxy);
+		if (err)
+			return tb_refuse(
+				rep, err,
+				"cannot add a proxy entry for %s on %s: %s", a,
+				l->proxy, strerror(-err));
+		rt->proxied |= 1u << i;
+	}
+	return 0;
+}
+
+/* Deletes the proxy entries of @l's addresses in @mask, unless shared. */
+static void tb_routed_unproxy(struct tb_broker *b, const struct tb_lease *l,
+			      int uplink, unsigned int mask)
+{
+	char a[TB_PREFIX_STR_MAX];
+	int err;
+
+	for (size_t i = 0; uplink && i < l->naddrs; i++) {
+		if (!(mask & (1u << i)) ||
+		    tb_routed_proxy_shared(b, l, &l->addrs[i]))
+			continue;
+		err = tb_nl_proxy(b->nl, 0, uplink, &l->addrs[i]);
+		if (!err || err == -ENODEV)
+			continue;
+		tb_prefix_format(&l->addrs[i], a, sizeof(a));
+		tb_log(LOG_ERR,
+		       "cannot remove the proxy entry for %s on %s: %s", a,
+		       l->proxy, strerror(-err));
+	}
+}
+
+/**
+ * tb_routed_release() - a routed lease ends: what its tap does not take
+ *
+ * Shared multipath routes are rebuilt over the taps that remain, and its
+ * proxy entries (unless another lease shares them) are removed.  Its own
+ * routes go with its tap.
+ */
+void tb_routed_release(struct tb_broker *b, const struct tb_lease *l)
+{
+	unsigned int mtu;
+	int uplink = 0;
+
+	tb_routed_resync(b, l);
+	if (l->proxy[0] && tb_nl_link_get(b->nl, l->proxy, &uplink, &mtu))
+		return; /* the uplink is gone, and its entries with it */
+	tb_routed_unproxy(b, l, uplink, ~0u);
+}
+
+/* Gateway address, routes and proxy entries for the new tap @l, up. */
+static int tb_routed_apply(struct tb_broker *b, struct tb_routed *rt,
 			   const struct tb_lease *l, const char *alias,
 			   struct tb_reply *rep)
 {
-	static const uint32_t main_table = 254;
-	const uint32_t *tables = rt->ntables ? rt->tables : &main_table;
-	size_t nt = rt->ntables ? rt->ntables : 1;
-	char a[TB_PREFIX_STR_MAX];
 	int err = tb_nl_link_up(b->nl, l->ifindex, alias);
 
 	if (!err && rt->has_gateway)
 		err = tb_nl_addr_add(b->nl, l->ifindex, &rt->gateway);
-	for (size_t i = 0; !err && i < rt->naddrs; i++)
-		for (size_t t = 0; !err && t < nt; t++) {
-			err = tb_nl_route_add(b->nl, l->ifindex, &rt->addrs[i],
-					      tables[t], rt->metric);
-			if (!err)
-				continue;
-			tb_prefix_format(&rt->addrs[i], a, sizeof(a));
-			if (err == -EEXIST)
-				return tb_refuse(
-					rep, err,
-					"a route to %s with metric %u already exists in table %u (see ip route show table %u; ask for another --metric)",
-					a, rt->metric, tables[t], tables[t]);
-			return tb_refuse(
-				rep, err,
-				"cannot add a route to %s (metric %u) in table %u: %s",
-				a, rt->metric, tables[t], strerror(-err));
-		}
 	if (err)
-		tb_refuse(rep, err, "cannot set up routed tap %s: %s",
-			  l->ifname, strerror(-err));
-	return err;
+		return tb_refuse(rep, err, "cannot set up routed tap %s: %s",
+				 l->ifname, strerror(-err));
+	for (size_t i = 0; !err && i < l->naddrs; i++)
+		for (size_t t = 0; !err && t < l->ntables; t++)
+			err = tb_routed_route(b, l, &l->addrs[i], l->tables[t],
+					      rep);
+	return err ? err : tb_routed_proxies(b, rt, l, rep);
+}
+
+/* The ifalias: the tap's, plus the VM's start time and the proxy uplink. */
+static void tb_routed_alias(char *buf, size_t len, const struct tb_lease *l)
+{
+	size_t n;
+
+	tb_lease_alias(buf, len, l->uid, l->vm, "-");
+	n = strlen(buf);
+	snprintf(buf + n, len - n, " start=%llu%s%s", l->start,
+		 l->proxy[0] ? " proxy=" : "", l->proxy);
+	tb_lease_alias_label(buf, len, l->label);
 }
 
 /* Creates the tap, applies everything, records the lease; @fd on success. */
-static int tb_routed_build(struct tb_broker *b, const struct tb_who *who,
-			   const struct tb_request *req,
-			   const struct tb_routed *rt, struct tb_lease *l,
+static int tb_routed_build(struct tb_broker *b, const struct tb_request *req,
+			   struct tb_routed *rt, struct tb_lease *l,
 			   struct tb_reply *rep)
 {
-	char alias[128];
+	char alias[160];
 	uint8_t mac[6];
 	int fd, err;
 
-	fd = tb_tun_create(tb_tun_flags(req), who->uid, l->ifname, &l->ifindex);
+	fd = tb_tun_create(tb_tun_flags(req), l->uid, l->ifname, &l->ifindex);
 	if (fd < 0)
 		return tb_refuse(rep, fd, "cannot create a tap: %s",
 				 strerror(-fd));
-	tb_lease_alias(alias, sizeof(alias), who->uid, l->vm, "-");
-	tb_lease_alias_label(alias, sizeof(alias), req->label);
-	snprintf(l->label, sizeof(l->label), "%s", req->label);
+	tb_routed_alias(alias, sizeof(alias), l);
 	err = tb_tap_mac(mac);
 	if (!err)
 		err = tb_nl_port_join(b->nl, l->ifindex, 0, l->mtu, mac, alias);
@@ -195,39 +431,102 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_who *who,
 			  strerror(-err));
 	if (!err)
 		err = tb_routed_apply(b, rt, l, alias, rep);
-	l->addrs = err ? NULL : malloc(rt->naddrs * sizeof(*l->addrs));
-	if (!err && !l->addrs)
-		err = tb_refuse(rep, -ENOMEM, "out of memory");
-	if (!err) {
-		memcpy(l->addrs, rt->addrs, rt->naddrs * sizeof(*l->addrs));
-		l->naddrs = rt->naddrs;
-		err = tb_lease_add(b, l);
-	}
+	if (!err && (err = tb_lease_add(b, l)))
+		tb_refuse(rep, err, "cannot record the lease: %s",
+			  strerror(-err));
 	if (err) {
-		free(l->addrs);
 		close(fd);
 		tb_nl_link_del(b->nl, l->ifindex); /* routes go with it */
+		tb_routed_resync(b, l); /* and shared ones are rebuilt */
+		tb_routed_unproxy(b, l, rt->proxy, rt->proxied);
 		return err;
 	}
 	return fd;
 }
 
+/* --proxy=UPLINK: granted, host addresses only, the uplink there, and NDP
+ * proxying on for IPv6 (ARP proxy entries need only forwarding). */
+static int tb_routed_proxy_check(struct tb_broker *b, const struct tb_who *who,
+				 const char *uplink, struct tb_routed *rt,
+				 struct tb_reply *rep)
+{
+	char why[128], key[IFNAMSIZ], path[96];
+	struct tb_decision d;
+	unsigned int mtu;
+
+	if (tb_ifname_check(uplink, why, sizeof(why)))
+		return tb_refuse(rep, -EINVAL, "proxy uplink name %s", why);
+	tb_policy_decide_proxy(b->policy, who, uplink, rt->addrs, rt->naddrs,
+			       &d);
+	if (!d.allow)
+		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	for (size_t i = 0; i < rt->naddrs; i++)
+		if (rt->addrs[i].len !=
+		    (rt->addrs[i].family == AF_INET ? 32u : 128u))
+			return tb_refuse(
+				rep, -EINVAL,
+				"--proxy answers ARP/NDP for host addresses only (/32, /128), not a prefix");
+	if (tb_nl_link_get(b->nl, uplink, &rt->proxy, &mtu))
+		return tb_refuse(rep, -ENODEV, "proxy uplink %s does not exist",
+				 uplink);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/proxy_ndp",
+		 uplink);
+	if (!tb_routed_has_family(rt, 1) ||
+	    tb_sysctl_on("/proc/sys/net/ipv6/conf/all/proxy_ndp") ||
+	    tb_sysctl_on(path))
+		return 0;
+	snprintf(key, sizeof(key), "%s", uplink);
+	for (char *c = key; *c; c++)
+		*c = *c == '.' ? '/' : *c; /* sysctl(8)'s spelling of a dot */
+	return tb_refuse(
+		rep, -ENETUNREACH,
+		"proxy NDP is off on %s in the broker's network namespace: sysctl -w net.ipv6.conf.%s.proxy_ndp=1",
+		uplink, key);
+}
+
+/* The new lease: who, which VM, and what it claims. */
+static int tb_routed_lease(const struct tb_who *who, pid_t caller,
+			   const struct tb_request *req,
+			   const struct tb_routed *rt, struct tb_lease *l,
+			   struct tb_reply *rep)
+{
+	struct tb_proc vm;
+
+	*l = (struct tb_lease){.kind = TB_LEASE_ROUTED,
+			       .uid = who->uid,
+			       .pidfd = -1,
+			       .metric = rt->metric,
+			       .ntables = rt->ntables,
+			       .mtu = req->mtu ? req->mtu : 1500};
+	if (l->mtu < TB_MTU_MIN || l->mtu > TB_MTU_MAX)
+		return tb_refuse(rep, -EINVAL, "MTU %u is out of range (%d-%d)",
+				 l->mtu, TB_MTU_MIN, TB_MTU_MAX);
+	l->vm = tb_proc_vm(caller, !!(req->flags & TB_F_LAUNCHER), &vm);
+	l->start = l->vm ? vm.start : 0;
+	memcpy(l->tables, rt->tables, sizeof(l->tables));
+	snprintf(l->bridge, sizeof(l->bridge), "-");
+	snprintf(l->label, sizeof(l->label), "%s", req->label);
+	snprintf(l->proxy, sizeof(l->proxy), "%s", req->proxy);
+	l->addrs = malloc(rt->naddrs * sizeof(*l->addrs));
+	if (!l->addrs)
+		return tb_refuse(rep, -ENOMEM, "out of memory");
+	memcpy(l->addrs, rt->addrs, rt->naddrs * sizeof(*l->addrs));
+	l->naddrs = rt->naddrs;
+	return 0;
+}
+
 /**
  * tb_do_routed() - carry out a routed-tap request from @who
  *
- * Checked and decided before the kernel is touched: addresses, tables and
- * metric by policy, the quota, forwarding, and that no other lease holds
- * an overlapping address.
+ * Checked and decided before the kernel is touched: addresses, tables,
+ * metric and proxy uplink by policy, the quota, forwarding (and proxy
+ * NDP), and that no other VM's lease holds an overlapping address.
  * Return: 0 with *@fd the tap, or -errno with @rep saying why.
  */
 int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		 const struct tb_request *req, struct tb_reply *rep, int *fd)
 {
-	struct tb_lease l = {
-		.kind = TB_LEASE_ROUTED,
-		.uid = who->uid,
-		.pidfd = -1,
-		.vm = tb_lease_vm(caller, !!(req->flags & TB_F_LAUNCHER))};
+	struct tb_lease l = {0};
 	struct tb_routed_ask ask = {0};
 	struct tb_routed rt = {0};
 	struct tb_decision d;
@@ -244,23 +543,74 @@ int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	tb_policy_decide_routed(b->policy, who, &ask, &rt.metric, &d);
 	if (!d.allow)
 		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	err = tb_quota_check(b, who, rep);
+	if (req->proxy[0])
+		err = tb_routed_proxy_check(b, who, req->proxy, &rt, rep);
+	if (!err)
+		err = tb_quota_check(b, who, rep);
 	if (!err)
 		err = tb_routed_forwarding(&rt, rep);
 	if (!err)
-		err = tb_routed_free(b, &rt, l.vm, rep);
+		err = tb_routed_lease(who, caller, req, &rt, &l, rep);
+	if (!err && (err = tb_routed_free(b, &l, rep)))
+		free(l.addrs);
 	if (err)
 		return err;
-	l.mtu = req->mtu ? req->mtu : 1500;
-	if (l.mtu < TB_MTU_MIN || l.mtu > TB_MTU_MAX)
-		return tb_refuse(rep, -EINVAL, "MTU %u is out of range (%d-%d)",
-				 l.mtu, TB_MTU_MIN, TB_MTU_MAX);
-	snprintf(l.bridge, sizeof(l.bridge), "-");
-	*fd = tb_routed_build(b, who, req, &rt, &l, rep);
-	if (*fd < 0)
+	*fd = tb_routed_build(b, req, &rt, &l, rep);
+	if (*fd < 0) {
+		free(l.addrs);
 		return *fd;
+	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", l.ifname);
 	snprintf(rep->message, sizeof(rep->message), "%s", d.reason);
 	rep->status = 0;
+	return 0;
+}
+
+/* A route found at start-up: the address (and table, metric) it carries
+ * belongs to the routed lease whose tap it goes through, if any. */
+static void tb_routed_found(void *arg, int ifindex, const struct tb_prefix *dst,
+			    uint32_t table, uint32_t metric)
+{
+	struct tb_broker *b = arg;
+	struct tb_prefix *v;
+	struct tb_lease *l = NULL;
+	size_t j;
+
+	for (size_t i = 0; i < b->nleases && !l; i++)
+		if (b->leases[i].ifindex == ifindex &&
+		    b->leases[i].kind == TB_LEASE_ROUTED)
+			l = &b->leases[i];
+	if (!l)
+		return;
+	l->metric = metric;
+	for (j = 0; j < l->ntables && l->tables[j] != table; j++)
+		;
+	if (j == l->ntables && j < TB_TABLES)
+		l->tables[l->ntables++] = table;
+	for (j = 0; j < l->naddrs && !tb_prefix_equal(&l->addrs[j], dst); j++)
+		;
+	if (j < l->naddrs || l->naddrs == TB_ADDRS)
+		return;
+	v = reallocarray(l->addrs, l->naddrs + 1, sizeof(*v));
+	if (!v)
+		return; /* then the address stays unknown, as before */
+	l->addrs = v;
+	v[l->naddrs++] = *dst;
+}
+
+/**
+ * tb_routed_rescan() - at start-up, the addresses of the routed leases found
+ *
+ * Their taps' ifaliases name the VM and the proxy uplink but not the
+ * addresses: those are read back from the routes through each tap (one
+ * dump of every table), so that another VM's claim is still refused and
+ * lease end still removes the proxy entries.
+ * Return: 0, or -errno.
+ */
+int tb_routed_rescan(struct tb_broker *b)
+{
+	for (size_t i = 0; i < b->nleases; i++)
+		if (b->leases[i].kind == TB_LEASE_ROUTED)
+			return tb_nl_route_scan(b->nl, tb_routed_found, b);
 	return 0;
 }

@@ -42,6 +42,7 @@ static const struct {
 	[TB_A_ADOPT] = {TB_K_STR, IFNAMSIZ, "adopt"},
 	[TB_A_LABEL] = {TB_K_STR, TB_LABEL_MAX, "label"},
 	[TB_A_QUEUES] = {TB_K_U32, 4, "queues"},
+	[TB_A_PROXY] = {TB_K_STR, IFNAMSIZ, "proxy"},
 };
 
 struct tb_writer {
@@ -165,6 +166,8 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_str(&w, TB_A_LABEL, req->label);
 		if (req->queues)
 			tb_put_u32(&w, TB_A_QUEUES, req->queues);
+		if (req->proxy[0])
+			tb_put_str(&w, TB_A_PROXY, req->proxy);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -317,7 +320,8 @@ static uint32_t tb_request_attrs(uint16_t op)
 		       (1u << TB_A_TRUNK) | (1u << TB_A_ADDRS) |
 		       (1u << TB_A_TABLES) | (1u << TB_A_METRIC) |
 		       (1u << TB_A_GATEWAY) | (1u << TB_A_ADOPT) |
-		       (1u << TB_A_LABEL) | (1u << TB_A_QUEUES);
+		       (1u << TB_A_LABEL) | (1u << TB_A_QUEUES) |
+		       (1u << TB_A_PROXY);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
@@ -348,6 +352,10 @@ static int tb_routed_decode(const struct tb_attrs *a, struct tb_request *req,
 	}
 	if (a->val[TB_A_MTU])
 		memcpy(&req->mtu, a->val[TB_A_MTU], 4);
+	if (a->val[TB_A_PROXY] && !a->val[TB_A_PROXY][0])
+		return tb_fail(err, errlen, "an empty proxy uplink name");
+	if (a->val[TB_A_PROXY])
+		memcpy(req->proxy, a->val[TB_A_PROXY], a->len[TB_A_PROXY]);
 	if (req->flags & ~TB_F_KNOWN)
 		return tb_fail(err, errlen, "unknown request flags 0x%x",
 			       req->flags & ~TB_F_KNOWN);
@@ -392,6 +400,9 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		return tb_fail(err, errlen, "vhost-net needs a vnet_hdr tap");
 	if (req->flags & TB_F_ROUTED)
 		return tb_routed_decode(&a, req, err, errlen);
+	if (a.val[TB_A_PROXY])
+		return tb_fail(err, errlen,
+			       "a proxy uplink without a routed tap");
 	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])
 		return tb_fail(err, errlen, "request names no bridge");
 	if ((a.val[TB_A_BRIDGE] && !a.val[TB_A_BRIDGE][0]) ||

@@ -70,6 +70,7 @@ enum tb_attr_type {
 	TB_A_ADOPT = 16, /* string: a pre-made tap, not a new one */
 	TB_A_LABEL = 17, /* string: the VM's name, recorded on the lease */
 	TB_A_QUEUES = 18, /* u32: queues asked for / handed over (1-16) */
+	TB_A_PROXY = 19, /* string: routed: uplink to proxy ARP/NDP on */
 	TB_A_MAX
 };
 
@@ -107,6 +108,7 @@ struct tb_request {
 	char label[TB_LABEL_MAX]; /* TAP: --vm=NAME, "" = none */
 	uint32_t queues; /* TAP: 0 = one queue, no IFF_MULTI_QUEUE */
 	char ifname[IFNAMSIZ]; /* RELEASE */
+	char proxy[IFNAMSIZ]; /* TAP, routed: proxy uplink, "" = none */
 };
 
 struct tb_reply {

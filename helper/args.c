@@ -183,6 +183,16 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 		}
 		o->has_metric = 1;
 		o->metric = (unsigned int)n;
+	} else if ((v = tbh_value(a, "--proxy"))) {
+		if (tbh_once(o->proxy, "--proxy", err, errlen))
+			return -EINVAL;
+		if (tb_ifname_check(v, why, sizeof(why))) {
+			tb_escape(v, strlen(v), shown, sizeof(shown));
+			return tbh_fail(err, errlen,
+					"--proxy: uplink name '%s' %s", shown,
+					why);
+		}
+		o->proxy = v;
 	} else if ((v = tbh_value(a, "--macvtap"))) {
 		if (tbh_once(o->lower, "--macvtap", err, errlen))
 			return -EINVAL;
@@ -284,11 +294,11 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
 	if (o->mode && !o->lower)
 		return tbh_fail(err, errlen, "--mode= is for --macvtap= only");
-	if (!o->routed &&
-	    (o->addrs[0] || o->tables || o->gateway || o->has_metric))
+	if (!o->routed && (o->addrs[0] || o->tables || o->gateway ||
+			   o->has_metric || o->proxy))
 		return tbh_fail(
 			err, errlen,
-			"--address=, --table=, --metric= and --gateway= need --routed");
+			"--address=, --table=, --metric=, --gateway= and --proxy= need --routed");
 	if (o->adopt && (o->lower || o->routed))
 		return tbh_fail(
 			err, errlen,

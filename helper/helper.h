@@ -30,6 +30,7 @@ struct tbh_opts {
 	int vhost; /* --vhost: a /dev/vhost-net fd per queue */
 	char separator; /* --separator=: joins @FDS@ and @VHOSTFDS@ */
 	char *const *command; /* after "--"; NULL-terminated, like argv */
+	const char *proxy; /* --proxy=: routed: uplink for proxy ARP/NDP */
 };
 
 /* What "run" hands to COMMAND (see launch.c). */

@@ -22,7 +22,7 @@ static const char tbh_usage[] =
 	"Usage: tapbroker-helper --br=BRIDGE --fd=N [--use-vnet] [--mtu=N]\n"
 	"                        [--vlan=N] [--trunk=LIST] [--adopt=TAP] [--vm=NAME]\n"
 	"                        [--routed --address=A ... [--table=T] [--metric=M]\n"
-	"                         [--gateway=A]]\n"
+	"                         [--gateway=A] [--proxy=UPLINK]]\n"
 	"                        [--macvtap=DEV [--mode=MODE]] [--socket=PATH]\n"
 	"       tapbroker-helper run [the options above but --fd] [--queues=N]\n"
 	"                        [--vhost] [--separator=C] -- COMMAND [ARG...]\n"
@@ -46,6 +46,7 @@ static const char tbh_usage[] =
 	"  --table=T[,T]   routed: route tables (default main)\n"
 	"  --metric=M      routed: route metric (default: the policy's lowest)\n"
 	"  --gateway=A     routed: host-side address on the tap (169.254.0.1)\n"
+	"  --proxy=UPLINK  routed: UPLINK answers ARP/NDP for the addresses\n"
 	"  --macvtap=DEV   a macvtap on DEV instead of a tap in a bridge\n"
 	"                  (QEMU's --br= is then ignored)\n"
 	"  --mode=MODE     macvtap mode: vepa (default), bridge, private,\n"
@@ -150,6 +151,8 @@ static size_t tbh_ask(int s, const struct tbh_opts *o, int fds[TB_FDS_MAX],
 	}
 	if (o->trunk)
 		snprintf(req.trunk, sizeof(req.trunk), "%s", o->trunk);
+	if (o->proxy)
+		snprintf(req.proxy, sizeof(req.proxy), "%s", o->proxy);
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)
 		tbh_die("cannot send the request to tapbroker: %s",

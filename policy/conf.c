@@ -107,7 +107,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, adopt, quota, mtu in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, adopt, quota, mtu, proxy in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -347,19 +347,22 @@ static int tb_rule_group(struct tb_rule *r, const struct tb_fact *f,
 	return tb_group(&r->gids, &r->ngids, f, c, where);
 }
 
-/* A bridge (0), macvtap lower device (1) or adoptable tap (2) of a rule. */
+/* A bridge (0), macvtap lower device (1), adoptable tap (2) or proxy
+ * uplink (3) of a rule. */
 static int tb_rule_name(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c, int lower)
 {
-	static const char *const what[] = {"bridge name",
-					   "macvtap lower device name",
-					   "adoptable interface name"};
+	static const char *const what[] = {
+		"bridge name", "macvtap lower device name",
+		"adoptable interface name", "proxy uplink name"};
 	char why[128], shown[80];
-	int err = lower == 1 ? tb_rule_add_name(&r->lowers, &r->nlowers,
-						f->value, why, sizeof(why))
-		  : lower == 2
-			  ? tb_rule_add_name(&r->adopts, &r->nadopts, f->value,
-					     why, sizeof(why))
+	int err = lower == 1   ? tb_rule_add_name(&r->lowers, &r->nlowers,
+						  f->value, why, sizeof(why))
+		  : lower == 2 ? tb_rule_add_name(&r->adopts, &r->nadopts,
+						  f->value, why, sizeof(why))
+		  : lower == 3
+			  ? tb_rule_add_name(&r->proxies, &r->nproxies,
+					     f->value, why, sizeof(why))
 			  : tb_rule_add_bridge(r, f->value, why, sizeof(why));
 
 	if (err == -ENOMEM)
@@ -534,6 +537,8 @@ static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 		return tb_rule_number(r, f, c, 0, TB_QUOTA_MAX, &r->quota);
 	if (!strcmp(f->key, "mtu"))
 		return tb_rule_number(r, f, c, TB_MTU_MIN, TB_MTU_MAX, &r->mtu);
+	if (!strcmp(f->key, "proxy"))
+		return tb_rule_name(r, f, c, 3);
 	if (!strcmp(f->key, "users"))
 		return tb_rule_user(r, f, c);
 	if (!strcmp(f->key, "groups"))
@@ -607,7 +612,7 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 			"%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
 			kind, r->title);
 	if (!cfg_size(sec, "bridges") && !cfg_size(sec, "macvtap") &&
-	    !cfg_size(sec, "routed"))
+	    !cfg_size(sec, "routed") && !(deny && cfg_size(sec, "proxy")))
 		tb_diag_add(
 			c->diag, c->file, line,
 			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" }), macvtap = { ... } or routed = { ... }",
@@ -617,6 +622,11 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 			c->diag, c->file, line,
 			"%s \"%s\" sets macvtap_modes but names no macvtap lower device",
 			kind, r->title);
+	if (!deny && cfg_size(sec, "proxy") && !cfg_size(sec, "routed"))
+		tb_diag_add(
+			c->diag, c->file, line,
+			"allow \"%s\" sets proxy but names no routed prefixes: proxy entries are for routed addresses",
+			r->title);
 	if (!r->deny && !r->modes)
 		r->modes = 1u << TB_MODE_VEPA; /* the kernel's default */
 	return err == -ENOMEM ? err : 0;
@@ -718,6 +728,7 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_CB("metrics", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("macvtap_modes", NULL, CFGF_NODEFAULT,
 				tb_fact_cb),
+		CFG_STR_LIST_CB("proxy", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_END(),
 	};
 	static cfg_opt_t opts[] = {

@@ -612,3 +612,62 @@ void tb_policy_decide_adopt(const struct tb_policy *pol,
 			ifname, user,
 			pol->config ? pol->config : pol->qemu_acl);
 }
+
+static int tb_rule_proxies(const struct tb_rule *r, const char *uplink)
+{
+	for (size_t i = 0; i < r->nproxies; i++)
+		if (!strcmp(r->proxies[i], uplink))
+			return 1;
+	return 0;
+}
+
+void tb_policy_decide_proxy(const struct tb_policy *pol,
+			    const struct tb_who *who, const char *uplink,
+			    const struct tb_prefix *addrs, size_t n,
+			    struct tb_decision *d)
+{
+	const struct tb_rule *allow = NULL;
+	char user[64], p[TB_PREFIX_STR_MAX];
+
+	tb_who_name(who, user, sizeof(user));
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (!r->deny || !tb_rule_matches(r, who) ||
+		    !tb_rule_proxies(r, uplink))
+			continue;
+		tb_decide(
+			d, 0, r,
+			"proxy ARP/NDP on %s is denied to user %s by %s:%d (deny \"%s\")",
+			uplink, user, r->file, r->line, r->title);
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		allow = NULL;
+		for (size_t i = 0; i < pol->nrules && !allow; i++) {
+			const struct tb_rule *r = &pol->rules[i];
+
+			if (!r->deny && tb_rule_matches(r, who) &&
+			    tb_rule_has_prefix(r, &addrs[k]) &&
+			    tb_rule_proxies(r, uplink))
+				allow = r;
+		}
+		if (allow)
+			continue;
+		tb_prefix_format(&addrs[k], p, sizeof(p));
+		tb_decide(
+			d, 0, NULL,
+			"proxy ARP/NDP on %s for %s is not allowed for user %s by %s (name %s in proxy = { ... } of the allow rule that grants the address)",
+			uplink, p, user,
+			pol->config ? pol->config : "the policy", uplink);
+		return;
+	}
+	if (!allow) {
+		tb_decide(d, 0, NULL, "proxy ARP/NDP needs an address");
+		return;
+	}
+	tb_decide(
+		d, 1, allow,
+		"proxy ARP/NDP on %s allowed for user %s by %s:%d (allow \"%s\")",
+		uplink, user, allow->file, allow->line, allow->title);
+}

@@ -303,6 +303,7 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].vlans);
 		free(pol->rules[i].prefixes);
 		free(pol->rules[i].tables);
+		free(pol->rules[i].proxies);
 	}
 	free(pol->rules);
 	free(pol->admin_gids);

@@ -174,6 +174,18 @@ void tb_policy_decide_routed(const struct tb_policy *pol,
 			     struct tb_decision *d);
 
 /**
+ * tb_policy_decide_proxy() - may @who have proxy ARP/NDP entries on @uplink?
+ *
+ * For each of the @n addresses, an allow rule matching @who must hold it
+ * in its `routed` prefixes and name @uplink in its `proxy` list; a matching
+ * deny rule naming @uplink in `proxy` denies.
+ */
+void tb_policy_decide_proxy(const struct tb_policy *pol,
+			    const struct tb_who *who, const char *uplink,
+			    const struct tb_prefix *addrs, size_t n,
+			    struct tb_decision *d);
+
+/**
  * tb_policy_decide_adopt() - may @who adopt the pre-made tap @ifname?
  *
  * Only if an allow rule matching @who names it in `adopt` and no matching

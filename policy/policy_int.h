@@ -56,6 +56,8 @@ struct tb_rule {
 	size_t ntables;
 	int has_metrics;
 	uint32_t metric_lo, metric_hi;
+	char (*proxies)[IFNAMSIZ]; /* routed: uplinks for proxy ARP/NDP */
+	size_t nproxies;
 };
 
 /* A file read into the policy; (dev, ino) catch include loops. */

@@ -90,6 +90,7 @@ allow "dims" {
 	tables = { "100" }
 	adopt = { "vm1" }
 	mtu = 9000
+	proxy = { "eth0" }
 }
 EOF
 D="$TB_TMP/dims.conf"
@@ -107,6 +108,12 @@ is "$RC" 0 "explain --address --table: allowed"
 run explain --config "$D" --user nobody --address 10.0.0.5
 like "$OUT" "in table 254 with metric 1024 is not allowed" \
 	"explain --address without --table: main is not granted"
+run explain --config "$D" --user nobody --address 10.0.0.5 --table 100 --proxy eth0
+like "$OUT" "^reason: proxy ARP/NDP on eth0 allowed for user nobody by $D:1" \
+	"explain --address --proxy: allowed"
+run explain --config "$D" --user nobody --address 10.0.0.5 --table 100 --proxy eth1
+is "$RC" 1 "explain --proxy on an uplink not granted: denied"
+like "$OUT" "proxy ARP/NDP on eth1 for 10.0.0.5/32 is not allowed" "... saying why"
 run explain --config "$D" --user nobody --bridge br0 --adopt vm2
 like "$OUT" "^reason: adopting vm2 is not allowed for user nobody" "explain --adopt"
 done_testing

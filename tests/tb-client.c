@@ -23,6 +23,9 @@
  *	QEMU's net_bridge_run_helper() does; prints "ifname=X vnet_hdr=0|1"
  *	for the fd received; with --hold, keeps it until SIGTERM.
  *	Exit: 0 got a tap, 3 helper failed, 4 bad fd, 2 usage.
+ *	HELPER-ARGS may hold "--and": the helper runs again, from the same
+ *	process (one VM, several NICs), with the arguments after it; with
+ *	--hold, each SIGUSR1 closes the next of the taps, first one first.
  * tb-client --wire NETNS IFNAME [--no-vnet] HELPER BRIDGE [HELPER-ARGS...]
  *	as above, then plays a VM's NIC: enters network namespace NETNS
  *	(/run/netns/NETNS; needs root), makes tap IFNAME there and relays
@@ -124,8 +127,8 @@ static int wire(int tap, const char *netns, const char *ifname)
 	}
 }
 
-static int via_helper(int argc, char **argv, int vnet, int hold,
-		      const char *netns, const char *ifname)
+/* Runs the helper once; returns its tap (>= 0) or an exit status (< 0). */
+static int one_tap(int argc, char **argv, int vnet)
 {
 	char byte;
 	int sock, fd = -1, ret;
@@ -134,19 +137,57 @@ static int via_helper(int argc, char **argv, int vnet, int hold,
 	ret = run_helper(argv, argc, vnet, &sock);
 	if (ret) {
 		printf("helper-exit=%d\n", ret);
-		return 3;
+		return -3;
 	}
 	n = tb_recv_fd(sock, &byte, 1, &fd);
 	if (n != 1 || fd < 0) {
 		printf("no-fd\n");
-		return 4;
+		return -4;
 	}
 	ret = report_tap(fd);
-	if (!ret && netns)
-		return wire(fd, netns, ifname);
-	if (!ret && hold)
+	return ret ? -ret : fd;
+}
+
+static volatile sig_atomic_t usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1++;
+}
+
+static int via_helper(int argc, char **argv, int vnet, int hold,
+		      const char *netns, const char *ifname)
+{
+	char *args[32];
+	int fds[8], nfds = 0, n = 2, closed = 0, fd;
+
+	signal(SIGUSR1, on_usr1);
+	args[0] = argv[0];
+	args[1] = argv[1];
+	for (int i = 2; i <= argc && n < 32 && nfds < 8; i++) {
+		if (i < argc && strcmp(argv[i], "--and")) {
+			args[n++] = argv[i];
+			continue;
+		}
+		args[n] = NULL;
+		fd = one_tap(n, args, vnet);
+		if (fd < 0)
+			return -fd;
+		fds[nfds++] = fd;
+		n = 2;
+	}
+	if (netns)
+		return wire(fds[0], netns, ifname);
+	while (hold) {
 		pause();
-	return ret;
+		for (; closed < usr1 && closed < nfds; closed++) {
+			close(fds[closed]);
+			printf("closed=%d\n", closed);
+			fflush(stdout);
+		}
+	}
+	return 0;
 }
 
 static int connect_to(const char *path)

@@ -72,6 +72,10 @@ static void test_routed(void)
 	is_str(o.addrs, "10.0.0.5,2001:db8::/64", "... addresses joined");
 	ok(o.has_metric && o.metric == 150 && !strcmp(o.tables, "main,100"),
 	   "... metric and tables kept");
+	is_int(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		     "--proxy=eth0"),
+	       0, "--routed with --proxy");
+	is_str(o.proxy, "eth0", "... the uplink kept");
 }
 
 static void bad(int ret, const char *what, const char *want)
@@ -95,6 +99,14 @@ static void test_garbage(void)
 	    "macvtap lower device name 'a/b' contains '/'");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--address=10.0.0.5"),
 	    "--address without --routed", "need --routed");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--proxy=eth0"),
+	    "--proxy without --routed", "need --routed");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		  "--proxy=a/b"),
+	    "--proxy=a/b", "--proxy: uplink name 'a/b' contains '/'");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		  "--proxy=eth0", "--proxy=eth1"),
+	    "duplicate --proxy", "--proxy given twice");
 	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.1/24"),
 	    "--address with host bits", "has host bits set; write 10.0.0.0/24");
 	bad(PARSE(NULL, "--fd=3", "--routed", "--address=300.1.2.3"),

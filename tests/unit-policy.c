@@ -597,6 +597,44 @@ static void test_routed(void)
 	       "... once per pair of different users (a, c agree)");
 }
 
+static void test_proxy(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_decision d;
+	struct tb_policy *pol;
+	struct tb_prefix a[2];
+	char why[64];
+
+	fx_write(
+		"proxy.conf",
+		"allow \"r\" { users = { \"nobody\" } routed = { \"10.0.0.0/24\" }\n"
+		"\tproxy = { \"eth0\", \"eth1\" } }\n"
+		"allow \"s\" { users = { \"nobody\" } routed = { \"10.1.0.0/24\" } }\n"
+		"deny \"no-eth1\" { users = { \"nobody\" } proxy = { \"eth1\" } }\n",
+		0644);
+	pol = load("proxy.conf");
+	ok(pol != NULL, "a policy with proxy uplinks loads");
+	if (!pol)
+		return;
+	tb_prefix_parse("10.0.0.5", 0, &a[0], why, sizeof(why));
+	tb_prefix_parse("10.1.0.5", 0, &a[1], why, sizeof(why));
+	tb_policy_decide_proxy(pol, &nobody, "eth0", a, 1, &d);
+	ok(d.allow, "proxy on a granted uplink: allowed");
+	like(d.reason, "proxy ARP/NDP on eth0 allowed for user nobody by",
+	     "... naming the rule");
+	tb_policy_decide_proxy(pol, &nobody, "eth2", a, 1, &d);
+	like(d.reason,
+	     "proxy ARP/NDP on eth2 for 10.0.0.5/32 is not allowed for user nobody",
+	     "an uplink no rule names: denied");
+	tb_policy_decide_proxy(pol, &nobody, "eth0", a, 2, &d);
+	like(d.reason, "on eth0 for 10.1.0.5/32 is not allowed",
+	     "an address whose rule grants no proxy: denied");
+	tb_policy_decide_proxy(pol, &nobody, "eth1", a, 1, &d);
+	like(d.reason, "proxy ARP/NDP on eth1 is denied to user nobody by",
+	     "a deny rule naming the uplink: denied");
+	tb_policy_free(pol);
+}
+
 static const struct bad_case bad_quota[] = {
 	{"routed prefix with host bits",
 	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.1/24\" } }\n",
@@ -604,6 +642,12 @@ static const struct bad_case bad_quota[] = {
 	{"local table",
 	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.0/24\" } tables = { \"255\" } }\n",
 	 "table '255' in allow \"a\" is not main or a number"},
+	{"proxy without routed",
+	 "allow \"a\" { users = { \"0\" } bridges = { \"b\" } proxy = { \"eth0\" } }\n",
+	 "bad.conf:1: allow \"a\" sets proxy but names no routed prefixes"},
+	{"bad proxy uplink name",
+	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.0/24\" } proxy = { \"a/b\" } }\n",
+	 "bad.conf:1: proxy uplink name 'a/b' in allow \"a\" contains '/'"},
 	{"bad metrics",
 	 "allow \"a\" { users = { \"0\" } routed = { \"10.0.0.0/24\" } metrics = \"200-100\" }\n",
 	 "metrics '200-100' in allow \"a\" is not a metric or a range N-M"},
@@ -655,6 +699,7 @@ int main(void)
 	test_macvtap();
 	test_vlans();
 	test_routed();
+	test_proxy();
 	test_bad(bad_quota, sizeof(bad_quota) / sizeof(bad_quota[0]));
 	test_all_errors_at_once();
 	test_file_safety();

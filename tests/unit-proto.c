@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -317,6 +318,30 @@ static void test_queues(void)
 	close(sv[1]);
 }
 
+/* A routed request's proxy uplink: carried, bounded, routed only. */
+static void test_proxy(void)
+{
+	struct tb_request req = {.flags = TB_F_ROUTED,
+				 .addrs = "10.0.0.5",
+				 .proxy = "eth0"},
+			  got;
+	ssize_t n = tb_request_encode(&req, buf, sizeof(buf));
+
+	is_int(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)), 0,
+	       "routed request with a proxy uplink decodes");
+	is_str(got.proxy, "eth0", "... the uplink survives the round trip");
+	req.flags = 0;
+	snprintf(req.bridge, sizeof(req.bridge), "br0");
+	n = tb_request_encode(&req, buf, sizeof(buf));
+	ok(tb_request_decode(buf, (size_t)n, &got, err, sizeof(err)) ==
+		   -EBADMSG,
+	   "a proxy uplink without a routed tap: refused");
+	like(err, "proxy uplink without a routed tap", "... saying so");
+	memset(req.proxy, 'p', sizeof(req.proxy));
+	ok(tb_request_encode(&req, buf, sizeof(buf)) == -EMSGSIZE,
+	   "an unterminated proxy uplink is not encoded");
+}
+
 int main(void)
 {
 	test_round_trip();
@@ -327,5 +352,6 @@ int main(void)
 	test_encode_bounds();
 	test_fdpass();
 	test_admin_ops();
+	test_proxy();
 	return done_testing();
 }
