@@ -7,11 +7,7 @@ tb_require_kernel
 command -v qemu-system-x86_64 >/dev/null ||
 	skip_all "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
 . "$top_srcdir/tests/guest/boot.sh"
-guest="$top_builddir/tests/guest-image"
-"$top_srcdir/tests/guest/mkinitramfs.sh" "$guest" >"/tmp/tbmkinit.$$" 2>&1 ||
-	skip_all "cannot build the guest image: $(tail -1 "/tmp/tbmkinit.$$")"
-rm -f "/tmp/tbmkinit.$$"
-chmod 755 "$guest"
+tb_guest_image
 
 tb_netns_setup
 tb_bridge br0 && tbip addr add 10.77.0.1/24 dev br0 &&

@@ -77,6 +77,16 @@ tb_require_kernel() {
 	[ -x "$TB_BROKER" ] || skip_all "$TB_BROKER is not built"
 }
 
+# tb_guest_image: builds the QEMU tests' guest (tests/guest/mkinitramfs.sh)
+# in $top_builddir/tests/guest-image and sets $guest to it; else SKIP.
+tb_guest_image() {
+	local out
+	guest="$top_builddir/tests/guest-image"
+	out=$("$top_srcdir/tests/guest/mkinitramfs.sh" "$guest" 2>&1) ||
+		skip_all "cannot build the guest image: $(tail -1 <<<"$out")"
+	chmod 755 "$guest"
+}
+
 # tb_netns_setup: makes a fresh namespace $TB_NS and a tmp dir $TB_TMP.
 tb_netns_setup() {
 	TB_NS="tbt-$$-$(basename "$0" .sh)"
