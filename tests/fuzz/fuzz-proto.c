@@ -61,6 +61,8 @@ static void fz_request(const uint8_t *data, size_t size)
 	fz_assert(req.op == TB_OP_TAP || req.op == TB_OP_STATUS ||
 		  req.op == TB_OP_RELEASE);
 	fz_assert(!(req.flags & ~TB_F_KNOWN));
+	fz_assert(req.queues <= TB_QUEUES_MAX);
+	fz_assert(!(req.flags & TB_F_VHOST) || (req.flags & TB_F_VNET_HDR));
 	fz_assert(req.op != TB_OP_RELEASE || req.ifname[0]);
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	fz_assert(n > 0);
@@ -88,7 +90,8 @@ static void fz_reply(const uint8_t *data, size_t size)
 	fz_check_field(rep.ifname, sizeof(rep.ifname));
 	fz_check_field(rep.message, sizeof(rep.message));
 	fz_check_field(rep.text, sizeof(rep.text));
-	fz_assert(!(rep.flags & ~TB_R_MORE));
+	fz_assert(!(rep.flags & ~(TB_R_MORE | TB_R_VHOST)));
+	fz_assert(rep.queues <= TB_QUEUES_MAX);
 	fz_assert(rep.status <= 0 && rep.status >= -4095);
 	n = tb_reply_encode(&rep, buf, sizeof(buf));
 	fz_assert(n > 0);
