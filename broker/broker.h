@@ -137,6 +137,15 @@ typedef void (*tb_nl_route_fn)(void *arg, int ifindex,
 			       const struct tb_prefix *dst, uint32_t table,
 			       uint32_t metric);
 int tb_nl_route_scan(struct tb_nl *nl, tb_nl_route_fn fn, void *arg);
+#define TB_NH_GROUP_MAX 16 /* members of one nexthop group: NICs of a VM */
+int tb_nl_nexthop_dev(struct tb_nl *nl, uint32_t id, int ifindex);
+int tb_nl_nexthop_group(struct tb_nl *nl, uint32_t id, const uint32_t *members,
+			size_t n, int replace);
+int tb_nl_nexthop_del(struct tb_nl *nl, uint32_t id);
+int tb_nl_route_nhid(struct tb_nl *nl, const struct tb_prefix *dst,
+		     uint32_t table, uint32_t metric, uint32_t nhid);
+int tb_nl_route_nhid_get(struct tb_nl *nl, const struct tb_prefix *dst,
+			 uint32_t table, uint32_t metric, uint32_t *nhid);
 int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
 		       unsigned int *default_pvid);
 int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,

@@ -10,6 +10,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <linux/if_bridge.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link/macvtap.h>
 #include <netlink/route/neighbour.h>
@@ -634,6 +636,183 @@ out:
 	nl_addr_put(a);
 	rtnl_route_put(r);
 	return err;
+}
+
+/*
+ * IPv6 ECMP over device routes needs nexthop objects: the kernel neither
+ * takes device-only nexthops in an IPv6 RTA_MULTIPATH nor balances
+ * appended routes.  A route names a group (nhid); each member is one tap's
+ * nexthop object, which the kernel deletes with the tap, shrinking the
+ * group (and deleting an emptied group with its routes).  libnl 3.7
+ * cannot build these messages: they are built here.
+ */
+
+/* Sends @msg (freed) and waits for the kernel's answer; 0 or -errno. */
+static int tb_nl_sync(struct tb_nl *nl, struct nl_msg *msg)
+{
+	int err = nl_send_sync(nl->sk, msg);
+
+	return err < 0 ? tb_nl_errno(err) : 0;
+}
+
+/**
+ * tb_nl_nexthop_dev() - nexthop object @id: "dev @ifindex", IPv6
+ * Return: 0, -EEXIST (the id is taken), or another -errno.
+ */
+int tb_nl_nexthop_dev(struct tb_nl *nl, uint32_t id, int ifindex)
+{
+	struct nhmsg nhm = {.nh_family = AF_INET6};
+	struct nl_msg *msg =
+		nlmsg_alloc_simple(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_EXCL);
+
+	if (!msg || nlmsg_append(msg, &nhm, sizeof(nhm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NHA_ID, id) < 0 ||
+	    nla_put_u32(msg, NHA_OIF, (uint32_t)ifindex) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return tb_nl_sync(nl, msg);
+}
+
+/**
+ * tb_nl_nexthop_group() - group @id of the nexthop objects @members[@n]
+ * @replace:	0: a new group (-EEXIST if @id is taken); 1: new members
+ * Return: 0, or -errno.
+ */
+int tb_nl_nexthop_group(struct tb_nl *nl, uint32_t id, const uint32_t *members,
+			size_t n, int replace)
+{
+	struct nexthop_grp grp[TB_NH_GROUP_MAX];
+	struct nhmsg nhm = {.nh_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(
+		RTM_NEWNEXTHOP,
+		NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
+
+	if (n == 0 || n > TB_NH_GROUP_MAX) {
+		nlmsg_free(msg);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		grp[i] = (struct nexthop_grp){.id = members[i]};
+	if (!msg || nlmsg_append(msg, &nhm, sizeof(nhm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NHA_ID, id) < 0 ||
+	    nla_put(msg, NHA_GROUP, (int)(n * sizeof(*grp)), grp) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return tb_nl_sync(nl, msg);
+}
+
+/* Deletes nexthop object (or group) @id; 0 or -errno. */
+int tb_nl_nexthop_del(struct tb_nl *nl, uint32_t id)
+{
+	struct nhmsg nhm = {.nh_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELNEXTHOP, 0);
+
+	if (!msg || nlmsg_append(msg, &nhm, sizeof(nhm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NHA_ID, id) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return tb_nl_sync(nl, msg);
+}
+
+/* The route header and keys of a host route @dst in @table, @metric. */
+static struct nl_msg *tb_nl_route_msg(int type, int flags,
+				      const struct tb_prefix *dst,
+				      uint32_t table, uint32_t metric)
+{
+	struct rtmsg rtm = {.rtm_family = (uint8_t)dst->family,
+			    .rtm_dst_len = (uint8_t)dst->len,
+			    .rtm_table = RT_TABLE_UNSPEC,
+			    .rtm_protocol = RTPROT_STATIC,
+			    .rtm_scope = RT_SCOPE_UNIVERSE,
+			    .rtm_type = RTN_UNICAST};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, RTA_DST, dst->family == AF_INET ? 4 : 16, dst->addr) <
+		    0 ||
+	    nla_put_u32(msg, RTA_TABLE, table) < 0 ||
+	    nla_put_u32(msg, RTA_PRIORITY, metric) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/**
+ * tb_nl_route_nhid() - make the route to @dst in @table, @metric use
+ * nexthop group @nhid, replacing (or creating) it
+ * Return: 0, or -errno.
+ */
+int tb_nl_route_nhid(struct tb_nl *nl, const struct tb_prefix *dst,
+		     uint32_t table, uint32_t metric, uint32_t nhid)
+{
+	struct nl_msg *msg = tb_nl_route_msg(
+		RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst, table, metric);
+
+	if (!msg || nla_put_u32(msg, RTA_NH_ID, nhid) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return tb_nl_sync(nl, msg);
+}
+
+struct tb_nl_nhid_ctx {
+	const struct tb_prefix *dst;
+	uint32_t table, metric, nhid;
+};
+
+static int tb_nl_nhid_cb(struct nl_msg *msg, void *arg)
+{
+	struct tb_nl_nhid_ctx *c = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct rtmsg *rtm = nlmsg_data(h);
+	struct nlattr *tb[RTA_MAX + 1];
+	size_t alen = c->dst->family == AF_INET ? 4 : 16;
+	uint32_t table;
+
+	if (nlmsg_parse(h, sizeof(*rtm), tb, RTA_MAX, NULL) ||
+	    rtm->rtm_family != c->dst->family ||
+	    rtm->rtm_dst_len != c->dst->len || !tb[RTA_DST] ||
+	    nla_len(tb[RTA_DST]) != (int)alen ||
+	    memcmp(nla_data(tb[RTA_DST]), c->dst->addr, alen) ||
+	    !tb[RTA_PRIORITY] || nla_get_u32(tb[RTA_PRIORITY]) != c->metric ||
+	    !tb[RTA_NH_ID])
+		return NL_OK;
+	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (table == c->table)
+		c->nhid = nla_get_u32(tb[RTA_NH_ID]);
+	return NL_OK;
+}
+
+/**
+ * tb_nl_route_nhid_get() - the nexthop group the route to @dst in @table
+ * with @metric uses, if it uses one
+ * Return: 0 with *@nhid the group (0: a route without one, or none), or
+ * -errno.
+ */
+int tb_nl_route_nhid_get(struct tb_nl *nl, const struct tb_prefix *dst,
+			 uint32_t table, uint32_t metric, uint32_t *nhid)
+{
+	struct tb_nl_nhid_ctx c = {dst, table, metric, 0};
+	struct rtmsg rtm = {.rtm_family = (uint8_t)dst->family};
+	struct nl_cb *cb = tb_nl_cb_clone(nl);
+	int err = -NLE_NOMEM;
+
+	if (cb) {
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_nhid_cb, &c);
+		err = nl_send_simple(nl->sk, RTM_GETROUTE, NLM_F_DUMP, &rtm,
+				     sizeof(rtm));
+		if (err >= 0)
+			err = nl_recvmsgs(nl->sk, cb);
+		nl_cb_put(cb);
+	}
+	if (err < 0)
+		return tb_nl_errno(err);
+	*nhid = c.nhid;
+	return 0;
 }
 
 static int tb_nl_count_cb(struct nl_msg *msg, void *arg)

@@ -13,7 +13,10 @@
  * when one lease ends the route is rebuilt over the taps that remain.
  * IPv6 never merges device routes into ECMP (the kernel refuses them in
  * RTA_MULTIPATH and keeps appended ones apart, using only the first), so
- * equal metrics for an IPv6 address are refused rather than half-made.
+ * an IPv6 address shared at one metric is routed through a nexthop group
+ * instead: one nexthop object per tap (id TB_NH_TAP | ifindex), which the
+ * kernel removes with its tap, shrinking the group; the last one takes
+ * the group and its routes with it.
  *
  * On request (--proxy=UPLINK, granted by the policy's proxy key) the
  * uplink answers ARP/NDP for the claimed host addresses: NTF_PROXY
@@ -33,7 +36,9 @@
 
 #include "prefix.h"
 
-#define TB_ECMP_MAX 16 /* nexthops (NICs of one VM) in one route */
+#define TB_ECMP_MAX TB_NH_GROUP_MAX /* nexthops (NICs of one VM) */
+#define TB_NH_TAP 0x80000000u /* | ifindex: the nexthop object of a tap */
+#define TB_NH_GROUPS 0x74620000u /* "tb": the first group id tried */
 
 struct tb_routed {
 	struct tb_prefix addrs[TB_ADDRS];
@@ -183,24 +188,11 @@ static size_t tb_routed_peers(const struct tb_broker *b,
 	return n;
 }
 
-/* The same VM's lease @l already routes IPv6 @p with @n's metric in one of
- * @n's tables: that would be two routes the kernel never balances. */
-static int tb_routed_v6_twin(const struct tb_lease *l, const struct tb_lease *n,
-			     const struct tb_prefix *p)
-{
-	if (p->family != AF_INET6 || l->metric != n->metric)
-		return 0;
-	for (size_t t = 0; t < n->ntables; t++)
-		if (tb_routed_has(l, p, n->tables[t]))
-			return 1;
-	return 0;
-}
-
 /*
  * An address overlapping one of another VM's lease is not available.  The
  * same VM (uid, pid and start time) may claim it again on another NIC:
  * with another metric that is a backup route, with the same metric ECMP
- * (IPv4 only, see the top of this file).
+ * (see the top of this file).
  */
 static int tb_routed_free(struct tb_broker *b, const struct tb_lease *n,
 			  struct tb_reply *rep)
@@ -213,18 +205,11 @@ static int tb_routed_free(struct tb_broker *b, const struct tb_lease *n,
 
 		for (size_t j = 0; j < l->naddrs; j++)
 			for (size_t k = 0; k < n->naddrs; k++) {
-				if (!tb_prefix_overlap(&l->addrs[j],
-						       &n->addrs[k]) ||
-				    (same &&
-				     !tb_routed_v6_twin(l, n, &n->addrs[k])))
+				if (same || !tb_prefix_overlap(&l->addrs[j],
+							       &n->addrs[k]))
 					continue;
 				tb_prefix_format(&n->addrs[k], a, sizeof(a));
 				tb_prefix_format(&l->addrs[j], h, sizeof(h));
-				if (same)
-					return tb_refuse(
-						rep, -EADDRINUSE,
-						"address %s is routed to %s of this VM with metric %u already, and the kernel makes no IPv6 ECMP of device routes; ask for another --metric for a backup route",
-						a, l->ifname, n->metric);
 				return tb_refuse(
 					rep, -EADDRINUSE,
 					"address %s overlaps %s, routed to %s of uid %u",
@@ -232,6 +217,43 @@ static int tb_routed_free(struct tb_broker *b, const struct tb_lease *n,
 			}
 	}
 	return 0;
+}
+
+/*
+ * IPv6 ECMP: the route to @p in table @t at @metric through a nexthop
+ * group of the taps @ifx[@n].  The group the route uses already gets the
+ * new members; else a new group replaces the (single-tap) route.
+ */
+static int tb_routed_route_v6(struct tb_broker *b, const int *ifx, size_t n,
+			      const struct tb_prefix *p, uint32_t t,
+			      uint32_t metric)
+{
+	static uint32_t next = TB_NH_GROUPS;
+	uint32_t ids[TB_ECMP_MAX], g = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		ids[i] = TB_NH_TAP | (uint32_t)ifx[i];
+		err = tb_nl_nexthop_dev(b->nl, ids[i], ifx[i]);
+		if (err == -EEXIST) /* the tap's, made for another route */
+			err = 0;
+	}
+	if (!err)
+		err = tb_nl_route_nhid_get(b->nl, p, t, metric, &g);
+	if (err)
+		return err;
+	if (g)
+		return tb_nl_nexthop_group(b->nl, g, ids, n, 1);
+	for (int tries = 0; tries < 1000; tries++) {
+		g = next;
+		next = next + 1 < TB_NH_TAP ? next + 1 : TB_NH_GROUPS;
+		err = tb_nl_nexthop_group(b->nl, g, ids, n, 0);
+		if (err != -EEXIST)
+			break;
+	}
+	if (!err && (err = tb_nl_route_nhid(b->nl, p, t, metric, g)))
+		tb_nl_nexthop_del(b->nl, g);
+	return err;
 }
 
 /* One route to @p in table @t via @l's tap; with partners, a multipath
@@ -251,8 +273,12 @@ static int tb_routed_route(struct tb_broker *b, const struct tb_lease *l,
 			"address %s is routed over %d NICs already, the most one route takes",
 			a, TB_ECMP_MAX);
 	ifx[n++] = l->ifindex;
-	err = n > 1 ? tb_nl_route_multipath(b->nl, ifx, n, p, t, l->metric)
-		    : tb_nl_route_add(b->nl, l->ifindex, p, t, l->metric);
+	if (n > 1 && p->family == AF_INET6)
+		err = tb_routed_route_v6(b, ifx, n, p, t, l->metric);
+	else if (n > 1)
+		err = tb_nl_route_multipath(b->nl, ifx, n, p, t, l->metric);
+	else
+		err = tb_nl_route_add(b->nl, l->ifindex, p, t, l->metric);
 	if (err == -EEXIST)
 		return tb_refuse(
 			rep, err,
@@ -269,7 +295,8 @@ static int tb_routed_route(struct tb_broker *b, const struct tb_lease *l,
 /*
  * Rebuilds, without @l, the multipath routes @l shared with other leases
  * (at its lease end, or when its tap was rolled back): IPv4 deletes a
- * multipath route whole when one of its links goes.
+ * multipath route whole when one of its links goes.  An IPv6 group needs
+ * nothing: the tap's nexthop object goes with the tap.
  */
 static void tb_routed_resync(struct tb_broker *b, const struct tb_lease *l)
 {
@@ -279,6 +306,8 @@ static void tb_routed_resync(struct tb_broker *b, const struct tb_lease *l)
 
 	for (size_t i = 0; i < l->naddrs; i++)
 		for (size_t t = 0; t < l->ntables; t++) {
+			if (l->addrs[i].family != AF_INET)
+				continue;
 			n = tb_routed_peers(b, l, &l->addrs[i], l->tables[t],
 					    l->metric, ifx);
 			if (!n)

@@ -134,12 +134,28 @@ unpair
 is "$(settled route show table all 10.50.0.30)$(settled -6 route show table all 2001:db8:50::30)" "" \
 	"both end: no route left"
 
-pair --routed --address=2001:db8:50::31 --metric=100 \
-	--and --routed --address=2001:db8:50::31 --metric=100
-like "$(cat "$TB_TMP/pair")" "tapbroker-helper: address 2001:db8:50::31/128 is routed to $NIC1 of this VM with metric 100 already, and the kernel makes no IPv6 ECMP of device routes; ask for another --metric for a backup route" \
-	"IPv6, equal metrics: refused (the kernel would not balance them)"
-wait "$PAIR" 2>/dev/null
-is "$(settled -6 route show table all 2001:db8:50::31)$(tb_taps_settled)" "" "... nothing left behind"
+# IPv6 makes no ECMP of device routes: the broker routes through a group
+# of nexthop objects, one per tap (ip nexthop), which the kernel shrinks
+# as taps go.
+pair --routed --address=2001:db8:50::31 --table=main,100 --metric=100 \
+	--and --routed --address=2001:db8:50::31 --table=main,100 --metric=100
+like "$(tr '\n' ' ' <"$TB_TMP/pair")" "^ifname=tb[0-9]+ .*ifname=tb[0-9]+ " \
+	"IPv6, equal metrics: one VM gets two routed NICs"
+ecmp6="2001:db8:50::31 nhid [0-9]+ proto static metric 100 pref medium nexthop dev $NIC1 weight 1 nexthop dev $NIC2 weight 1"
+like "$(show -6 route show table main 2001:db8:50::31)" "^$ecmp6$" \
+	"... one route over both NICs through a nexthop group (table main)"
+like "$(show -6 route show table 100 2001:db8:50::31)" "^$ecmp6$" "... and table 100"
+is "$(ip -n "$TB_NS" -6 route get 2001:db8:50::31 >/dev/null; echo $?)" 0 \
+	"... which the kernel resolves"
+kill -USR1 "$PAIR"
+tb_gone "$NIC1"
+like "$(show -6 route show table main 2001:db8:50::31) $(show -6 route show table 100 2001:db8:50::31)" \
+	"^2001:db8:50::31 nhid [0-9]+ proto static metric 100 pref medium nexthop dev $NIC2 weight 1 2001:db8:50::31 nhid [0-9]+ proto static metric 100 pref medium nexthop dev $NIC2 weight 1$" \
+	"one NIC's lease ends: both routes keep the other NIC"
+unpair
+is "$(settled -6 route show table all 2001:db8:50::31)$(tb_taps_settled)" "" \
+	"both end: no route and no interface left"
+is "$(settled nexthop show)" "" "... and no nexthop object or group"
 
 # ---- proxy ARP/NDP -------------------------------------------------------
 ip netns exec "$TB_NS" sysctl -qw net.ipv6.conf.all.proxy_ndp=0 net.ipv6.conf.up0.proxy_ndp=0
@@ -172,11 +188,11 @@ HOLD_PID=$px release
 is "$(settled neigh show proxy)" "" "lease end: the proxy entries are gone"
 
 # ---- broker restart ------------------------------------------------------
-pair --routed --address=10.50.0.50 --metric=150 --proxy=up0 \
-	--and --routed --address=10.50.0.50 --metric=150 --proxy=up0
+pair --routed --address=10.50.0.50 --address=2001:db8:50::52 --metric=150 --proxy=up0 \
+	--and --routed --address=10.50.0.50 --address=2001:db8:50::52 --metric=150 --proxy=up0
 hold "$TB_HELPER" br0 --routed --address=2001:db8:50::51 --proxy=up0
 orphan=$IFNAME
-is "$(tbip neigh show proxy | grep -c proxy)" 2 "before the restart: two proxy entries"
+is "$(tbip neigh show proxy | grep -c proxy)" 3 "before the restart: three proxy entries"
 kill -KILL "$TB_BROKER_PID"; wait "$TB_BROKER_PID" 2>/dev/null; TB_BROKER_PID=""
 kill "$HOLD_PID"; wait "$HOLD_PID" 2>/dev/null	# its VM exits while none watches
 tb_broker_start --config "$TB_TMP/policy.conf" ||
@@ -184,17 +200,25 @@ tb_broker_start --config "$TB_TMP/policy.conf" ||
 TB_AS=$TB_4242 ask --routed --address=10.50.0.50
 like "$OUT" "^tapbroker-helper: address 10.50.0.50/32 overlaps 10.50.0.50/32, routed to tb[0-9]+ of uid 65534$" \
 	"after a restart: another user's claim of the address is refused"
+TB_AS=$TB_4242 ask --routed --address=2001:db8:50::52
+like "$OUT" "^tapbroker-helper: address 2001:db8:50::52/128 overlaps 2001:db8:50::52/128, routed to tb[0-9]+ of uid 65534$" \
+	"... also of the IPv6 address routed through a nexthop group"
 tb_gone "$orphan"
 ok $? "the lease that ended while the broker was away: its tap is gone"
-is "$(show neigh show proxy)" "10.50.0.50 dev up0 proxy" "... and its proxy entry"
+is "$(show neigh show proxy)" "10.50.0.50 dev up0 proxy 2001:db8:50::52 dev up0 proxy" \
+	"... and its proxy entry"
 kill -USR1 "$PAIR"
 tb_gone "$NIC1"
 is "$(show route show table main 10.50.0.50)" \
 	"10.50.0.50 dev $NIC2 proto static scope link metric 150" \
 	"after a restart: the multipath route keeps the NIC that remains"
-is "$(show neigh show proxy)" "10.50.0.50 dev up0 proxy" "... and the proxy entry it shares"
+like "$(show -6 route show table main 2001:db8:50::52)" \
+	"^2001:db8:50::52 nhid [0-9]+ proto static metric 150 pref medium nexthop dev $NIC2 weight 1$" \
+	"... and so does the IPv6 route through its group"
+is "$(show neigh show proxy)" "10.50.0.50 dev up0 proxy 2001:db8:50::52 dev up0 proxy" \
+	"... and the proxy entries it shares"
 unpair
-is "$(settled route show table all 10.50.0.50)$(settled neigh show proxy)" "" \
-	"lease end after a restart: routes and proxy entries gone"
+is "$(settled route show table all 10.50.0.50)$(settled -6 route show table all 2001:db8:50::52)$(settled neigh show proxy)$(settled nexthop show)" "" \
+	"lease end after a restart: routes, nexthops and proxy entries gone"
 is "$(tb_taps_settled)" "" "no interface left"
 done_testing
