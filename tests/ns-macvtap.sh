@@ -18,6 +18,11 @@ allow "mv" {
 	macvtap = { "lowr", "ghost" }
 	macvtap_modes = { "vepa", "bridge" }
 }
+allow "modes" {
+	users = { "4242" }
+	macvtap = { "lowr2" }
+	macvtap_modes = { "vepa", "bridge", "private", "passthru", "source" }
+}
 EOF
 tb_broker_start --config "$TB_TMP/policy.conf" ||
 	{ echo "Bail out! broker did not start"; exit 1; }
@@ -59,6 +64,16 @@ like "$(tbip -d link show "$IFNAME" 2>&1)" "alias tapbroker uid=65534 vm=$HOLD_P
 	"... watched on QEMU's process (the shell's parent), so it stays"
 release
 ok $? "... and goes when that process exits"
+
+# Each mode, on a veth lower device, for the user the "modes" rule grants.
+for mode in vepa bridge private passthru source; do
+	TB_AS="setpriv --reuid=4242 --regid=4242 --clear-groups --" \
+		hold "$TB_HELPER" br0 --macvtap=lowr2 --mode=$mode
+	like "$(tbip -d link show "$IFNAME" 2>&1 | tr "\n" " ")" "$IFNAME@lowr2: .* macvtap mode $mode " \
+		"--mode=$mode: a macvtap on lowr2 in $mode mode"
+	release
+	ok $? "... removed when its VM exits"
+done
 
 ask --macvtap=lowr --mode=passthru
 like "$OUT" "^tapbroker-helper: macvtap mode passthru on lowr is not allowed for user nobody by $TB_TMP/policy.conf:1 \\(allow \"mv\" allows: vepa, bridge\\)$" \

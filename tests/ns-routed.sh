@@ -9,7 +9,7 @@ tb_policy "$TB_TMP/policy.conf" <<EOF
 allow "routed" {
 	users = { "nobody", "4242" }
 	routed = { "10.50.0.0/24", "2001:db8:50::/64" }
-	tables = { "main", "100" }
+	tables = { "main", "100", "101", "102" }
 	metrics = "100-200"
 	proxy = { "up0" }
 }
@@ -69,6 +69,21 @@ kill "$(pgrep -f "tb-client --hold $TB_HELPER br0 --routed --address=10.50.0.5" 
 sleep 0.6
 is "$(tbip route show table all | grep -c '10.50.0')" 0 "routes are gone with the lease"
 is "$(tb_taps_settled)" "" "no interface left"
+
+# One, two and three tables, none of them main: routes there and only there.
+for tables in 101 100,102 100,101,102; do
+	hold "$TB_HELPER" br0 --routed --address=10.50.0.6 --table=$tables --metric=120
+	got=""
+	for t in ${tables//,/ }; do
+		got="$got$(routes route show table "$t");"
+	done
+	is "$got" "$(for t in ${tables//,/ }; do
+		printf '%s;' "10.50.0.6 proto static scope link metric 120"; done)" \
+		"--table=$tables: a route with metric 120 in each"
+	is "$(tbip route show table all 10.50.0.6 | grep -c .)" \
+		"$(echo "${tables//,/ }" | wc -w)" "... and in no other table, main included"
+	release
+done
 
 # ---- one VM, two NICs, one address -------------------------------------
 TB_4242="setpriv --reuid=4242 --regid=4242 --clear-groups --"
