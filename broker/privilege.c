@@ -88,6 +88,9 @@ static const int tb_seccomp_plain[] = {
 	SCMP_SYS(pidfd_open), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
 	/* tap MAC addresses (request.c) */
 	SCMP_SYS(getrandom),
+	/* libsystemd's sd_notify() (server.c): the credentials it sends */
+	SCMP_SYS(getuid), SCMP_SYS(getgid), SCMP_SYS(geteuid),
+	SCMP_SYS(getegid),
 	/* logging (log.c) */
 	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(getpid),
 	SCMP_SYS(gettimeofday),

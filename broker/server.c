@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The listening socket: who is calling, what they ask, what they get. */
+#include "config.h"
 #include "broker.h"
 
 #include <errno.h>
@@ -14,6 +15,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #define TB_CONN_TIMEOUT_S 2 /* a silent client is dropped after this */
 #define TB_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
@@ -90,15 +94,24 @@ int tb_server_listen(const char *path)
  */
 int tb_server_inherit(char *path, size_t len)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	struct sockaddr_un sa = {0};
 	socklen_t sl = sizeof(sa), ol = sizeof(int);
 	int type = 0, listening = 0;
+#ifdef HAVE_LIBSYSTEMD
+	int n = sd_listen_fds(1); /* checks LISTEN_PID, unsets the variables */
+
+	if (n <= 0)
+		return -1;
+	if (n != 1)
+		tb_die("LISTEN_FDS=%d: give tapbroker exactly one socket", n);
+#else
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 
 	if (!pid || !fds || atol(pid) != (long)getpid())
 		return -1;
 	if (strcmp(fds, "1"))
 		tb_die("LISTEN_FDS=%s: give tapbroker exactly one socket", fds);
+#endif
 	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &ol) < 0 ||
 	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ol) < 0 ||
 	    getsockname(3, (struct sockaddr *)&sa, &sl) < 0 ||
@@ -122,6 +135,13 @@ int tb_server_inherit(char *path, size_t len)
  */
 void tb_server_notify(const char *state)
 {
+#ifdef HAVE_LIBSYSTEMD
+	int err = sd_notify(0, state);
+
+	if (err < 0)
+		tb_log(LOG_WARNING, "cannot notify systemd at %s: %s",
+		       getenv("NOTIFY_SOCKET"), strerror(-err));
+#else
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t n;
@@ -142,6 +162,7 @@ void tb_server_notify(const char *state)
 		tb_log(LOG_WARNING, "cannot notify systemd at %s: %s", path,
 		       strerror(errno));
 	close(s);
+#endif
 }
 
 /* The caller, from the kernel: SO_PEERCRED and SO_PEERGROUPS. */
