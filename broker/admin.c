@@ -6,6 +6,7 @@
  * the kernel, as for every request.
  */
 #include "broker.h"
+#include "prefix.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -41,9 +42,37 @@ static int tb_admin_send(int conn, const struct tb_reply *rep)
 	return err < 0 ? err : 0;
 }
 
+/* A routed lease's " routes=A,B tables=T,U metric=M proxy=P", else "". */
+static void tb_lease_routes(const struct tb_lease *l, char *buf, size_t len)
+{
+	char a[TB_PREFIX_STR_MAX];
+	size_t used;
+
+	buf[0] = '\0';
+	if (l->kind != TB_LEASE_ROUTED)
+		return;
+	snprintf(buf, len, " routes=");
+	for (size_t i = 0; i < l->naddrs; i++) {
+		tb_prefix_format(&l->addrs[i], a, sizeof(a));
+		used = strlen(buf);
+		snprintf(buf + used, len - used, "%s%s", i ? "," : "", a);
+	}
+	used = strlen(buf);
+	snprintf(buf + used, len - used, " tables=");
+	for (size_t t = 0; t < l->ntables; t++) {
+		used = strlen(buf);
+		snprintf(buf + used, len - used, "%s%u", t ? "," : "",
+			 l->tables[t]);
+	}
+	used = strlen(buf);
+	snprintf(buf + used, len - used, " metric=%u proxy=%s", l->metric,
+		 l->proxy[0] ? l->proxy : "-");
+}
+
 static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 			  size_t len)
 {
+	char routes[TB_ADDRS * TB_PREFIX_STR_MAX + 160];
 	static const char *const kinds[] = {[TB_LEASE_TAP] = "tap",
 					    [TB_LEASE_MACVTAP] = "macvtap",
 					    [TB_LEASE_ROUTED] = "routed",
@@ -53,13 +82,14 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 
 	if (getpwuid_r(l->uid, &pw, pwbuf, sizeof(pwbuf), &res) || !res)
 		res = NULL;
+	tb_lease_routes(l, routes, sizeof(routes));
 	snprintf(
 		buf, len,
-		"ifname=%s kind=%s bridge=%s mtu=%u uid=%u user=%s vm=%d label=%s age=%llu\n",
+		"ifname=%s kind=%s bridge=%s mtu=%u uid=%u user=%s vm=%d label=%s age=%llu%s\n",
 		l->ifname, kinds[l->kind], l->bridge, l->mtu,
 		(unsigned int)l->uid, res ? res->pw_name : "-", (int)l->vm,
 		l->label[0] ? l->label : "-",
-		(unsigned long long)(now - l->since));
+		(unsigned long long)(now - l->since), routes);
 }
 
 /* STATUS: one line per lease, packed into frames of whole lines. */
@@ -68,7 +98,7 @@ static void tb_admin_status(struct tb_broker *b, int conn)
 	struct tb_reply rep = {.flags = TB_R_MORE};
 	struct timespec ts;
 	size_t used = 0;
-	char line[256];
+	char line[TB_ADDRS * TB_PREFIX_STR_MAX + 512];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (size_t i = 0; i < b->nleases; i++) {
