@@ -21,6 +21,37 @@
 
 #define TB_VHOST_NET "/dev/vhost-net"
 
+_Static_assert(TB_QUEUES_LIMIT == TB_QUEUES_MAX,
+	       "the policy's queues ceiling is what the protocol carries");
+
+/**
+ * tb_queues_check() - may @who have a tap with @req->queues queues?
+ *
+ * Asked before anything is made: the policy's `queues` ceiling (the same
+ * number bounds the vhost-net fds, one per queue).
+ * Return: 0, or -EPERM with the reason in @rep.
+ */
+int tb_queues_check(struct tb_broker *b, const struct tb_who *who,
+		    const struct tb_request *req, struct tb_reply *rep)
+{
+	struct tb_queues q;
+	char user[64];
+
+	if (req->queues <= 1)
+		return 0;
+	tb_policy_queues(b->policy, who, &q);
+	if (req->queues <= q.limit)
+		return 0;
+	if (who->user)
+		snprintf(user, sizeof(user), "%s", who->user);
+	else
+		snprintf(user, sizeof(user), "uid %u", who->uid);
+	return tb_refuse(
+		rep, -EPERM,
+		"%u queues asked for; user %s may have at most %u per tap, set by %s; ask for fewer, or raise queues",
+		req->queues, user, q.limit, q.source);
+}
+
 /* One more queue of lease @l, IFF_MULTI_QUEUE like the first. */
 static int tb_queue_open(const struct tb_lease *l, unsigned int iff)
 {

@@ -215,6 +215,9 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		tb_escape(req->label, strlen(req->label), shown, sizeof(shown));
 		return tb_refuse(rep, -EINVAL, "VM name '%s' %s", shown, why);
 	}
+	ret = tb_queues_check(b, who, req, rep);
+	if (ret)
+		return ret;
 	if (req->lower[0])
 		return tb_do_macvtap(b, who, caller, req, rep, fd);
 	if (req->flags & TB_F_ROUTED)

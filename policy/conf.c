@@ -107,7 +107,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, adopt, quota, mtu, proxy in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, adopt, quota, mtu, queues, proxy in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -376,7 +376,7 @@ static int tb_rule_name(struct tb_rule *r, const struct tb_fact *f,
 	return 0;
 }
 
-/* An allow rule's number key (quota, mtu) in [@min, @max], into @out. */
+/* An allow rule's number key (quota, mtu, queues) in [@min, @max]. */
 static int tb_rule_number(struct tb_rule *r, const struct tb_fact *f,
 			  struct tb_conf_ctx *c, unsigned long min,
 			  unsigned long max, int *out)
@@ -537,6 +537,8 @@ static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 		return tb_rule_number(r, f, c, 0, TB_QUOTA_MAX, &r->quota);
 	if (!strcmp(f->key, "mtu"))
 		return tb_rule_number(r, f, c, TB_MTU_MIN, TB_MTU_MAX, &r->mtu);
+	if (!strcmp(f->key, "queues"))
+		return tb_rule_number(r, f, c, 1, TB_QUEUES_LIMIT, &r->queues);
 	if (!strcmp(f->key, "proxy"))
 		return tb_rule_name(r, f, c, 3);
 	if (!strcmp(f->key, "users"))
@@ -563,7 +565,8 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 						    strcmp(f->key, "quota") &&
 						    strcmp(f->key, "trunk") &&
 						    strcmp(f->key, "metrics") &&
-						    strcmp(f->key, "mtu")
+						    strcmp(f->key, "mtu") &&
+						    strcmp(f->key, "queues")
 					    ? "use one list, or += to add to it"
 					    : "keep one");
 			return;
@@ -719,6 +722,7 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("bridges", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("quota", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("mtu", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("queues", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("macvtap", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_LIST_CB("vlans", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_STR_CB("trunk", NULL, CFGF_NODEFAULT, tb_fact_cb),

@@ -229,6 +229,29 @@ void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
 		 best->file, best->line, best->title);
 }
 
+void tb_policy_queues(const struct tb_policy *pol, const struct tb_who *who,
+		      struct tb_queues *q)
+{
+	const struct tb_rule *best = NULL;
+
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		if (r->deny || r->queues < 0 || !tb_rule_matches(r, who))
+			continue;
+		if (!best || r->queues > best->queues)
+			best = r;
+	}
+	if (!best) {
+		q->limit = TB_QUEUES_DEFAULT;
+		snprintf(q->source, sizeof(q->source), "the default");
+		return;
+	}
+	q->limit = (unsigned int)best->queues;
+	snprintf(q->source, sizeof(q->source), "%s:%d (allow \"%s\")",
+		 best->file, best->line, best->title);
+}
+
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who)
 {
 	if (who->uid == 0)

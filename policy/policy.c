@@ -249,8 +249,11 @@ struct tb_rule *tb_policy_new_rule(struct tb_policy *pol, const char *file,
 		return NULL;
 	pol->rules = r;
 	r = &pol->rules[pol->nrules++];
-	*r = (struct tb_rule){
-		.file = file, .line = line, .quota = -1, .mtu = -1};
+	*r = (struct tb_rule){.file = file,
+			      .line = line,
+			      .quota = -1,
+			      .mtu = -1,
+			      .queues = -1};
 	return r;
 }
 

@@ -82,6 +82,24 @@ struct tb_quota {
 void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
 		     struct tb_quota *q);
 
+#define TB_QUEUES_DEFAULT 8 /* queues of one tap when no rule sets queues */
+#define TB_QUEUES_LIMIT 16 /* == TB_QUEUES_MAX, what the protocol carries */
+
+/* The most queues one tap of @who's may have, and which rule says so. */
+struct tb_queues {
+	unsigned int limit;
+	char source[300]; /* "FILE:LINE (allow \"lab\")" or "the default" */
+};
+
+/**
+ * tb_policy_queues() - the most queues (and vhost-net fds) of one tap
+ *
+ * The largest `queues` among the allow rules that match @who;
+ * TB_QUEUES_DEFAULT when none of them sets one.
+ */
+void tb_policy_queues(const struct tb_policy *pol, const struct tb_who *who,
+		      struct tb_queues *q);
+
 #define TB_MTU_MIN 68
 #define TB_MTU_MAX 65535
 

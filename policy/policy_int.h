@@ -40,6 +40,7 @@ struct tb_rule {
 	size_t ngids;
 	int quota; /* -1: not set */
 	int mtu; /* ceiling; -1: not set */
+	int queues; /* ceiling; -1: not set */
 	int all_bridges;
 	char (*bridges)[IFNAMSIZ];
 	size_t nbridges;

@@ -21,6 +21,7 @@ allow "vms" {
 	macvtap = { "lowr" }
 	adopt = { "pre0" }
 	quota = 4
+	queues = 4
 }
 EOF
 tb_broker_start --config "$TB_TMP/policy.conf" ||
@@ -127,6 +128,9 @@ fi
 is "$(tb_taps_settled)" "" "no tap left after the vhost requests"
 
 # ---- bad requests ----------------------------------------------------------
+run --br=br0 --queues=5 -- "$FDCHECK" @FDS@
+is "$OUT" "tapbroker-helper: 5 queues asked for; user nobody may have at most 4 per tap, set by $TB_TMP/policy.conf:1 (allow \"vms\"); ask for fewer, or raise queues" \
+	"more queues than the policy's ceiling (queues = 4): refused, naming the rule"
 run --br=br0 --queues=17 -- "$FDCHECK" @FDS@
 is "$OUT" "tapbroker-helper: --queues=17 is not a number from 1 to 16" \
 	"--queues=17 refused"

@@ -401,6 +401,56 @@ static void test_quota(void)
 	tb_policy_free(pol);
 }
 
+static void test_queues(void)
+{
+	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
+	struct tb_who root = {0, 0, NULL, 0, "root"};
+	struct tb_policy *pol;
+	struct tb_queues q;
+
+	fx_write(
+		"queues.conf",
+		"allow \"two\" { users = { \"nobody\" } bridges = { \"br0\" }\n"
+		"\tqueues = 2 }\n"
+		"allow \"four\" { groups = { \"nogroup\" } bridges = { \"br1\" }\n"
+		"\tqueues = 4 }\n"
+		"allow \"root\" { users = { \"root\" } bridges = { \"br0\" } }\n",
+		0644);
+	pol = load("queues.conf");
+	ok(pol != NULL, "a policy with queues loads");
+	if (!pol)
+		return;
+	tb_policy_queues(pol, &nobody, &q);
+	is_int(q.limit, 4, "the largest queues of the matching rules counts");
+	is_str(q.source,
+	       fx_fmt("%s:3 (allow \"four\")", fx_path("queues.conf")),
+	       "... and its rule is named");
+	tb_policy_queues(pol, &root, &q);
+	is_int(q.limit, TB_QUEUES_DEFAULT, "no queues set: the default (8)");
+	tb_policy_free(pol);
+	for (int i = 0; i < 3; i++) {
+		static const char *const bad[] = {"0", "17", "many"};
+
+		fx_write(
+			"queues.conf",
+			fx_fmt("allow \"x\" { users = { \"nobody\" } bridges = { \"br0\" } queues = %s }\n",
+			       bad[i]),
+			0644);
+		ok(fx_load("queues.conf", NULL, &diag) == NULL,
+		   "queues = %s: refused", bad[i]);
+		like(diag.text,
+		     fx_fmt("queues.conf:1: queues '%s' in allow \"x\" is not a number from 1 to 16",
+			    bad[i]),
+		     "... with file:line and the range");
+	}
+	fx_write("queues.conf",
+		 "deny \"x\" { users = { \"nobody\" } queues = 2 }\n", 0644);
+	ok(fx_load("queues.conf", NULL, &diag) == NULL,
+	   "queues in a deny rule: refused");
+	like(diag.text, "queues in deny \"x\" means nothing",
+	     "... saying it belongs in an allow rule");
+}
+
 static void test_admins(void)
 {
 	static const gid_t users[] = {100};
@@ -694,6 +744,7 @@ int main(void)
 	test_precedence();
 	test_bad(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 	test_quota();
+	test_queues();
 	test_admins();
 	test_mtu_ceiling();
 	test_macvtap();
