@@ -158,6 +158,7 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 int tb_macvtap_open(int ifindex, unsigned int iff);
 int tb_tun_attach(const char *name, unsigned int iff);
 unsigned int tb_tun_flags(const struct tb_request *req);
+const char *tb_who_name(const struct tb_who *who, char *buf, size_t len);
 int tb_queues_check(struct tb_broker *b, const struct tb_who *who,
 		    const struct tb_request *req, struct tb_reply *rep);
 int tb_do_queues(struct tb_broker *b, const struct tb_request *req,

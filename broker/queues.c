@@ -42,14 +42,11 @@ int tb_queues_check(struct tb_broker *b, const struct tb_who *who,
 	tb_policy_queues(b->policy, who, &q);
 	if (req->queues <= q.limit)
 		return 0;
-	if (who->user)
-		snprintf(user, sizeof(user), "%s", who->user);
-	else
-		snprintf(user, sizeof(user), "uid %u", who->uid);
 	return tb_refuse(
 		rep, -EPERM,
 		"%u queues asked for; user %s may have at most %u per tap, set by %s; ask for fewer, or raise queues",
-		req->queues, user, q.limit, q.source);
+		req->queues, tb_who_name(who, user, sizeof(user)), q.limit,
+		q.source);
 }
 
 /* One more queue of lease @l, IFF_MULTI_QUEUE like the first. */

@@ -162,6 +162,16 @@ static int tb_tap_mtu(struct tb_broker *b, const struct tb_who *who,
 	return d.allow ? 0 : tb_refuse(rep, -EPERM, "%s", d.reason);
 }
 
+/* @who's user name for a message, or "uid N" when it has none. */
+const char *tb_who_name(const struct tb_who *who, char *buf, size_t len)
+{
+	if (who->user)
+		snprintf(buf, len, "%s", who->user);
+	else
+		snprintf(buf, len, "uid %u", who->uid);
+	return buf;
+}
+
 /**
  * tb_quota_check() - may @who hold one more lease?
  *
@@ -179,10 +189,7 @@ int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
 	tb_policy_quota(b->policy, who, &q);
 	if (held < q.limit)
 		return 0;
-	if (who->user)
-		snprintf(user, sizeof(user), "%s", who->user);
-	else
-		snprintf(user, sizeof(user), "uid %u", who->uid);
+	tb_who_name(who, user, sizeof(user));
 	return tb_refuse(
 		rep, -EDQUOT,
 		"user %s already holds %u tap%s, the quota of %u set by %s; stop a VM first, or raise quota",

@@ -3,6 +3,7 @@
 #include "policy_int.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -206,50 +207,46 @@ void tb_policy_decide_bridge(const struct tb_policy *pol,
 		  bridge, user, allow->file, allow->line, label);
 }
 
-void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
-		     struct tb_quota *q)
+/* The largest int at @off in the allow rules matching @who that set it
+ * (>= 0), and its rule; @dflt, "the default", when none does. */
+static void tb_largest(const struct tb_policy *pol, const struct tb_who *who,
+		       size_t off, unsigned int dflt, unsigned int *limit,
+		       char *source, size_t srclen)
 {
 	const struct tb_rule *best = NULL;
+	int v, top = -1;
 
 	for (size_t i = 0; i < pol->nrules; i++) {
 		const struct tb_rule *r = &pol->rules[i];
 
-		if (r->deny || r->quota < 0 || !tb_rule_matches(r, who))
+		memcpy(&v, (const char *)r + off, sizeof(v));
+		if (r->deny || v < 0 || !tb_rule_matches(r, who) || v <= top)
 			continue;
-		if (!best || r->quota > best->quota)
-			best = r;
+		best = r;
+		top = v;
 	}
 	if (!best) {
-		q->limit = TB_QUOTA_DEFAULT;
-		snprintf(q->source, sizeof(q->source), "the default");
+		*limit = dflt;
+		snprintf(source, srclen, "the default");
 		return;
 	}
-	q->limit = (unsigned int)best->quota;
-	snprintf(q->source, sizeof(q->source), "%s:%d (allow \"%s\")",
-		 best->file, best->line, best->title);
+	*limit = (unsigned int)top;
+	snprintf(source, srclen, "%s:%d (allow \"%s\")", best->file, best->line,
+		 best->title);
+}
+
+void tb_policy_quota(const struct tb_policy *pol, const struct tb_who *who,
+		     struct tb_quota *q)
+{
+	tb_largest(pol, who, offsetof(struct tb_rule, quota), TB_QUOTA_DEFAULT,
+		   &q->limit, q->source, sizeof(q->source));
 }
 
 void tb_policy_queues(const struct tb_policy *pol, const struct tb_who *who,
 		      struct tb_queues *q)
 {
-	const struct tb_rule *best = NULL;
-
-	for (size_t i = 0; i < pol->nrules; i++) {
-		const struct tb_rule *r = &pol->rules[i];
-
-		if (r->deny || r->queues < 0 || !tb_rule_matches(r, who))
-			continue;
-		if (!best || r->queues > best->queues)
-			best = r;
-	}
-	if (!best) {
-		q->limit = TB_QUEUES_DEFAULT;
-		snprintf(q->source, sizeof(q->source), "the default");
-		return;
-	}
-	q->limit = (unsigned int)best->queues;
-	snprintf(q->source, sizeof(q->source), "%s:%d (allow \"%s\")",
-		 best->file, best->line, best->title);
+	tb_largest(pol, who, offsetof(struct tb_rule, queues),
+		   TB_QUEUES_DEFAULT, &q->limit, q->source, sizeof(q->source));
 }
 
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who)
