@@ -296,6 +296,21 @@ static void tb_explain_decide(const struct tb_policy *pol,
 				       d);
 }
 
+/* What bounds an allowed user: how many taps, how many queues each. */
+static void tb_explain_limits(const struct tb_policy *pol,
+			      const struct tb_who *who)
+{
+	struct tb_quota q;
+	struct tb_queues qs;
+
+	tb_policy_quota(pol, who, &q);
+	tb_policy_queues(pol, who, &qs);
+	printf("quota: %u tap%s at once, set by %s\n", q.limit,
+	       q.limit == 1 ? "" : "s", q.source);
+	printf("queues: at most %u per tap (launcher mode), set by %s\n",
+	       qs.limit, qs.source);
+}
+
 /**
  * tb_explain_main() - `tapbroker explain ...`
  *
@@ -332,6 +347,8 @@ int tb_explain_main(int argc, char **argv)
 	tb_explain_decide(pol, &who, &e, &d);
 	printf("%s\nreason: %s\nrule: %s\n", d.allow ? "allow" : "deny",
 	       d.reason, d.rule[0] ? d.rule : "(none: default deny)");
+	if (d.allow)
+		tb_explain_limits(pol, &who);
 	tb_policy_free(pol);
 	return d.allow ? 0 : 1;
 }

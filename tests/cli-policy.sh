@@ -47,7 +47,10 @@ run explain --config "$P" --user nobody --bridge br0
 is "$RC" 0 "explain: allow exits 0"
 is "$OUT" "allow
 reason: bridge br0 allowed for user nobody by $P:2 (allow \"lab\")
-rule: $P:2" "explain: allow, reason, rule"
+rule: $P:2
+quota: 64 taps at once, set by the default
+queues: at most 8 per tap (launcher mode), set by the default" \
+	"explain: allow, reason, rule, and the user's quota and queues ceiling"
 
 run explain --config "$P" --user nobody --bridge br1
 is "$RC" 1 "explain: deny exits 1"
@@ -91,9 +94,16 @@ allow "dims" {
 	adopt = { "vm1" }
 	mtu = 9000
 	proxy = { "eth0" }
+	quota = 3
+	queues = 2
 }
 EOF
 D="$TB_TMP/dims.conf"
+run explain --config "$D" --user nobody --bridge br0
+like "$OUT" "^quota: 3 taps at once, set by $D:1 \\(allow \"dims\"\\)$" \
+	"explain: the quota a rule sets, naming it"
+like "$OUT" "^queues: at most 2 per tap \\(launcher mode\\), set by $D:1 \\(allow \"dims\"\\)$" \
+	"explain: the queues ceiling a rule sets, naming it"
 run explain --config "$D" --user nobody --bridge br0 --vlan 25 --mtu 9000
 is "$RC" 0 "explain --vlan --mtu: allowed within the grants"
 run explain --config "$D" --user nobody --bridge br0 --trunk 10,20
