@@ -161,6 +161,6 @@ kl_rc=$?
 kl_why=$(tail -n 1 "$kl_tmp/err")
 kl_report "$kl_tmp/out" "${kl_why:-the guest stopped}" &&
 	[ "$kl_rc" != 0 ] && ok 1 "full-kernel guest: ${kl_why:-exit status $kl_rc}"
-kl_took=$(printf '%.1f' "$(echo "$(date +%s.%N) - $kl_start" | bc)")
+kl_took=$(awk -v a="$kl_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 diag "guest kernel $TB_FULLKERNEL_KVER: userspace after ${TB_FULLKERNEL_UP:-?} s (guest clock), the whole run $kl_took s; console: $TB_FULLKERNEL_LOG"
 done_testing
