@@ -224,6 +224,7 @@ void tb_lease_events(struct tb_broker *b);
 int tb_lease_rescan(struct tb_broker *b);
 int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by);
 int tb_lease_cancel(struct tb_broker *b, const char *ifname, const char *why);
+struct tb_lease *tb_lease_named(struct tb_broker *b, const char *ifname);
 void tb_lease_free(struct tb_broker *b);
 
 /* server.c: the listening socket and its connections. */

@@ -555,14 +555,22 @@ int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
  */
 int tb_lease_cancel(struct tb_broker *b, const char *ifname, const char *why)
 {
-	for (size_t i = 0; i < b->nleases; i++) {
-		if (strcmp(b->leases[i].ifname, ifname))
-			continue;
-		tb_lease_end(b, &b->leases[i]);
-		tb_lease_drop(b, &b->leases[i], why);
-		return 0;
-	}
-	return -ENOENT;
+	struct tb_lease *l = tb_lease_named(b, ifname);
+
+	if (!l)
+		return -ENOENT;
+	tb_lease_end(b, l);
+	tb_lease_drop(b, l, why);
+	return 0;
+}
+
+/* The lease on interface @ifname, or NULL. */
+struct tb_lease *tb_lease_named(struct tb_broker *b, const char *ifname)
+{
+	for (size_t i = 0; i < b->nleases; i++)
+		if (!strcmp(b->leases[i].ifname, ifname))
+			return &b->leases[i];
+	return NULL;
 }
 
 void tb_lease_free(struct tb_broker *b)

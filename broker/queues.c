@@ -57,15 +57,6 @@ static int tb_queue_open(const struct tb_lease *l, unsigned int iff)
 	return tb_tun_attach(l->ifname, iff);
 }
 
-static const struct tb_lease *tb_lease_named(const struct tb_broker *b,
-					     const char *ifname)
-{
-	for (size_t i = 0; i < b->nleases; i++)
-		if (!strcmp(b->leases[i].ifname, ifname))
-			return &b->leases[i];
-	return NULL;
-}
-
 static int tb_queues_fail(struct tb_broker *b, struct tb_reply *rep, int *fds,
 			  size_t *nfds, int err, const char *what)
 {

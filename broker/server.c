@@ -197,7 +197,7 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 			  const struct tb_reply *rep)
 {
 	const char *user = who->user ? who->user : "?";
-	char what[96], extra[64];
+	char what[96], queues[24] = "";
 
 	if (rep->status) {
 		tb_log(LOG_NOTICE, "deny uid %u (%s) pid %d: %s", cred->uid,
@@ -211,13 +211,13 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 		snprintf(what, sizeof(what), "(routed: %.80s)", req->addrs);
 	else
 		snprintf(what, sizeof(what), "on %s", req->bridge);
-	snprintf(extra, sizeof(extra), "%s%s%.0u%s%s",
-		 req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "",
-		 rep->queues ? " queues=" : "", rep->queues,
-		 rep->flags & TB_R_VHOST ? " vhost" : "",
-		 req->flags & TB_F_LAUNCHER ? " launcher" : "");
-	tb_log(LOG_INFO, "grant %s %s to uid %u (%s) pid %d%s", rep->ifname,
-	       what, cred->uid, user, cred->pid, extra);
+	if (rep->queues)
+		snprintf(queues, sizeof(queues), " queues=%u", rep->queues);
+	tb_log(LOG_INFO, "grant %s %s to uid %u (%s) pid %d%s%s%s%s",
+	       rep->ifname, what, cred->uid, user, cred->pid,
+	       req->flags & TB_F_VNET_HDR ? " vnet_hdr" : "", queues,
+	       rep->flags & TB_R_VHOST ? " vhost" : "",
+	       req->flags & TB_F_LAUNCHER ? " launcher" : "");
 }
 
 static void tb_reply(int conn, const struct tb_reply *rep, const int *fds,

@@ -34,6 +34,7 @@
  * its file without an error (as an unterminated block comment or string
  * once did).  TB_FUZZ_SENTINEL=0 in the environment turns this off.
  */
+#include "fuzz.h"
 #include "policy_int.h"
 
 #include <errno.h>
@@ -64,16 +65,6 @@ int __real_cfg_free(struct cfg_t *cfg);
 int __wrap_cfg_free(struct cfg_t *cfg);
 const char *__asan_default_options(void);
 const char *__lsan_default_suppressions(void);
-
-/* A broken promise of the loader: libFuzzer reports it as a crash. */
-#define fz_assert(cond)                                                    \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                    \
-			abort();                                           \
-		}                                                          \
-	} while (0)
 
 static char fz_dir[PATH_MAX];
 static size_t fz_dirlen;

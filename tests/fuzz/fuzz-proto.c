@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: the wire decoders on arbitrary bytes, and round trips. */
+#include "fuzz.h"
 #include "proto.h"
 
 #include <errno.h>
@@ -9,16 +10,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken promise of the decoders: libFuzzer reports it as a crash. */
-#define fz_assert(cond)                                                    \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                    \
-			abort();                                           \
-		}                                                          \
-	} while (0)
 
 /* A refusal is -EBADMSG with one line of text that fits @err. */
 static void fz_check_refusal(int ret, const char *err)
