@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -70,6 +72,28 @@ static const char tbh_usage[] =
 	"        -netdev tap,id=n0,fds=@FDS@,vhostfds=@VHOSTFDS@\n"
 	"        -device virtio-net-pci,netdev=n0,mq=on,vectors=10 ...\n";
 
+/*
+ * When stderr is a pipe, waits (1 s at most) until the reader has taken
+ * what was written.  libvirt reads the helper's stderr from its event loop
+ * but reports a failure as soon as the fd socket closes, which our exit
+ * does: without the wait its error often lacks our one line of reason.
+ */
+static void tbh_drain_stderr(void)
+{
+	struct timespec pause = {.tv_nsec = 5 * 1000 * 1000};
+	struct stat st;
+	int left = 0;
+
+	fflush(stderr);
+	if (fstat(STDERR_FILENO, &st) || !S_ISFIFO(st.st_mode))
+		return;
+	for (int i = 0; i < 200; i++) {
+		if (ioctl(STDERR_FILENO, FIONREAD, &left) < 0 || left == 0)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 tbh_die(const char *fmt, ...)
 {
@@ -80,6 +104,7 @@ tbh_die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	tbh_drain_stderr();
 	exit(EXIT_FAILURE);
 }
 
