@@ -97,13 +97,11 @@ int tb_do_queues(struct tb_broker *b, const struct tb_request *req,
 	while (*nfds < queues) {
 		fd = tb_queue_open(l, tb_tun_flags(req));
 		if (fd < 0) {
-			snprintf(
-				what, sizeof(what),
-				"cannot open queue %zu of %u on %s: %s",
-				*nfds + 1, queues, l->ifname,
-				fd == -EINVAL
-					? "it was not made with multi_queue (for an adopted tap: ip tuntap add ... multi_queue)"
-					: strerror(-fd));
+			/* an adopted tap's multi_queue was checked by its
+			 * first queue (adopt.c) */
+			snprintf(what, sizeof(what),
+				 "cannot open queue %zu of %u on %s: %s",
+				 *nfds + 1, queues, l->ifname, strerror(-fd));
 			return tb_queues_fail(b, rep, fds, nfds, fd, what);
 		}
 		fds[(*nfds)++] = fd;
