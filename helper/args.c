@@ -284,10 +284,15 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 		return tbh_fail(
 			err, errlen,
 			"run needs a command after --, e.g. run --br=br0 -- qemu-system-x86_64 -netdev tap,id=n0,fd=@FD@ ...");
-	if (o->run && !tbh_command_uses_fds(o->command))
+	if (o->run && !tbh_command_names(o->command, "@FD@") &&
+	    !tbh_command_names(o->command, "@FDS@"))
 		return tbh_fail(
 			err, errlen,
 			"the command names none of @FD@, @FDS@: say where its tap fds go (e.g. -netdev tap,id=n0,fds=@FDS@)");
+	if (o->run && !o->vhost && tbh_command_names(o->command, "@VHOSTFD"))
+		return tbh_fail(
+			err, errlen,
+			"the command uses @VHOSTFDS@ or @VHOSTFD@: add --vhost");
 	if (!o->run && !seen_fd)
 		return tbh_fail(
 			err, errlen,

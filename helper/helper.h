@@ -46,6 +46,6 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 		   struct tbh_opts *o, char *err, size_t errlen);
 int tbh_substitute(const char *arg, const struct tbh_fdset *fs, char *out,
 		   size_t outlen, char *err, size_t errlen);
-int tbh_command_uses_fds(char *const *command);
+int tbh_command_names(char *const *command, const char *token);
 
 #endif

@@ -30,13 +30,13 @@ static int tbh_token_at(const char *p)
 }
 
 /**
- * tbh_command_uses_fds() - does COMMAND say where the queue fds go?
- * Return: 1 if some argument holds @FD@ or @FDS@, else 0.
+ * tbh_command_names() - does an argument of COMMAND hold @token?
+ * Return: 1 or 0.
  */
-int tbh_command_uses_fds(char *const *command)
+int tbh_command_names(char *const *command, const char *token)
 {
 	for (; *command; command++)
-		if (strstr(*command, "@FD@") || strstr(*command, "@FDS@"))
+		if (strstr(*command, token))
 			return 1;
 	return 0;
 }

@@ -145,8 +145,8 @@ run --br=br0 --fd=3 -- "$FDCHECK" @FD@
 like "$OUT" "^tapbroker-helper: run passes its fds to COMMAND: --fd= is for QEMU" \
 	"--fd= with run refused"
 run --br=br0 -- "$FDCHECK" @FD@ @VHOSTFDS@
-is "$OUT" "tapbroker-helper: the command uses @VHOSTFDS@: add --vhost" \
-	"@VHOSTFDS@ without --vhost refused"
+is "$OUT" "tapbroker-helper: the command uses @VHOSTFDS@ or @VHOSTFD@: add --vhost" \
+	"@VHOSTFDS@ without --vhost refused before the broker is asked"
 run --br=br0 -- /nonexistent/vmm @FD@
 is "$OUT" "tapbroker-helper: cannot run /nonexistent/vmm: No such file or directory" \
 	"a command that cannot run: one clear line"

@@ -184,6 +184,9 @@ static void test_run(void)
 	    "a command without @FD@ or @FDS@", "names none of @FD@, @FDS@");
 	bad(PARSE(NULL, "run", "--br=br0", "--fd=3", "--", "x", "@FD@"),
 	    "run with --fd", "--fd= is for QEMU's helper= only");
+	bad(PARSE(NULL, "run", "--br=br0", "--", "x", "@FDS@", "@VHOSTFDS@"),
+	    "@VHOSTFDS@ without --vhost, before the broker is asked",
+	    "the command uses @VHOSTFDS@ or @VHOSTFD@: add --vhost");
 	bad(PARSE(NULL, "run", "--br=br0", "--separator=x", "--", "x", "@FD@"),
 	    "--separator=x", "one of : , ; or a space");
 
