@@ -248,10 +248,8 @@ int tb_admin_main(int argc, char **argv);
 /* explain.c: `tapbroker explain`. */
 int tb_explain_main(int argc, char **argv);
 
-/* closer.c: the broker's copies of handed-out fds, closed off the loop. */
-int tb_closer_start(void);
-void tb_closer_close(int fd);
-void tb_closer_stop(void);
+/* closer.c: see closer.h. */
+#include "closer.h"
 
 /* privilege.c: how privilege is narrowed, in one place. */
 void tb_priv_drop(void);
