@@ -45,6 +45,7 @@
 struct tb_conn {
 	int fd; /* -1: free slot */
 	int doomed; /* out of epoll, waiting for the quarantine closer */
+	int hup; /* answered, to be closed when the client hangs up */
 	uid_t uid;
 	uint64_t deadline; /* ms, CLOCK_MONOTONIC */
 };
@@ -183,7 +184,7 @@ static void tb_conn_free(struct tb_broker *b, struct tb_conn *c)
 	if (u && u->conns)
 		u->conns--;
 	c->fd = -1;
-	c->doomed = 0;
+	c->doomed = c->hup = 0;
 	b->loop->nconns--;
 	tb_loop_listen(b, 1);
 }
@@ -198,6 +199,29 @@ static void tb_conn_close(struct tb_broker *b, struct tb_conn *c)
 		return;
 	}
 	tb_conn_free(b, c);
+}
+
+/* @c is readable, or (waiting for it) hung up. */
+static void tb_conn_ready(struct tb_broker *b, struct tb_conn *c)
+{
+	struct epoll_event hup = {.events = 0,
+				  .data.u32 = (uint32_t)(c - b->loop->conns)};
+	int ret;
+
+	if (c->hup) {
+		tb_conn_close(b, c);
+		return;
+	}
+	ret = tb_server_serve(b, c->fd);
+	if (ret == -EAGAIN)
+		return;
+	/* with no events, epoll still reports EPOLLHUP (and EPOLLERR) */
+	if (ret == TB_SERVE_HUP &&
+	    !epoll_ctl(b->loop->epfd, EPOLL_CTL_MOD, c->fd, &hup)) {
+		c->hup = 1;
+		return;
+	}
+	tb_conn_close(b, c);
 }
 
 /* Takes @fd of @uid into a free slot, watched unless @doomed; 0/-errno. */
@@ -308,7 +332,7 @@ static int tb_loop_expire(struct tb_broker *b)
 		if (c->fd < 0)
 			continue;
 		if (c->doomed || c->deadline <= now) {
-			dropped += !c->doomed;
+			dropped += !c->doomed && !c->hup;
 			tb_conn_close(b, c);
 		}
 		if (c->fd >= 0) /* still open: waits, or is doomed */
@@ -352,9 +376,8 @@ void tb_loop_run(struct tb_broker *b)
 			} else if (id >= TB_EV_PIDFD && id < TB_EV_LINKS) {
 				tb_lease_vm_exited(b, (int)(id - TB_EV_PIDFD));
 			} else if (id < TB_MAX_CONNS && l->conns[id].fd >= 0 &&
-				   !l->conns[id].doomed &&
-				   tb_server_serve(b, l->conns[id].fd) == 0) {
-				tb_conn_close(b, &l->conns[id]);
+				   !l->conns[id].doomed) {
+				tb_conn_ready(b, &l->conns[id]);
 			}
 		}
 	}

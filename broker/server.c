@@ -365,8 +365,11 @@ static ssize_t tb_server_read(int conn, char *buf, size_t size)
  * request (cut, oversized, carrying fds, undecodable) gets a reply saying
  * what is wrong.
  *
- * Return: -EAGAIN if nothing has arrived yet (keep waiting), else 0 (done:
- * close the connection with tb_server_close()).
+ * Return: -EAGAIN if nothing has arrived yet (keep waiting), 0 (done:
+ * close the connection with tb_server_close()), or TB_SERVE_HUP: files
+ * came and are still queued; closing now would reset the connection
+ * before the client reads why (ECONNRESET, from unix_release_sock()), so
+ * close it when the client hangs up or its deadline comes.
  */
 int tb_server_serve(struct tb_broker *b, int conn)
 {
@@ -378,7 +381,7 @@ int tb_server_serve(struct tb_broker *b, int conn)
 		return -EAGAIN;
 	if (n != 0)
 		tb_answer(b, conn, buf, n);
-	return 0;
+	return tb_careful && n == -ENOTUNIQ ? TB_SERVE_HUP : 0;
 }
 
 /**

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#define TB_SERVE_HUP 1 /* tb_server_serve(): close at the client's hang-up */
+
 int tb_server_close(int conn);
 int tb_server_peer_uid(int conn, uid_t *uid);
 void tb_server_busy(int conn, uid_t uid, unsigned int limit);
