@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,9 +30,10 @@
  *	2. sends SOCKET a tap request for BRIDGE with the file's fd and
  *	   NPIPES pipe fds attached, and closes its own copy (so a copy the
  *	   broker holds would be the last); prints "sendmsg refused: ..." or
- *	   "status=N message=...";
+ *	   "status=N message=..." (or "bad-reply" after 3 s);
  *	3. keeps the file system up until stdin ends, then prints each FLUSH
  *	   it left unanswered ("unanswered-flush pid=N") and exits.
+ *	Prints "no-fuse" and exits 3 if it cannot mount.
  */
 
 static int fuse_reply(int dev, uint64_t unique, int error, const void *arg,
@@ -226,10 +228,13 @@ static int send_with_fds(const char *path, const char *bridge, int fd,
 
 static void print_reply(int s)
 {
+	struct timeval tv = {.tv_sec = 3}; /* a stuck broker answers never */
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
-	ssize_t n = tb_recv_fd(s, buf, sizeof(buf), NULL);
+	ssize_t n;
 
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = tb_recv_fd(s, buf, sizeof(buf), NULL);
 	if (n <= 0 || tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
 		printf("bad-reply\n");
 	else
@@ -247,7 +252,7 @@ int main(int argc, char **argv)
 		       2;
 	server = fuse_mount(argv[1]);
 	if (server < 0)
-		return 3;
+		return printf("no-fuse\n"), 3;
 	snprintf(path, sizeof(path), "%s/f", argv[1]);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
