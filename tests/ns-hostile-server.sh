@@ -79,6 +79,7 @@ start_broker() {
 		TAPBROKER_TEST_PASSRIGHTS=off tb_broker_start \
 			--config "$TB_TMP/policy.conf"
 	fi || { echo "Bail out! broker did not start"; exit 1; }
+	export TAPBROKER_SOCKET="$TB_SOCK"
 }
 
 # ---- 1. fds sent to the broker: a FUSE file whose close() never returns ----
