@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Test attacker: one uid holding as many silent connections as it can. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,9 @@
 
 /*
  * tb-flood SOCKET SECONDS HOLD
- *	For SECONDS, keeps HOLD connections to SOCKET open and silent,
- *	replacing each as soon as possible with a new one (the oldest goes
- *	first), so the broker always has a backlog of them.  Prints
+ *	For SECONDS, holds up to HOLD silent connections to SOCKET: each one
+ *	the broker drops (or refuses) is made again at once, so the broker
+ *	always has a backlog of them, as an attacker would.  Prints
  *	"flood N connects" at the end.  Exit 0.
  */
 
@@ -38,13 +39,29 @@ static int connect_nb(const struct sockaddr_un *sa)
 	return s;
 }
 
+/* Fills the empty slots of @p; returns how many connections were made. */
+static long fill(struct pollfd *p, long hold, const struct sockaddr_un *sa)
+{
+	long made = 0;
+
+	for (long i = 0; i < hold; i++) {
+		if (p[i].fd >= 0)
+			continue;
+		p[i].fd = connect_nb(sa);
+		if (p[i].fd < 0)
+			break; /* the backlog is full: poll first */
+		made++;
+	}
+	return made;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct rlimit r = {8192, 8192};
+	struct pollfd *p;
+	long hold, connects = 0;
 	double end;
-	long hold, i = 0, connects = 0;
-	int *fds, s;
 
 	if (argc != 4)
 		return fprintf(stderr, "usage: tb-flood SOCKET SECONDS HOLD\n"),
@@ -53,27 +70,21 @@ int main(int argc, char **argv)
 	end = now() + atof(argv[2]);
 	hold = atol(argv[3]);
 	setrlimit(RLIMIT_NOFILE, &r); /* as far as the hard limit allows */
-	fds = calloc((size_t)hold, sizeof(int));
-	if (!fds || hold <= 0)
+	p = calloc((size_t)(hold > 0 ? hold : 1), sizeof(*p));
+	if (!p || hold <= 0)
 		return 2;
-	memset(fds, -1, (size_t)hold * sizeof(int));
+	for (long i = 0; i < hold; i++)
+		p[i] = (struct pollfd){.fd = -1, .events = POLLIN};
 	while (now() < end) {
-		s = connect_nb(&sa);
-		if (s < 0) {
-			struct timespec pause = {0, 50000};
-
-			nanosleep(&pause, NULL);
-			if (errno == EMFILE && fds[i] >= 0) {
-				close(fds[i]);
-				fds[i] = -1;
-			}
+		connects += fill(p, hold, &sa);
+		if (poll(p, (nfds_t)hold, 10) <= 0)
 			continue;
+		for (long i = 0; i < hold; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			close(p[i].fd); /* dropped or refused: make another */
+			p[i].fd = -1;
 		}
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = s;
-		i = (i + 1) % hold;
-		connects++;
 	}
 	printf("flood %ld connects\n", connects);
 	return 0;
