@@ -3,6 +3,7 @@
 #include "config.h"
 #include "broker.h"
 #include "server.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -282,12 +283,14 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 	       req->flags & TB_F_LAUNCHER ? " launcher" : "");
 }
 
-static void tb_reply(int conn, const struct tb_reply *rep, const int *fds,
+static void tb_reply(int conn, struct tb_reply *rep, const int *fds,
 		     size_t nfds, const struct ucred *cred)
 {
 	char buf[TB_MSG_MAX];
-	ssize_t n = tb_reply_encode(rep, buf, sizeof(buf));
+	ssize_t n;
 
+	tb_log_clean(rep->message, sizeof(rep->message)); /* client text */
+	n = tb_reply_encode(rep, buf, sizeof(buf));
 	if (n > 0 && tb_send_fds(conn, buf, (size_t)n, fds, nfds) < 0 && nfds)
 		tb_log(LOG_NOTICE,
 		       "uid %u pid %d left before receiving %s; removed",

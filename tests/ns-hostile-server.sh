@@ -154,4 +154,33 @@ $TB_NOBODY "$TB_CLIENT" --direct "$TB_SOCK" br0 >"$TB_TMP/out" 2>&1
 like "$(cat "$TB_TMP/out")" "^status=0 " "the flooder itself is served again once it stops"
 tb_broker_stop
 
+# ---- 3. forged log lines: client text with newlines ------------------------
+start_broker kernel
+log_from=$(($(wc -l <"$TB_TMP/broker.log") + 1))
+forged=$'x\ntapbroker: grant tb7 on br0 to uid 0 (root)'
+for field in bridge lower mode:lower=br0 trunk:bridge=br0 addresses \
+	tables:addresses=10.0.0.1 gateway:addresses=10.0.0.1 adopt:bridge=br0 \
+	label:bridge=br0 proxy:addresses=10.0.0.1; do
+	ctx=${field#*:}
+	[ "$ctx" = "$field" ] && ctx=
+	field=${field%%:*}
+	$TB_NOBODY "$RAW" "$TB_SOCK" $ctx "$field=$forged" >"$TB_TMP/out" 2>&1
+	like "$(cat "$TB_TMP/out")" "^status=-[0-9]+ message=[^\\]*(\\\\x0a|$)" \
+		"a request with a newline in its $field is refused (the reply shows it as \\x0a)"
+done
+$TB_NOBODY "$RAW" "$TB_SOCK" bridge=br0 "label=$forged" >"$TB_TMP/out" 2>&1
+$TB_NOBODY "$RAW" "$TB_SOCK" "addresses=10.0.0.1,$forged" "gateway=$forged" \
+	>>"$TB_TMP/out" 2>&1
+$TB_NOBODY "$RAW" "$TB_SOCK" "bridge=$(printf 'br\033[2J')" >>"$TB_TMP/out" 2>&1
+sleep 0.2
+log=$(tail -n +"$log_from" "$TB_TMP/broker.log")
+diag "$(head -c 1500 <<<"$log")"
+ok $(grep -c '^tapbroker: g' <<<"$log") \
+	"no forged 'tapbroker: grant' line in the broker's log"
+ok $(grep -vc '^tapbroker: ' <<<"$log") \
+	"every log line is the broker's own (starts with 'tapbroker: ')"
+ok $(grep -c $'\033' <<<"$log") "no terminal escape reaches the log"
+like "$log" 'x\\x0atapbroker: g' "the newline shows as \\x0a instead"
+tb_broker_stop
+
 done_testing
