@@ -240,10 +240,9 @@ void tb_loop_run(struct tb_broker *b);
 void tb_loop_free(struct tb_broker *b);
 int tb_loop_watch(struct tb_broker *b, int pidfd);
 
-/* admin.c: status and release, both ends. */
-void tb_admin_answer(struct tb_broker *b, int conn, const struct tb_who *who,
-		     const struct tb_request *req);
-int tb_admin_main(int argc, char **argv);
+/* admin.c, admin-cli.c: status and release, daemon and client sides. */
+#include "admin.h"
+#include "admin-cli.h"
 
 /* explain.c: `tapbroker explain`. */
 int tb_explain_main(int argc, char **argv);

@@ -183,4 +183,34 @@ ok $(grep -c $'\033' <<<"$log") "no terminal escape reaches the log"
 like "$log" 'x\\x0atapbroker: g' "the newline shows as \\x0a instead"
 tb_broker_stop
 
+# ---- 4. status --json is JSON ----------------------------------------------
+start_broker kernel
+json() { "$TB_BROKER" status --json --socket "$TB_SOCK"; }
+if ! command -v jq >/dev/null; then
+	skip "status --json parsed by jq" "jq is not installed (tools/install-deps)"
+else
+	jq -e 'type == "array" and length == 0' <<<"$(json)" >/dev/null
+	ok $? "no lease: status --json is an empty JSON array"
+	hold "$TB_HELPER" br0 --vm=web-1
+	held=$HOLD_PID
+	TB_AS=$AS4242 hold "$TB_HELPER" br1
+	out=$(json)
+	jq . <<<"$out" >/dev/null
+	ok $? "two leases: status --json is valid JSON (jq)"
+	jq -e 'length == 2 and all(.[]; (.mtu | type) == "number" and
+		(.uid | type) == "number" and (.vm | type) == "number" and
+		(.age | type) == "number" and (.ifname | type) == "string")' \
+		<<<"$out" >/dev/null
+	ok $? "... numbers are JSON numbers, names strings"
+	jq -e 'any(.[]; .uid == 4242 and .user == null and .label == null)' \
+		<<<"$out" >/dev/null
+	ok $? "... absent values (no passwd entry, no --vm label) are null"
+	jq -e 'any(.[]; .user == "nobody" and .label == "web-1" and .bridge == "br0")' \
+		<<<"$out" >/dev/null
+	ok $? "... present ones are strings"
+	kill "$held" "$HOLD_PID"
+	wait "$held" "$HOLD_PID" 2>/dev/null
+fi
+tb_broker_stop
+
 done_testing
