@@ -74,8 +74,8 @@ static void fuse_init(int dev, const struct fuse_in_header *in,
 }
 
 /* One request; the FLUSHes left unanswered are reported on stdout. */
-static void fuse_one(int dev, const struct fuse_in_header *in,
-		     const void *arg, pid_t owner)
+static void fuse_one(int dev, const struct fuse_in_header *in, const void *arg,
+		     pid_t owner)
 {
 	struct fuse_entry_out e = {.nodeid = 2, .generation = 1};
 	struct fuse_attr_out a = {0};
@@ -248,7 +248,8 @@ int main(int argc, char **argv)
 	int fd, s;
 
 	if (argc != 5)
-		return fprintf(stderr, "usage: tb-fuse MNT SOCKET BRIDGE NPIPES\n"),
+		return fprintf(stderr,
+			       "usage: tb-fuse MNT SOCKET BRIDGE NPIPES\n"),
 		       2;
 	server = fuse_mount(argv[1]);
 	if (server < 0)

@@ -25,7 +25,8 @@ static int set_field(struct tb_request *req, const char *kv)
 		const char *name;
 		size_t off, size;
 	} fields[] = {
-#define F(n, m) {n, offsetof(struct tb_request, m), sizeof(((struct tb_request *)0)->m)}
+#define F(n, m) \
+	{n, offsetof(struct tb_request, m), sizeof(((struct tb_request *)0)->m)}
 		F("bridge", bridge),   F("lower", lower),
 		F("mode", mode),       F("trunk", trunk),
 		F("addresses", addrs), F("tables", tables),
