@@ -15,6 +15,7 @@ EOF
 FUSE="$top_builddir/tests/tb-fuse"
 FLOOD="$top_builddir/tests/tb-flood"
 RAW="$top_builddir/tests/tb-raw"
+LINGER="$top_builddir/tests/tb-linger"
 AS4242="setpriv --reuid=4242 --regid=4242 --clear-groups --"
 mkdir "$TB_TMP/mnt"
 
@@ -126,6 +127,59 @@ for mode in kernel fallback; do
 	tb_broker_stop
 	is "$(grep -c unanswered-flush "$TB_TMP/fuse.out")" 1 \
 		"$what: the FUSE server saw no FLUSH but the prober's (the broker never close()d the file)"
+done
+
+# ---- 1b. a socket whose last release lingers for an hour ----------------------
+# Before 6.16 the broker cannot refuse the file, only where its last
+# reference drops: on the quarantine thread, never the event loop.
+linger_attack() {
+	rm -f "$TB_TMP/linger.in"
+	mkfifo "$TB_TMP/linger.in"
+	$TB_NOBODY unshare -Urn -- sh -c 'ip link set lo up && exec "$@"' sh \
+		"$LINGER" "$TB_SOCK" br0 <"$TB_TMP/linger.in" \
+		>"$TB_TMP/linger.out" 2>&1 &
+	LINGER_PID=$!
+	exec 8>"$TB_TMP/linger.in"
+	for _ in $(seq 1 100); do
+		grep -q '^sent' "$TB_TMP/linger.out" && return 0
+		kill -0 "$LINGER_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+# stacks: the kernel stack of each broker thread (where it waits)
+stacks() {
+	local t
+	for t in /proc/"$TB_BROKER_PID"/task/*; do
+		cat "$t/stack" 2>/dev/null || cat "$t/wchan"
+		echo
+	done
+}
+for mode in kernel fallback; do
+	start_broker $mode
+	what=$([ $mode = kernel ] && echo SO_PASSRIGHTS || echo "pre-6.16 path")
+	if [ "$fuse_ok" = 0 ] || ! linger_attack; then
+		diag "$(cat "$TB_TMP/linger.out" 2>/dev/null)"
+		skip "$what: a lingering TCP socket sent to the broker" \
+			"nobody cannot make a TCP connection in a namespace of its own here"
+	else
+		like "$(cat "$TB_TMP/linger.out")" "^(sendmsg refused: Operation not permitted|status=-74 message=malformed request: file descriptors attached)" \
+			"$what: a lingering TCP socket attached to a request is refused"
+		sleep 2.5 # the connection's deadline: it is freed then
+		if [ $mode = fallback ]; then
+			like "$(stacks)" "tcp_close|sk_stream_wait_close|wait_woken" \
+				"$what: its last release lingers (tcp_close) on a broker thread ..."
+		fi
+		like "$(cat /proc/"$TB_BROKER_PID"/wchan)" "ep_poll|epoll" \
+			"$what: ... not the event loop's: it waits in epoll"
+		served_within 1000
+		ok $? "$what: another tenant is served at once (${SERVED_MS} ms)"
+		stops_on_sigterm
+		ok $? "$what: SIGTERM stops the broker"
+	fi
+	exec 8>&-
+	wait "$LINGER_PID" 2>/dev/null
+	tb_broker_stop
 done
 
 # ---- 2. fairness: one uid floods the socket, another is served at once ----
