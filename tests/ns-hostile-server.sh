@@ -237,6 +237,21 @@ ok $(grep -c $'\033' <<<"$log") "no terminal escape reaches the log"
 like "$log" 'x\\x0atapbroker: g' "the newline shows as \\x0a instead"
 tb_broker_stop
 
+# ---- 5. garbage, huge and half-closed requests -------------------------------
+start_broker kernel
+raw() { $TB_NOBODY "$RAW" "$@" >"$TB_TMP/out" 2>&1; cat "$TB_TMP/out"; }
+like "$(raw --garbage=100000 "$TB_SOCK")" "^status=-74 message=malformed request: Message too long" \
+	"a 100 kB frame: refused as too long"
+like "$(raw --garbage=300 "$TB_SOCK")" "^status=-74 message=malformed request: " \
+	"300 bytes of noise: refused as malformed"
+like "$(raw --garbage=0 "$TB_SOCK")" "^closed" \
+	"an empty frame: the connection is closed"
+like "$(raw --shut "$TB_SOCK" bridge=br1)" "^status=-1 message=bridge br1 is not allowed" \
+	"a request then a half-close (SHUT_WR): still answered"
+served_within 1000
+ok $? "... and the broker serves on (${SERVED_MS} ms)"
+tb_broker_stop
+
 # ---- 4. status --json is JSON ----------------------------------------------
 start_broker kernel
 json() { "$TB_BROKER" status --json --socket "$TB_SOCK"; }

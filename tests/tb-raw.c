@@ -10,13 +10,15 @@
 #include <unistd.h>
 
 /*
- * tb-raw SOCKET FIELD=VALUE...
+ * tb-raw [--garbage=N] [--shut] SOCKET FIELD=VALUE...
  *	Sends one tap request straight to the broker, FIELD being bridge,
  *	lower, mode, trunk, addresses (sets the routed flag), tables,
  *	gateway, adopt, label or proxy; VALUE is taken as is (newlines and
  *	all), cut to the field's size.  Prints "status=N message=..." (the
  *	message with \n shown as \\n).  Exit 0 if granted, 1 if refused,
- *	2 on error.
+ *	2 on error.  --garbage=N sends N bytes of noise instead of the
+ *	request (one frame; N may be 0 or larger than any frame); --shut
+ *	shuts the connection down for writing once the frame is sent.
  */
 
 static int set_field(struct tb_request *req, const char *kv)
@@ -49,17 +51,43 @@ static int set_field(struct tb_request *req, const char *kv)
 	return -1;
 }
 
+/* The frame to send: the request, or @garbage bytes of noise (>= 0). */
+static ssize_t frame(const struct tb_request *req, long garbage, char **out)
+{
+	static char buf[1 << 17];
+	unsigned int x = 12345;
+
+	*out = buf;
+	if (garbage < 0)
+		return tb_request_encode(req, buf, sizeof(buf));
+	if ((size_t)garbage > sizeof(buf))
+		return -1;
+	for (long i = 0; i < garbage; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (char)(x >> 16);
+	}
+	return garbage;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct tb_request req = {.op = TB_OP_TAP};
 	struct tb_reply rep;
-	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
-	int s;
+	char buf[TB_MSG_MAX], err[TB_ERR_MAX], *f;
+	long garbage = -1;
+	int s, shut = 0;
 	ssize_t n;
 
-	if (argc < 3)
-		return fprintf(stderr, "usage: tb-raw SOCKET FIELD=VALUE...\n"),
+	for (; argc > 1 && !strncmp(argv[1], "--", 2); argc--, argv++) {
+		if (!strncmp(argv[1], "--garbage=", 10))
+			garbage = atol(argv[1] + 10);
+		else
+			shut = !strcmp(argv[1], "--shut");
+	}
+	if (argc < 2)
+		return fprintf(stderr,
+			       "usage: tb-raw [--garbage=N] [--shut] SOCKET FIELD=VALUE...\n"),
 		       2;
 	for (int i = 2; i < argc; i++)
 		if (set_field(&req, argv[i]))
@@ -68,10 +96,14 @@ int main(int argc, char **argv)
 	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return perror("connect"), 2;
-	n = tb_request_encode(&req, buf, sizeof(buf));
-	if (n < 0 || tb_send_fd(s, buf, (size_t)n, -1) < 0)
+	n = frame(&req, garbage, &f);
+	if (n < 0 || send(s, f, (size_t)n, 0) != n)
 		return perror("send"), 2;
+	if (shut)
+		shutdown(s, SHUT_WR);
 	n = tb_recv_fd(s, buf, sizeof(buf), NULL);
+	if (n == 0)
+		return printf("closed\n"), 2;
 	if (n <= 0 || tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
 		return printf("bad-reply\n"), 2;
 	printf("status=%d message=", rep.status);
