@@ -38,30 +38,35 @@
  * Fds a client sends
  *
  * The broker takes no fd from a client, and must not even let one reach
- * a close() of its own: close() is filp_close() (fs/open.c), which calls
- * the file's ->flush before dropping the reference, and fuse_flush() waits
- * for the FUSE server's answer.  Any user can mount FUSE in its own user
- * namespace (/dev/fuse is 0666) and never answer: one close() would stop
- * the event loop for good.
+ * a close() of its own: close() is close_fd() -> filp_close() (fs/open.c),
+ * which calls the file's ->flush (filp_flush()) before fput(), and
+ * fuse_flush() waits, uninterruptibly, for the FUSE server's answer.  Any
+ * user can mount FUSE in its own user namespace (/dev/fuse is 0666) and
+ * never answer: one close() would stop the event loop for good, SIGTERM
+ * included.
  *
- * On Linux 6.16 and later, SO_PASSRIGHTS=0 on the listening socket (which
- * each connection inherits when it is made, in unix_stream_connect()) has
- * the kernel refuse SCM_RIGHTS at the client's sendmsg() with EPERM: no
- * file ever travels to us.
+ * On Linux 6.16 and later, SO_PASSRIGHTS=0 on the listening socket (each
+ * connection inherits it when it is made, in unix_stream_connect(), so
+ * there is no window before accept()) has the kernel refuse SCM_RIGHTS at
+ * the client's sendmsg() with EPERM: no file ever travels to us.
  *
- * Before 6.16 the files travel inside the message (an skb holding a
- * reference to each).  We receive with no room for control data, so
- * scm_recv() sets MSG_CTRUNC and scm_destroy() drops the skb's references
- * with fput(): no fd is installed and ->flush is never called (only
- * filp_close() calls it).  MSG_CTRUNC refuses the request.  fput() of the
- * last reference still runs the file's ->release on our thread, and a
- * ->release may wait too (a TCP socket with SO_LINGER whose peer never
- * acknowledges), so a message carrying files is only peeked at (MSG_PEEK
- * takes extra references, the queued skb keeps its own: ours are never the
- * last) and its connection is freed by the quarantine closer thread
- * (closer.c).  Every other connection is shut down for reading before it
- * is closed (no frame can arrive after that: unix_dgram_sendmsg() answers
- * EPIPE) and closed here only if nothing is left queued.
+ * Before 6.16 (setsockopt() answers ENOPROTOOPT), and on a socket that
+ * systemd made (connections may have been queued before we could set the
+ * option), the files travel inside the message, an skb holding a
+ * reference to each.  We receive with no room for control data: scm_recv()
+ * (net/core/scm.c) then sets MSG_CTRUNC and scm_destroy() drops those
+ * references with fput(), installing no fd; fput() and __fput()
+ * (fs/file_table.c) call ->release, never ->flush, which only
+ * filp_close() calls.  MSG_CTRUNC refuses the request.  The last fput()
+ * still runs ->release on the thread that drops it, and a ->release may
+ * wait too (tcp_close() of a socket with SO_LINGER whose peer never
+ * acknowledges), so a message is peeked at first (MSG_PEEK: unix_peek_fds()
+ * takes references of its own, the queued skb keeps its: ours are never
+ * the last) and a connection with files queued is freed by the quarantine
+ * closer thread (closer.c).  Every other connection is shut down for
+ * reading before it is closed (no frame can be queued after that:
+ * unix_dgram_sendmsg() answers EPIPE) and closed here only if nothing is
+ * left on it.
  */
 static int tb_careful; /* files may be queued on a connection: see above */
 
