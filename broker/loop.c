@@ -30,6 +30,17 @@
  * beyond that the listening socket is left in the kernel's backlog until
  * a slot frees.  One wake-up accepts at most TB_ACCEPT_BURST, so a flood
  * of connections cannot hold up requests that are already in.
+ *
+ * Nothing a client does makes a call of the loop wait: client sockets are
+ * non-blocking and read with MSG_DONTWAIT; replies are sent without
+ * waiting (an admin's multi-frame status waits at most 1 s, admin.c); no
+ * fd a client sent is ever closed here (server.c, "Fds a client sends");
+ * SO_PEERCRED and SO_PEERGROUPS are copies the kernel made at connect();
+ * pidfd_open() does not wait; /proc/PID/stat and status, read for the
+ * caller's VM, take no lock the caller can hold (unlike cmdline and
+ * environ, which take its mmap lock); our fds of taps are closed by the
+ * closer thread.  What is left depends on no client: netlink round trips
+ * under RTNL, NSS look-ups of uids, the policy files on SIGHUP, syslog.
  */
 
 #define TB_MAX_CONNS 1024
