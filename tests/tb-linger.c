@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -80,6 +81,7 @@ static int send_fd(const char *path, const char *bridge, int fd)
 int main(int argc, char **argv)
 {
 	struct linger lg = {.l_onoff = 1, .l_linger = 3600};
+	struct timeval tv = {.tv_sec = 3};
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX], c;
 	int peer, tcp, s;
@@ -98,6 +100,8 @@ int main(int argc, char **argv)
 		setsockopt(tcp, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	close(tcp); /* the copy in flight is the last one */
+	if (s >= 0) /* a stuck broker answers never */
+		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	n = s < 0 ? -1 : tb_recv_fd(s, buf, sizeof(buf), NULL);
 	if (n > 0 && !tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
 		printf("status=%d message=%s\n", rep.status, rep.message);
