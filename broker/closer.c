@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tb_closer {
@@ -88,24 +89,40 @@ int tb_closer_start(void)
 	return err ? err : tb_closer_one(TB_CLOSER_QUARANTINE);
 }
 
-static void tb_closer_end(struct tb_closer *c)
+/* Ends @c's thread once it has closed what is queued: waits for it up to
+ * @wait_s seconds (0: for ever); returns 0, or -ETIMEDOUT. */
+static int tb_closer_end(struct tb_closer *c, time_t wait_s)
 {
+	struct timespec until;
+	int err = 0;
+
 	if (c->pipe[1] < 0)
-		return;
+		return 0;
 	close(c->pipe[1]);
 	c->pipe[1] = -1;
-	pthread_join(c->thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_s;
+	if (wait_s)
+		err = pthread_timedjoin_np(c->thread, NULL, &until);
+	else
+		pthread_join(c->thread, NULL);
+	if (err)
+		return -ETIMEDOUT;
 	close(c->pipe[0]);
+	return 0;
 }
 
 /*
- * At exit: the tap closer closes what is queued, sees the pipe end and
+ * At exit: each closer closes what is queued, sees its pipe end and
  * returns.  The quarantine closer may be stuck in a hostile ->release: it
- * is not waited for (exit ends it).
+ * is waited for one second at most (exit then ends it).
  */
 void tb_closer_stop(void)
 {
-	tb_closer_end(TB_CLOSER_TAPS);
+	tb_closer_end(TB_CLOSER_TAPS, 0);
+	if (tb_closer_end(TB_CLOSER_QUARANTINE, 1))
+		tb_log(LOG_NOTICE,
+		       "a client's file is still being released; exiting anyway");
 }
 
 /* Closes @fd off the event loop (in place if the pipe is full or absent). */
