@@ -6,10 +6,13 @@
 
 tb_require_kernel
 tb_netns_setup
-tb_bridge br0 && tb_bridge br1 ||
-	skip_all "cannot create bridges in a namespace"
+tb_bridge br0 && tb_bridge br1 && tbip tuntap add 'q"a=1{' mode tap ||
+	skip_all "cannot create bridges and taps in a namespace"
 tb_policy "$TB_TMP/policy.conf" <<EOF
-allow "test" { users = { "nobody" } bridges = { "br0" } quota = 64 }
+allow "test" {
+	users = { "nobody" } bridges = { "br0" } quota = 64
+	adopt = { "q\\"a=1{" }
+}
 allow "other-tenant" { users = { "4242" } bridges = { "br1" } }
 EOF
 FUSE="$top_builddir/tests/tb-fuse"
@@ -279,6 +282,14 @@ else
 	ok $? "... present ones are strings"
 	kill "$held" "$HOLD_PID"
 	wait "$held" "$HOLD_PID" 2>/dev/null
+	# an admin-made tap whose name holds a quote, '=' and '{', adopted
+	hold "$TB_HELPER" br0 '--adopt=q"a=1{'
+	like "$("$TB_BROKER" status --socket "$TB_SOCK")" '^ifname=q"a=1\{ kind=adopted ' \
+		"status: an odd interface name is one value of its line"
+	out=$(json)
+	jq -e '.[0].ifname == "q\"a=1{" and .[0].kind == "adopted"' <<<"$out" >/dev/null
+	ok $? "status --json: its quote is escaped, the name comes back whole"
+	release
 fi
 tb_broker_stop
 
