@@ -87,5 +87,9 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("flood %ld connects\n", connects);
+	for (long i = 0; i < hold; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	free(p);
 	return 0;
 }
