@@ -95,9 +95,22 @@ for mode in kernel fallback; do
 	$TB_NOBODY "$TB_CLIENT" --extra-fds 16 "$TB_SOCK" br0 >"$TB_TMP/out" 2>&1
 	like "$(cat "$TB_TMP/out")" "^(sendmsg refused: Operation not permitted|status=-74 message=malformed request: file descriptors attached)" \
 		"$what: a request with 16 fds of /dev/null attached is refused"
+	first=$(grep -q '^sendmsg refused' "$TB_TMP/out" && echo kernel-refused)
 	sleep 0.3
 	is "$(ls "/proc/$TB_BROKER_PID/fd" | wc -l)" "$fds_before" \
 		"$what: ... and the broker holds no fd of it"
+	# before the broker accepts: SO_PASSRIGHTS is inherited at connect()
+	kill -STOP "$TB_BROKER_PID"
+	$TB_NOBODY "$TB_CLIENT" --extra-fds 1 "$TB_SOCK" br0 >"$TB_TMP/out" 2>&1 &
+	early=$!
+	sleep 0.3
+	kill -CONT "$TB_BROKER_PID"
+	wait "$early"
+	want="^(sendmsg refused: Operation not permitted|status=-74 message=malformed request: file descriptors attached)"
+	# where the kernel refused the first one, it must refuse this one
+	[ "$first" = kernel-refused ] && want="^sendmsg refused: Operation not permitted"
+	like "$(cat "$TB_TMP/out")" "$want" \
+		"$what: an fd sent before the broker even accepts is refused too"
 	if [ "$fuse_ok" = 0 ]; then
 		skip "$what: a FUSE file's fd sent to the broker" \
 			"nobody cannot unshare -Urm or open /dev/fuse here"
