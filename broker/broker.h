@@ -40,8 +40,6 @@ enum tb_lease_kind {
 	TB_LEASE_ADOPTED, /* a pre-made tap: restored, never deleted */
 };
 
-#define TB_TABLES 8 /* route tables of one routed tap */
-
 /* A tap handed out: see lease.c. */
 struct tb_lease {
 	enum tb_lease_kind kind;

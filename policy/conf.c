@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "prefix.h"
 #include "proto.h"
 
@@ -272,13 +273,7 @@ static int tb_opener_line(const struct tb_conf_ctx *c, const char *word,
 
 static int tb_number(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
-
-	if (!isdigit((unsigned char)s[0]) || strlen(s) > 10)
-		return 0;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !*end && !errno && *out <= max;
+	return !tb_number_parse(s, max, out);
 }
 
 static int tb_add_id(unsigned int **ids, size_t *n, unsigned int id)
@@ -478,30 +473,23 @@ static int tb_rule_prefix(struct tb_rule *r, const struct tb_fact *f,
 static int tb_rule_table(struct tb_rule *r, const struct tb_fact *f,
 			 struct tb_conf_ctx *c)
 {
-	unsigned long t = 254; /* RT_TABLE_MAIN */
+	uint32_t t;
+	char why[160];
 
-	if (strcmp(f->value, "main") &&
-	    (!tb_number(f->value, 0xfffffffeUL, &t) || t == 0 || t == 253 ||
-	     t == 255)) {
+	if (tb_table_parse(f->value, &t, why, sizeof(why))) {
 		tb_diag_add(
 			c->diag, c->file, f->line,
 			"table '%s' in %s \"%s\" is not main or a number 1-4294967294 other than 253 (default) and 255 (local)",
 			f->value, r->deny ? "deny" : "allow", r->title);
 		return 0;
 	}
-	return tb_add_id(&r->tables, &r->ntables, (uint32_t)t);
+	return tb_add_id(&r->tables, &r->ntables, t);
 }
 
 static int tb_rule_metrics(struct tb_rule *r, const struct tb_fact *f,
 			   struct tb_conf_ctx *c)
 {
-	unsigned long lo, hi;
-	char a[16] = "", b[16] = "";
-
-	if (sscanf(f->value, "%15[0-9]-%15[0-9]", a, b) < 1 ||
-	    !tb_number(a, 0xffffffffUL, &lo) ||
-	    !tb_number(b[0] ? b : a, 0xffffffffUL, &hi) || hi < lo ||
-	    strlen(f->value) != strlen(a) + (b[0] ? strlen(b) + 1 : 0)) {
+	if (tb_metrics_parse(f->value, &r->metric_lo, &r->metric_hi)) {
 		tb_diag_add(
 			c->diag, c->file, f->line,
 			"metrics '%s' in %s \"%s\" is not a metric or a range N-M",
@@ -509,8 +497,6 @@ static int tb_rule_metrics(struct tb_rule *r, const struct tb_fact *f,
 		return 0;
 	}
 	r->has_metrics = 1;
-	r->metric_lo = (uint32_t)lo;
-	r->metric_hi = (uint32_t)hi;
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fields.h"
+
 #define TB_REASON_MAX 512 /* one line, NUL included (== TB_MESSAGE_MAX) */
 #define TB_DIAG_MAX 8192 /* all load errors, one per line */
 
@@ -100,8 +102,6 @@ struct tb_queues {
 void tb_policy_queues(const struct tb_policy *pol, const struct tb_who *who,
 		      struct tb_queues *q);
 
-#define TB_MTU_MIN 68
-#define TB_MTU_MAX 65535
 
 /* The largest MTU @who may have on a bridge, and which rule says so. */
 struct tb_mtu_ceiling {
