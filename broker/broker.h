@@ -45,7 +45,7 @@ struct tb_lease {
 	enum tb_lease_kind kind;
 	int ifindex;
 	char ifname[IFNAMSIZ];
-	char bridge[IFNAMSIZ]; /* or, for a macvtap, its lower device */
+	char dev[IFNAMSIZ]; /* its bridge, a macvtap's lower device, or "-" */
 	int mode; /* macvtap */
 	int pidfd; /* macvtap: the VM's pidfd, watched; else -1 */
 	unsigned long long start; /* the VM's start time (/proc/PID/stat) */
@@ -104,8 +104,9 @@ int tb_nl_open(struct tb_nl **out);
 void tb_nl_close(struct tb_nl *nl);
 int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 		     struct tb_bridge_info *br, char *why, size_t whylen);
-int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
-		    const uint8_t mac[6], const char *alias);
+int tb_nl_link_config(struct tb_nl *nl, int ifindex, int master,
+		      unsigned int mtu, const uint8_t mac[6],
+		      const char *alias);
 int tb_nl_events_open(struct tb_nl *nl, tb_nl_link_fn changed, void *arg);
 int tb_nl_events_read(struct tb_nl *nl);
 int tb_nl_link_carrier(struct tb_nl *nl, int ifindex);
@@ -126,6 +127,9 @@ struct tb_prefix;
 int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
 		    uint32_t table, uint32_t metric);
 int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p);
+typedef void (*tb_nl_addr_fn)(void *arg, int ifindex,
+			      const struct tb_prefix *addr);
+int tb_nl_addr_scan(struct tb_nl *nl, int family, tb_nl_addr_fn fn, void *arg);
 int tb_nl_route_multipath(struct tb_nl *nl, const int *ifindex, size_t n,
 			  const struct tb_prefix *dst, uint32_t table,
 			  uint32_t metric);
@@ -156,9 +160,6 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 int tb_macvtap_open(int ifindex, unsigned int iff);
 int tb_tun_attach(const char *name, unsigned int iff);
 unsigned int tb_tun_flags(const struct tb_request *req);
-const char *tb_who_name(const struct tb_who *who, char *buf, size_t len);
-int tb_queues_check(struct tb_broker *b, const struct tb_who *who,
-		    const struct tb_request *req, struct tb_reply *rep);
 int tb_do_queues(struct tb_broker *b, const struct tb_request *req,
 		 struct tb_reply *rep, int *fds, size_t *nfds);
 
@@ -168,8 +169,6 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int tb_tap_mac(uint8_t mac[6]);
-int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
-		   struct tb_reply *rep);
 
 /* What a port's VLANs are to be; any == 0: leave the bridge's default. */
 struct tb_port_vlans {
@@ -179,20 +178,22 @@ struct tb_port_vlans {
 };
 
 /* adopt.c: a pre-made tap put to use, and put back at the end. */
+struct tb_port;
 int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
-		  const struct tb_request *req, const struct tb_bridge_info *br,
-		  unsigned int mtu, const struct tb_port_vlans *pv,
-		  struct tb_reply *rep);
+		  const struct tb_request *req, const struct tb_plan *plan,
+		  struct tb_port *port, struct tb_reply *rep);
 
 /* routed.c: a tap with host routes and no bridge. */
 int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
-		 const struct tb_request *req, struct tb_reply *rep, int *fd);
+		 const struct tb_request *req, const struct tb_plan *plan,
+		 struct tb_reply *rep);
 void tb_routed_release(struct tb_broker *b, const struct tb_lease *l);
 int tb_routed_rescan(struct tb_broker *b);
 
 /* macvtap.c: a macvtap on a lower device, watched by its VM's pidfd. */
 int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
-		  const struct tb_request *req, struct tb_reply *rep, int *fd);
+		  const struct tb_request *req, const struct tb_plan *plan,
+		  struct tb_reply *rep);
 
 /* lease.c: what was handed out, recorded in the kernel. */
 void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,

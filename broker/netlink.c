@@ -149,18 +149,19 @@ static int tb_nl_change(struct tb_nl *nl, int ifindex,
 }
 
 /**
- * tb_nl_port_join() - make link @ifindex a port of bridge @master, still down
+ * tb_nl_link_config() - alias, MAC, MTU and (if @master) bridge of a link
  *
- * MAC address, MTU, master and the lease's ifalias go in one message, so
- * the port joins the bridge already at the bridge's MTU and never lowers
- * it.  "Up" (tb_nl_link_up()) comes last, after any VLAN settings: the
+ * A tap joins bridge @master still down; a macvtap or routed tap (@master
+ * 0) joins nothing.  MAC address, MTU, master and the lease's ifalias go
+ * in one message, so a port joins its bridge already at the bridge's MTU
+ * and never lowers it.  "Up" (tb_nl_link_up()) comes last, after any VLAN settings: the
  * kernel applies flags before master, and a tap must never be up outside
  * its bridge, or in the wrong VLAN.
  *
  * Return: 0, or -errno.
  */
-int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
-		    const uint8_t mac[6], const char *alias)
+int tb_nl_link_config(struct tb_nl *nl, int ifindex, int master,
+		      unsigned int mtu, const uint8_t mac[6], const char *alias)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
 	struct nl_addr *addr = mac ? nl_addr_build(AF_LLC, mac, 6) : NULL;
@@ -935,7 +936,11 @@ int tb_nl_route_scan(struct tb_nl *nl, tb_nl_route_fn fn, void *arg)
 	return 0;
 }
 
-/* Puts address @p (with its prefix length) on link @ifindex. */
+/*
+ * Puts address @p (with its prefix length) on link @ifindex, with
+ * IFA_F_NOPREFIXROUTE: no connected route appears (in main or anywhere),
+ * so a host-side address never routes outside the plan's tables.
+ */
 int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
@@ -947,12 +952,54 @@ int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
 		rtnl_addr_set_family(ra, p->family);
 		rtnl_addr_set_local(ra, a);
 		rtnl_addr_set_prefixlen(ra, (int)p->len);
+		rtnl_addr_set_flags(ra, IFA_F_NOPREFIXROUTE);
 		err = rtnl_addr_add(nl->sk, ra, NLM_F_CREATE | NLM_F_EXCL);
 		err = err < 0 ? tb_nl_errno(err) : 0;
 	}
 	nl_addr_put(a);
 	rtnl_addr_put(ra);
 	return err;
+}
+
+struct tb_nl_ascan_ctx {
+	tb_nl_addr_fn fn;
+	void *arg;
+	int family;
+};
+
+static void tb_nl_ascan_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+	struct tb_nl_ascan_ctx *c = arg;
+	struct nl_addr *local = rtnl_addr_get_local(ra);
+	struct tb_prefix p = {.family = rtnl_addr_get_family(ra)};
+	size_t len = local ? nl_addr_get_len(local) : 0;
+
+	if (p.family != c->family || len != (p.family == AF_INET ? 4u : 16u))
+		return;
+	memcpy(p.addr, nl_addr_get_binary_addr(local), len);
+	p.len = (unsigned int)len * 8; /* the address itself */
+	c->fn(c->arg, rtnl_addr_get_ifindex(ra), &p);
+}
+
+/**
+ * tb_nl_addr_scan() - call @fn for every address of @family on the host
+ *
+ * One dump, asked only by requests that name addresses: whether the host
+ * has an address already is a fact the plan cannot know.
+ * Return: 0, or -errno.
+ */
+int tb_nl_addr_scan(struct tb_nl *nl, int family, tb_nl_addr_fn fn, void *arg)
+{
+	struct tb_nl_ascan_ctx c = {fn, arg, family};
+	struct nl_cache *cache;
+	int err = rtnl_addr_alloc_cache(nl->sk, &cache);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	nl_cache_foreach(cache, tb_nl_ascan_one, &c);
+	nl_cache_free(cache);
+	return 0;
 }
 
 static int tb_nl_info_cb(struct nl_msg *msg, void *arg)

@@ -23,9 +23,8 @@ int tb_table_parse(const char *s, uint32_t *table, char *why, size_t whylen)
 {
 	unsigned long t = TB_TABLE_MAIN;
 
-	if (strcmp(s, "main") &&
-	    (tb_number_parse(s, 0xfffffffeUL, &t) || t == 0 || t == 253 ||
-	     t == 255)) {
+	if (strcmp(s, "main") && (tb_number_parse(s, 0xfffffffeUL, &t) ||
+				  t == 0 || t == 253 || t == 255)) {
 		snprintf(
 			why, whylen,
 			"table '%.20s' is not main or a number 1-4294967294 other than 253 (default) and 255 (local)",
@@ -130,8 +129,8 @@ int tb_mac_parse(const char *s, uint8_t mac[6], char *why, size_t whylen)
 			 s);
 		return -1;
 	}
-	if (mac[0] & 1 || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] |
-			    mac[5])) {
+	if (mac[0] & 1 ||
+	    !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
 		snprintf(why, whylen,
 			 "MAC %s is %s: give the guest NIC's unicast MAC", s,
 			 mac[0] & 1 ? "multicast" : "all zero");

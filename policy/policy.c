@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +309,8 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].prefixes);
 		free(pol->rules[i].tables);
 		free(pol->rules[i].proxies);
+		free(pol->rules[i].members);
+		free(pol->rules[i].gateways);
 	}
 	free(pol->rules);
 	free(pol->admin_gids);
@@ -441,4 +445,57 @@ void tb_policy_summary(const struct tb_policy *pol, char *buf, size_t len)
 		allow, deny, deny == 1 ? "" : "s", pol->qemu_lines,
 		pol->qemu_lines == 1 ? "" : "s", pol->nfiles,
 		pol->nfiles == 1 ? "" : "s");
+}
+
+static int tb_member_add(struct tb_rule *r, uid_t uid)
+{
+	uid_t *v;
+
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (r->members[i] == uid)
+			return 0;
+	v = reallocarray(r->members, r->nmembers + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->members = v;
+	v[r->nmembers++] = uid;
+	return 0;
+}
+
+static int tb_rule_has_gid_db(const struct tb_rule *r, gid_t gid)
+{
+	for (size_t i = 0; i < r->ngids; i++)
+		if (r->gids[i] == gid)
+			return 1;
+	return 0;
+}
+
+/**
+ * tb_rule_members() - the users the group database puts in a deny rule's
+ * groups: each group's member list, and every user whose primary group it
+ * is.  Read when the policy is loaded (or reloaded), before seccomp and
+ * never per request; a change of membership needs a reload.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int tb_rule_members(struct tb_rule *r)
+{
+	struct passwd *pw;
+	struct group *gr;
+	int err = 0;
+
+	if (!r->deny || !r->ngids)
+		return 0;
+	for (size_t i = 0; i < r->ngids && !err; i++) {
+		gr = getgrgid(r->gids[i]);
+		for (char **m = gr ? gr->gr_mem : NULL; m && *m && !err; m++)
+			if ((pw = getpwnam(*m)))
+				err = tb_member_add(r, pw->pw_uid);
+	}
+	setpwent();
+	while (!err && (pw = getpwent()))
+		if (tb_rule_has_gid_db(r, pw->pw_gid))
+			err = tb_member_add(r, pw->pw_uid);
+	endpwent();
+	return err;
 }
