@@ -2,6 +2,7 @@
 /* Parses tapbroker-helper's argv: QEMU's bridge-helper options and ours. */
 #include "helper.h"
 #include "proto.h"
+#include "fields.h"
 #include "prefix.h"
 #include "vlan.h"
 
@@ -82,6 +83,21 @@ static int tbh_address(const char *v, struct tbh_opts *o, char *err,
 		return tbh_fail(err, errlen, "--address= values are too long");
 	snprintf(o->addrs + used, sizeof(o->addrs) - used, "%s%s",
 		 used ? "," : "", v);
+	return 0;
+}
+
+/* --mac=MAC: the guest NIC's, as given to QEMU (fields.c checks it). */
+static int tbh_mac(const char *v, struct tbh_opts *o, char *err,
+		   size_t errlen)
+{
+	uint8_t mac[6];
+	char why[96];
+
+	if (tbh_once(o->mac, "--mac", err, errlen))
+		return -EINVAL;
+	if (tb_mac_parse(v, mac, why, sizeof(why)))
+		return tbh_fail(err, errlen, "--mac: %s", why);
+	o->mac = v;
 	return 0;
 }
 
@@ -193,6 +209,8 @@ static int tbh_one(const char *a, struct tbh_opts *o, int *seen_fd, char *err,
 					why);
 		}
 		o->proxy = v;
+	} else if ((v = tbh_value(a, "--mac"))) {
+		return tbh_mac(v, o, err, errlen);
 	} else if ((v = tbh_value(a, "--macvtap"))) {
 		if (tbh_once(o->lower, "--macvtap", err, errlen))
 			return -EINVAL;
@@ -299,11 +317,11 @@ int tbh_parse_args(int argc, char *const argv[], const char *env_socket,
 			"missing --fd=N (QEMU passes it; see tapbroker-helper --help)");
 	if (o->mode && !o->lower)
 		return tbh_fail(err, errlen, "--mode= is for --macvtap= only");
-	if (!o->routed && (o->addrs[0] || o->tables || o->gateway ||
-			   o->has_metric || o->proxy))
+	if (!o->routed &&
+	    (o->tables || o->gateway || o->has_metric || o->proxy))
 		return tbh_fail(
 			err, errlen,
-			"--address=, --table=, --metric=, --gateway= and --proxy= need --routed");
+			"--table=, --metric=, --gateway= and --proxy= need --routed");
 	if (o->adopt && (o->lower || o->routed))
 		return tbh_fail(
 			err, errlen,

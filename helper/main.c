@@ -164,8 +164,10 @@ static size_t tbh_ask(int s, const struct tbh_opts *o, int fds[TB_FDS_MAX],
 	if (o->routed) {
 		req.flags |= TB_F_ROUTED;
 		req.bridge[0] = '\0';
-		snprintf(req.addrs, sizeof(req.addrs), "%s", o->addrs);
 	}
+	snprintf(req.addrs, sizeof(req.addrs), "%s", o->addrs);
+	if (o->mac)
+		snprintf(req.mac, sizeof(req.mac), "%s", o->mac);
 	if (o->tables)
 		snprintf(req.tables, sizeof(req.tables), "%s", o->tables);
 	if (o->gateway)
