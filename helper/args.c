@@ -87,8 +87,7 @@ static int tbh_address(const char *v, struct tbh_opts *o, char *err,
 }
 
 /* --mac=MAC: the guest NIC's, as given to QEMU (fields.c checks it). */
-static int tbh_mac(const char *v, struct tbh_opts *o, char *err,
-		   size_t errlen)
+static int tbh_mac(const char *v, struct tbh_opts *o, char *err, size_t errlen)
 {
 	uint8_t mac[6];
 	char why[96];

@@ -115,8 +115,8 @@ static int tb_plan_routed_fields(const struct tb_request *req,
 		return tb_plan_fail(p, -EINVAL, "%s", why);
 	if (!p->ntables)
 		p->tables[p->ntables++] = TB_TABLE_MAIN;
-	if (req->gateway[0] && tb_prefix_parse(req->gateway, 1, &p->gateway,
-					       why, sizeof(why)))
+	if (req->gateway[0] &&
+	    tb_prefix_parse(req->gateway, 1, &p->gateway, why, sizeof(why)))
 		return tb_plan_fail(p, -EINVAL, "gateway: %s", why);
 	p->has_gateway = !!req->gateway[0];
 	if (req->proxy[0] && tb_plan_name(p, "proxy uplink name", req->proxy))
@@ -143,7 +143,7 @@ static int tb_plan_fields(const struct tb_request *req, struct tb_plan *p)
 	if (req->mac[0] && tb_mac_parse(req->mac, p->mac, why, sizeof(why)))
 		return tb_plan_fail(p, -EINVAL, "mac: %s", why);
 	p->has_mac = !!req->mac[0];
-	p->kind = req->lower[0]			? TB_PLAN_MACVTAP
+	p->kind = req->lower[0]		       ? TB_PLAN_MACVTAP
 		  : (req->flags & TB_F_ROUTED) ? TB_PLAN_ROUTED
 					       : TB_PLAN_TAP;
 	if (p->kind == TB_PLAN_MACVTAP)
@@ -171,13 +171,15 @@ static int tb_plan_queues(const struct tb_policy *pol, const struct tb_who *who,
 }
 
 /* Step 3: the device: bridge, lower device and mode, or the addresses. */
-static int tb_plan_device(const struct tb_policy *pol,
-			  const struct tb_who *who,
+static int tb_plan_device(const struct tb_policy *pol, const struct tb_who *who,
 			  const struct tb_request *req, struct tb_plan *p)
 {
-	struct tb_routed_ask ask = {p->addrs,	p->naddrs,
-				    p->tables,	p->ntables,
-				    !!(req->flags & TB_F_METRIC), req->metric};
+	struct tb_routed_ask ask = {p->addrs,
+				    p->naddrs,
+				    p->tables,
+				    p->ntables,
+				    !!(req->flags & TB_F_METRIC),
+				    req->metric};
 
 	if (p->kind == TB_PLAN_MACVTAP)
 		tb_policy_decide_macvtap(pol, who, p->dev, p->mode, &p->d);
@@ -251,8 +253,8 @@ static int tb_plan_proxy(const struct tb_policy *pol, const struct tb_who *who,
 	if (tb_plan_take(p, &d))
 		return -1;
 	for (size_t i = 0; i < p->naddrs; i++)
-		if (p->addrs[i].len != (p->addrs[i].family == AF_INET6 ? 128u
-									: 32u))
+		if (p->addrs[i].len !=
+		    (p->addrs[i].family == AF_INET6 ? 128u : 32u))
 			return tb_plan_fail(
 				p, -EINVAL,
 				"--proxy answers ARP/NDP for host addresses only (/32, /128), not a prefix");
@@ -387,8 +389,9 @@ static void tb_plan_grants(const struct tb_plan *p, FILE *out)
 
 void tb_plan_print(const struct tb_plan *p, FILE *out)
 {
-	fprintf(out, "%s\nreason: %s\nrule: %s\n", p->d.allow ? "allow" : "deny",
-		p->d.reason, p->d.rule[0] ? p->d.rule : "(none: default deny)");
+	fprintf(out, "%s\nreason: %s\nrule: %s\n",
+		p->d.allow ? "allow" : "deny", p->d.reason,
+		p->d.rule[0] ? p->d.rule : "(none: default deny)");
 	if (!p->d.allow)
 		return;
 	fprintf(out, "quota: %u tap%s at once, set by %s\n", p->quota.limit,
