@@ -371,6 +371,19 @@ int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
 	return 0;
 }
 
+/* The name of link @ifindex (for a message): 0, or -errno. */
+int tb_nl_link_name(struct tb_nl *nl, int ifindex, char name[IFNAMSIZ])
+{
+	struct rtnl_link *link = NULL;
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	snprintf(name, IFNAMSIZ, "%s", rtnl_link_get_name(link));
+	rtnl_link_put(link);
+	return 0;
+}
+
 static const uint32_t tb_nl_modes[TB_MODE_MAX] = {
 	[TB_MODE_VEPA] = MACVLAN_MODE_VEPA,
 	[TB_MODE_BRIDGE] = MACVLAN_MODE_BRIDGE,

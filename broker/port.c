@@ -202,7 +202,7 @@ int tb_addrs_free(struct tb_broker *b, const struct tb_prefix *a, size_t n,
 		holder = tb_host_has(b, &a[k], &found);
 		if (holder > 0) {
 			tb_prefix_format(&found, h, sizeof(h));
-			if (!if_indextoname((unsigned int)holder, dev))
+			if (tb_nl_link_name(b->nl, holder, dev))
 				snprintf(dev, sizeof(dev), "#%d", holder);
 			return tb_refuse(
 				rep, -EADDRINUSE,

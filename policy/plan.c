@@ -295,11 +295,15 @@ static int tb_plan_guard(struct tb_plan *p)
 	tb_plan_source(p->router_src, sizeof(p->router_src), &p->d);
 	if (!p->guard || p->has_mac)
 		return 0;
-	return tb_plan_fail(
-		p, -EPERM,
+	/* the deciding rule stays named: it is the one asking for the MAC */
+	p->d.allow = 0;
+	p->err = -EPERM;
+	snprintf(
+		p->d.reason, sizeof(p->d.reason),
 		"%s is guarded by %s (%s): add --mac=MAC, the guest NIC's MAC as given to QEMU",
 		p->kind == TB_PLAN_ROUTED ? "this routed tap" : p->dev,
 		p->d.rule, p->d.title);
+	return -1;
 }
 
 void tb_policy_plan(const struct tb_policy *pol, const struct tb_who *who,
