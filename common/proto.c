@@ -391,7 +391,7 @@ static int tb_bridged_decode(const struct tb_attrs *a, struct tb_request *req,
 			     char *err, size_t errlen)
 {
 	if (a->val[TB_A_PROXY] || a->val[TB_A_TABLES] || a->val[TB_A_METRIC] ||
-	    a->val[TB_A_GATEWAY])
+	    a->val[TB_A_GATEWAY] || (req->flags & TB_F_METRIC))
 		return tb_fail(
 			err, errlen,
 			"a proxy uplink without a routed tap (nor tables, metric, gateway)");
