@@ -41,6 +41,7 @@ static void test_empty_lists(void)
 		"macvtap_modes", "vlans",  "routed",  "addresses",
 		"gateways",	 "adopt",  "tables",  "proxy",
 	};
+	struct tb_policy *pol;
 	struct tb_diag diag;
 	char text[512];
 
@@ -68,8 +69,9 @@ static void test_empty_lists(void)
 		"e.conf",
 		"allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
 		0644);
-	ok(fx_load("e.conf", NULL, &diag) != NULL,
-	   "... while a section's own { } braces are fine");
+	pol = fx_load("e.conf", NULL, &diag);
+	ok(pol != NULL, "... while a section's own { } braces are fine");
+	tb_policy_free(pol);
 }
 
 /* One parser per field: the table rule is the same everywhere. */
