@@ -245,9 +245,11 @@ static int tbh_one_device(const char *a, struct tbh_opts *o, char *err,
 static int tbh_one_routed(const char *a, struct tbh_opts *o, char *err,
 			  size_t errlen)
 {
+	uint32_t tables[TB_TABLES];
 	char shown[64];
 	char why[96];
 	const char *v;
+	size_t nt;
 	int n;
 
 	if (!strcmp(a, "--routed")) {
@@ -257,13 +259,14 @@ static int tbh_one_routed(const char *a, struct tbh_opts *o, char *err,
 
 		return tbh_address(v, o, err, errlen);
 	} else if ((v = tbh_value(a, "--table"))) {
-
 		if (tbh_once(o->tables, "--table", err, errlen))
 			return -EINVAL;
 		if (!*v || strlen(v) >= TB_TABLES_MAX)
 			return tbh_fail(
 				err, errlen,
 				"--table= needs main or a number, comma-separated");
+		if (tb_tables_parse(v, tables, &nt, why, sizeof(why)))
+			return tbh_fail(err, errlen, "--table: %s", why);
 		o->tables = v;
 	} else if ((v = tbh_value(a, "--gateway"))) {
 

@@ -111,6 +111,12 @@ static void test_garbage(void)
 	    "--mode= is for --macvtap= only");
 	bad(PARSE(NULL, "--fd=3", "--macvtap=a/b"), "--macvtap=a/b",
 	    "macvtap lower device name 'a/b' contains '/'");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		  "--table=255"),
+	    "--table=255 (local)", "--table: table '255' is not main");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		  "--table=0"),
+	    "--table=0", "--table: table '0' is not main");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--gateway=10.0.0.1"),
 	    "--gateway without --routed", "need --routed");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mac=01:00:5e:00:00:01"),
