@@ -61,9 +61,9 @@ explain() {
 }
 # What only the kernel knows (explain cannot): the bridge's MTU and VLAN
 # filtering, addresses in use.  Every policy refusal must match exactly.
-facts="does not filter VLANs|is above bridge .*'s MTU|overlaps .*(routed|leased) to|which the host has"
+facts="does not exist \\(create it first|does not filter VLANs|is above bridge .*'s MTU|overlaps .*(routed|leased) to|which the host has"
 n=0 agree=0 refusals=0 facts_seen=0
-compare() {
+compare_both() {
 	n=$((n + 1))
 	[ "$EXPL" != allow ] && refusals=$((refusals + 1))
 	if [ "$B" = "$EXPL" ]; then
@@ -87,7 +87,7 @@ for who in nobody 4242; do
 				[ -n "$vlan" ] && h+=(--vlan=$vlan) e+=(--vlan $vlan)
 				answer "$as" "${h[@]}"
 				explain $who "${e[@]}"
-				compare "$who ${h[*]}"
+				compare_both "$who ${h[*]}"
 			done
 		done
 	done
@@ -98,11 +98,39 @@ for addr in 10.50.0.5 10.50.0.3 10.50.0.0/30 10.50.0.4/30 10.60.0.1; do
 			answer "$TB_NOBODY" br0 --routed --address=$addr \
 				--table=$table --metric=$metric
 			explain nobody --address $addr --table $table --metric $metric
-			compare "routed $addr $table $metric"
+			compare_both "routed $addr $table $metric"
 		done
 	done
 done
-is "$agree" "$n" "explain and the broker agree on all $n generated requests (verdict and reason)"
+# A second policy, reloaded (SIGHUP): another shape of grants and denies.
+cp "$TB_TMP/policy.conf" "$TB_TMP/policy1.conf"
+tb_policy "$TB_TMP/policy.conf" <<EOF
+allow "all" { users = { "nobody", "4242" } bridges = { "all" } mtu = "1500" }
+deny "no-br0" { groups = { "nogroup" } bridges = { "br0" } }
+allow "v" { users = { "4242" } bridges = { "br1" } vlans = { "15" } }
+EOF
+kill -HUP "$TB_BROKER_PID"
+sleep 0.3
+for who in nobody 4242; do
+	as=$TB_NOBODY
+	[ $who = 4242 ] && as=$S4242
+	for br in br0 br1 br9 "b:x"; do
+		for mtu in "" 1500 1501; do
+			for vlan in "" 15; do
+				h=("$br") e=(--bridge "$br")
+				[ -n "$mtu" ] && h+=(--mtu=$mtu) e+=(--mtu $mtu)
+				[ -n "$vlan" ] && h+=(--vlan=$vlan) e+=(--vlan $vlan)
+				answer "$as" "${h[@]}"
+				explain $who "${e[@]}"
+				compare_both "policy 2: $who ${h[*]}"
+			done
+		done
+	done
+done
+cp "$TB_TMP/policy1.conf" "$TB_TMP/policy.conf"
+kill -HUP "$TB_BROKER_PID"
+sleep 0.3
+is "$agree" "$n" "explain and the broker agree on all $n generated requests (verdict and reason), over two policies"
 ok $([ "$refusals" -gt 20 ] && [ "$refusals" -lt "$n" ]; echo $?) \
 	"... of which $refusals are policy refusals (both verdicts are exercised; $facts_seen allowed ones met a kernel fact)"
 is "$(tb_taps_settled)" "" "no tap left behind"
@@ -137,6 +165,15 @@ like "$OUT" "^address 10.50.0.5/32 overlaps 10.50.0.5/32, routed to $gwtap of ui
 kill "$gwpid"
 wait "$gwpid" 2>/dev/null
 tb_gone "$gwtap"
+
+# ---- routed taps get the policy's MTU ceiling too -----------------------
+hold "$TB_HELPER" br0 --routed --address=10.50.0.7 --table=100
+like "$(tbip link show "$IFNAME")" "mtu 1400 " \
+	"a routed tap without --mtu: 1500 capped by the rule's ceiling (1400)"
+release
+answer "$TB_NOBODY" br0 --routed --address=10.50.0.7 --table=100 --mtu=9000
+like "$OUT" "^MTU 9000 on a routed tap is above the ceiling of 1400 set by $TB_TMP/policy.conf:[0-9]+ \\(allow \"routed\"\\)" \
+	"a routed tap above the ceiling: refused"
 
 # ---- issue 11 item 5: a routed deny holds for wider prefixes ------------
 answer "$TB_NOBODY" br0 --routed --address=10.50.0.0/30 --table=100
