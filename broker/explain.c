@@ -3,6 +3,7 @@
 #include "broker.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -86,10 +87,41 @@ static void tb_explain_append(const char *opt, const char *v, char *list,
 	snprintf(list + used, len - used, "%s%s", used ? "," : "", v);
 }
 
-static void tb_explain_opt(struct tb_explain *e, int c, const char *v)
+/* The request's string fields each option fills, as the helper does. */
+static char *tb_explain_field(struct tb_request *r, int c, size_t *len)
+{
+	static const struct {
+		int c;
+		size_t off, len;
+	} f[] = {
+#define TB_F(ch, field)                          \
+	{ch, offsetof(struct tb_request, field), \
+	 sizeof(((struct tb_request *)0)->field)}
+		TB_F('b', bridge),  TB_F('L', lower), TB_F('M', mode),
+		TB_F('T', trunk),   TB_F('A', adopt), TB_F('P', proxy),
+		TB_F('G', gateway), TB_F('C', mac),   TB_F('N', label),
+#undef TB_F
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].c == c) {
+			*len = f[i].len;
+			return (char *)r + f[i].off;
+		}
+	return NULL;
+}
+
+static void tb_explain_opt(struct tb_explain *e, int c, const char *v,
+			   const char *name)
 {
 	struct tb_request *r = &e->req;
+	size_t len;
+	char *field = tb_explain_field(r, c, &len);
 
+	if (field) {
+		tb_explain_str(name, v, field, len);
+		return;
+	}
 	switch (c) {
 	case 'c':
 		e->config = v;
@@ -100,51 +132,24 @@ static void tb_explain_opt(struct tb_explain *e, int c, const char *v)
 	case 'u':
 		e->user = v;
 		break;
-	case 'b':
-		tb_explain_str("bridge", v, r->bridge, sizeof(r->bridge));
-		break;
-	case 'L':
-		tb_explain_str("macvtap", v, r->lower, sizeof(r->lower));
-		break;
-	case 'M':
-		tb_explain_str("mode", v, r->mode, sizeof(r->mode));
-		break;
-	case 'T':
-		tb_explain_str("trunk", v, r->trunk, sizeof(r->trunk));
-		break;
-	case 'A':
-		tb_explain_str("adopt", v, r->adopt, sizeof(r->adopt));
-		break;
 	case 'm':
-		r->mtu = tb_explain_number("mtu", v);
+		r->mtu = tb_explain_number(name, v);
 		break;
 	case 'v':
-		r->vlan = tb_explain_number("vlan", v);
+		r->vlan = tb_explain_number(name, v);
+		break;
+	case 'Q':
+		r->queues = tb_explain_number(name, v);
 		break;
 	case 'r':
-		r->metric = tb_explain_number("metric", v);
+		r->metric = tb_explain_number(name, v);
 		r->flags |= TB_F_METRIC;
 		break;
 	case 'a':
-		tb_explain_append("address", v, r->addrs, sizeof(r->addrs));
+		tb_explain_append(name, v, r->addrs, sizeof(r->addrs));
 		break;
 	case 't':
-		tb_explain_append("table", v, r->tables, sizeof(r->tables));
-		break;
-	case 'P':
-		tb_explain_str("proxy", v, r->proxy, sizeof(r->proxy));
-		break;
-	case 'G':
-		tb_explain_str("gateway", v, r->gateway, sizeof(r->gateway));
-		break;
-	case 'C':
-		tb_explain_str("mac", v, r->mac, sizeof(r->mac));
-		break;
-	case 'N':
-		tb_explain_str("vm", v, r->label, sizeof(r->label));
-		break;
-	case 'Q':
-		r->queues = tb_explain_number("queues", v);
+		tb_explain_append(name, v, r->tables, sizeof(r->tables));
 		break;
 	case 'g':
 		if (e->ngroups == TB_EXPLAIN_GROUPS_MAX)
@@ -185,10 +190,14 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	int c;
+	int c, i = -1;
 
-	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, NULL)) != -1)
-		tb_explain_opt(e, c, optarg);
+	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, &i)) != -1) {
+		for (size_t k = 0; i < 0 && opts[k].name; k++)
+			i = opts[k].val == c ? (int)k : -1; /* a short option */
+		tb_explain_opt(e, c, optarg, i >= 0 ? opts[i].name : "option");
+		i = -1;
+	}
 	if (optind < argc)
 		tb_usage_exit("unexpected argument '%s'", argv[optind]);
 	if (!e->user ||
