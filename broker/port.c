@@ -48,6 +48,12 @@ void tb_undo_rollback(struct tb_broker *b, struct tb_undo *u)
 	tb_undo_init(u);
 }
 
+/* Can this broker install a guard?  Not until broker/guard.c lands. */
+int tb_guard_available(void)
+{
+	return 0;
+}
+
 /**
  * tb_port_guard() - install the plan's guard on the port, before it is up
  *

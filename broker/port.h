@@ -36,6 +36,7 @@ void tb_undo_init(struct tb_undo *u);
 void tb_undo_rollback(struct tb_broker *b, struct tb_undo *u);
 int tb_port_setup(struct tb_broker *b, const struct tb_undo *u,
 		  const struct tb_port *port, const struct tb_plan *plan);
+int tb_guard_available(void);
 int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan);
 int tb_lease_claim(struct tb_lease *l, const struct tb_plan *plan,
 		   struct tb_reply *rep);

@@ -224,6 +224,13 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (!plan.d.allow)
 		return tb_refuse(rep, plan.err ? plan.err : -EPERM, "%s",
 				 plan.d.reason);
+	if (plan.guard && !tb_guard_available()) /* fail closed */
+		return tb_refuse(
+			rep, -EOPNOTSUPP,
+			"%s is guarded by %s (%s), but this tapbroker cannot install a guard yet: refused rather than handed out unguarded",
+			plan.kind == TB_PLAN_ROUTED ? "this routed tap"
+						    : plan.dev,
+			plan.d.rule, plan.d.title);
 	ret = tb_quota_check(b, who, &plan, rep);
 	if (!ret && plan.kind != TB_PLAN_ROUTED)
 		ret = tb_addrs_free(b, plan.addrs, plan.naddrs, NULL, rep);
