@@ -200,7 +200,6 @@ static void tb_doc_shadow(struct tb_doctor *d, const struct tb_dump_route *r,
 			sdst, x, r->table, dst, t);
 	else if (tb_doc_same_dst(r, s) && r->metric < s->metric &&
 		 !tb_doc_leased_route(d, s)) {
-		tb_doc_route_del(d, r, fix, sizeof(fix));
 		tb_doc_add(
 			d, TB_SEV_WARNING, "route-shadowed", dst, fix,
 			"the VM's route to %s through %s (table %u, metric %u) takes over the host's route through %s (metric %u)",
