@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -324,6 +325,24 @@ static void tb_doc_proxies(struct tb_doctor *d)
 	}
 }
 
+/* Table, family, destination, then metric: a full table stays n log n. */
+static int tb_doc_route_cmp(const void *pa, const void *pb)
+{
+	const struct tb_dump_route *a = pa, *b = pb;
+	int c;
+
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	if (a->dst.family != b->dst.family)
+		return a->dst.family - b->dst.family;
+	if (a->dst.len != b->dst.len)
+		return a->dst.len < b->dst.len ? -1 : 1;
+	c = memcmp(a->dst.addr, b->dst.addr, 16);
+	if (c)
+		return c;
+	return a->metric < b->metric ? -1 : a->metric > b->metric;
+}
+
 /**
  * tb_doc_routes() - the routing checks: forwarding-off, rp-filter,
  * route-metric-tie, route-shadowed, route-outside-tables, proxy-orphan
@@ -333,6 +352,8 @@ void tb_doc_routes(struct tb_doctor *d)
 	struct tb_doc_lease lease;
 
 	tb_doc_forwarding(d);
+	qsort(d->dump.routes, d->dump.nroutes, sizeof(*d->dump.routes),
+	      tb_doc_route_cmp);
 	for (size_t i = 0; i < d->dump.nlinks; i++)
 		if (!tb_doc_routed_lease(d, d->dump.links[i].ifindex, &lease))
 			tb_doc_rp_filter(d, &d->dump.links[i]);
@@ -341,7 +362,9 @@ void tb_doc_routes(struct tb_doctor *d)
 
 		if (tb_doc_route_skip(r))
 			continue;
-		for (size_t j = i + 1; j < d->dump.nroutes; j++)
+		for (size_t j = i + 1; j < d->dump.nroutes &&
+				       tb_doc_same_dst(r, &d->dump.routes[j]);
+		     j++) /* sorted: a destination's routes are together */
 			if (!tb_doc_route_skip(&d->dump.routes[j]))
 				tb_doc_tie(d, r, &d->dump.routes[j]);
 		for (int k = 0; k < r->noifs; k++) {
