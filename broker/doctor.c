@@ -259,10 +259,11 @@ static void tb_doc_policy(struct tb_doctor *d, const char *config,
 	}
 	err = tb_policy_load(config, qemu_acl, &d->pol, &diag);
 	if (err && err != -EINVAL) {
+		diag.text[strcspn(diag.text, "\n")] = '\0';
 		snprintf(
 			why, sizeof(why),
-			"cannot read the policy (%s): the checks of what it grants are skipped",
-			strerror(-err));
+			"cannot read the policy (%.300s): the checks of what it grants are skipped",
+			diag.count ? diag.text : strerror(-err));
 		tb_doc_skip(d, "policy", why);
 	}
 	for (line = strtok_r(diag.text, "\n", &save); err == -EINVAL && line;

@@ -223,6 +223,8 @@ static int tb_dump_one(struct nl_sock *sk, int type, void *hdr, size_t len,
 		return c->err;
 	if (err == -NLE_PERM)
 		return -EPERM;
+	if (err == -NLE_DUMP_INTR) /* the kernel's tables changed meanwhile */
+		return -EAGAIN;
 	return err < 0 ? -EIO : 0;
 }
 
@@ -248,7 +250,8 @@ static int tb_dump_all(struct nl_sock *sk, struct tb_dump_ctx *c)
 	return err;
 }
 
-int tb_dump_read(struct tb_dump *d)
+/* One try at the four dumps, on a socket of its own. */
+static int tb_dump_try(struct tb_dump *d)
 {
 	struct tb_dump_ctx c = {.d = d};
 	struct nl_sock *sk = nl_socket_alloc();
@@ -262,6 +265,15 @@ int tb_dump_read(struct tb_dump *d)
 	nl_socket_free(sk);
 	if (err)
 		tb_dump_free(d);
+	return err;
+}
+
+int tb_dump_read(struct tb_dump *d)
+{
+	int err = -EAGAIN;
+
+	for (int i = 0; i < 3 && err == -EAGAIN; i++)
+		err = tb_dump_try(d);
 	return err;
 }
 

@@ -210,6 +210,27 @@ tbip link add link lowr name tbm778 type macvtap mode vepa
 tbip link set tbm778 alias "tapbroker uid=65534 vm=$$ start=1 macvtap=lowr mode=vepa"
 stage lease-vm-gone "a macvtap lease whose VM's pid runs another program"
 
+# ---- macvtap-mode: a lease's lower device gone (renamed away) ----------
+tbip link add low2 type veth peer name low3
+tbip link add link low2 name tbm779 type macvtap mode vepa
+tbip link set tbm779 alias "tapbroker uid=65534 vm=$$ macvtap=low2 mode=vepa"
+tbip link set low2 name low9
+doctor
+like "$OUT" "^error macvtap-mode tbm779: lower device low2 of the lease on macvtap tbm779 is gone: it now sits on low9; fix: ip link del tbm779$" \
+	"macvtap-mode: a lease whose lower device is gone, named"
+stage macvtap-mode "a lease's macvtap whose lower device is gone"
+tbip link del low9
+
+# ---- bridge-missing: a granted macvtap lower device ----------------------
+DPOL="$TB_TMP/ghost.conf"
+sed 's/"lowr"/"lowr", "ghost"/' "$POL" | tb_policy "$DPOL"
+doctor
+like "$OUT" "^error bridge-missing ghost: macvtap lower device ghost granted by $DPOL:1 does not exist; fix: bring ghost back, or remove it from $DPOL:1$" \
+	"bridge-missing: a granted lower device that does not exist"
+jdoctor
+is "$(ids)" "bridge-missing " "... found, alone"
+unset DPOL
+
 # ---- proxy-orphan --------------------------------------------------------
 tbip neigh add proxy 10.50.0.99 dev up0
 stage proxy-orphan "a proxy entry without its lease"
