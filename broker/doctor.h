@@ -80,6 +80,7 @@ void tb_doc_links(struct tb_doctor *d);
 
 /* doctor_routes.c: forwarding, rp_filter, routes, proxy entries. */
 void tb_doc_routes(struct tb_doctor *d);
+int tb_doc_route_ignored(const struct tb_dump_route *r);
 
 /* doctor_nft.c: the nftables ruleset (br_netfilter). */
 void tb_doc_nft(struct tb_doctor *d);

@@ -45,15 +45,13 @@ static void tb_doc_granted(struct tb_doctor *d, const struct tb_doc_name *v,
 	}
 }
 
-/* Is link @ifindex the device of a route that is not link-local? */
+/* Is link @ifindex the device of a route (link-local ones left out)? */
 static int tb_doc_routed_via(const struct tb_doctor *d, int ifindex)
 {
 	for (size_t i = 0; i < d->dump.nroutes; i++) {
 		const struct tb_dump_route *r = &d->dump.routes[i];
 
-		if (r->table == 255 ||
-		    (r->dst.family == AF_INET6 && r->dst.addr[0] == 0xfe &&
-		     (r->dst.addr[1] & 0xc0) == 0x80))
+		if (tb_doc_route_ignored(r))
 			continue;
 		for (int j = 0; j < r->noifs; j++)
 			if (r->oifs[j] == ifindex)
@@ -72,11 +70,17 @@ static void tb_doc_tap(struct tb_doctor *d, const struct tb_dump_link *l)
 	if (strcmp(l->kind, "tun") || !l->carrier || l->master || l->naddrs ||
 	    tb_doc_routed_via(d, l->ifindex))
 		return;
-	if (!tb_doc_lease(l->alias, &lease) && lease.kind != TB_DOC_ROUTED)
+	if (!tb_doc_lease(l->alias, &lease) && lease.kind == TB_DOC_ROUTED)
+		br = NULL; /* its routes are gone: end the lease */
+	else if (!tb_doc_lease(l->alias, &lease))
 		br = lease.bridge;
 	else if (d->grants.nbridges)
 		br = d->grants.bridges[0].name;
-	snprintf(fix, sizeof(fix), "ip link set dev %s master %s", l->name, br);
+	if (br)
+		snprintf(fix, sizeof(fix), "ip link set dev %s master %s",
+			 l->name, br);
+	else
+		snprintf(fix, sizeof(fix), "ip link del %s", l->name);
 	tb_doc_add(
 		d, TB_SEV_ERROR, "tap-not-in-bridge", l->name, fix,
 		"tap %s has a VM attached (carrier on) but is in no bridge and has no address or route: its traffic goes nowhere",

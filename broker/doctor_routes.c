@@ -12,8 +12,8 @@
 
 #define TB_DOC_GROUPS 64
 
-/* Link-local and multicast IPv6, and the local table: not for these checks. */
-static int tb_doc_route_skip(const struct tb_dump_route *r)
+/* Link-local and multicast IPv6, and the local table: not for the checks. */
+int tb_doc_route_ignored(const struct tb_dump_route *r)
 {
 	const uint8_t *a = r->dst.addr;
 
@@ -182,7 +182,7 @@ static void tb_doc_shadow(struct tb_doctor *d, const struct tb_dump_route *r,
 	const char *x = s->noifs ? tb_doc_ifname(d, s->oifs[0]) : "?";
 
 	if (s == r || s->table != r->table || s->dst.family != r->dst.family ||
-	    tb_doc_route_skip(s) || tb_doc_via(s, tap) ||
+	    tb_doc_route_ignored(s) || tb_doc_via(s, tap) ||
 	    tb_doc_same_vm(d, s, lease))
 		return;
 	tb_prefix_format(&r->dst, dst, sizeof(dst));
@@ -360,12 +360,12 @@ void tb_doc_routes(struct tb_doctor *d)
 	for (size_t i = 0; i < d->dump.nroutes; i++) {
 		const struct tb_dump_route *r = &d->dump.routes[i];
 
-		if (tb_doc_route_skip(r))
+		if (tb_doc_route_ignored(r))
 			continue;
 		for (size_t j = i + 1; j < d->dump.nroutes &&
 				       tb_doc_same_dst(r, &d->dump.routes[j]);
 		     j++) /* sorted: a destination's routes are together */
-			if (!tb_doc_route_skip(&d->dump.routes[j]))
+			if (!tb_doc_route_ignored(&d->dump.routes[j]))
 				tb_doc_tie(d, r, &d->dump.routes[j]);
 		for (int k = 0; k < r->noifs; k++) {
 			if (tb_doc_routed_lease(d, r->oifs[k], &lease))
