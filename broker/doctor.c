@@ -23,7 +23,7 @@
 
 #include "prefix.h"
 
-#define TB_DOC_POLICY SYSCONFDIR "/tapbroker/policy.conf"
+#define TB_DOC_POLICY "/etc/tapbroker/policy.conf" /* as the unit runs it */
 
 static const char *const tb_sev_names[] = {
 	[TB_SEV_INFO] = "info",

@@ -169,6 +169,15 @@ tbip route add 10.9.0.0/24 dev t0 metric 50
 tbip route append 10.9.0.0/24 dev t1 metric 50
 stage route-metric-tie "two routes, two devices, one metric"
 
+tbip -6 route add 2001:db8:9::/64 dev t0 metric 50
+tbip -6 route append 2001:db8:9::/64 dev t1 metric 50
+if [ "$(tbip -6 route show 2001:db8:9::/64 | grep -c 'metric 50')" = 2 ]; then
+	stage route-metric-tie "IPv6: two device routes, one metric"
+else
+	skip "route-metric-tie IPv6" "this kernel merged the two IPv6 routes"
+	tbip -6 route flush 2001:db8:9::/64
+fi
+
 # ---- route-shadowed ------------------------------------------------------
 tbip route add 10.50.0.5/32 dev t0 metric 120
 stage route-shadowed "a lower metric takes over a lease's route"
@@ -256,6 +265,20 @@ else
 	nsx nft add chain bridge fw vmfwd '{ type filter hook forward priority 0; policy drop; }'
 	stage bridge-forward-drop "a bridge-family forward chain dropping by policy"
 	nsx nft delete table bridge fw
+fi
+
+# ---- a qemu bridge.conf alone ---------------------------------------------
+printf 'allow br0\nallow br5\n' >"$TB_TMP/bridge.conf"
+chmod 0644 "$TB_TMP/bridge.conf"
+OUT=$(nsx "$TB_BROKER" doctor --qemu-acl "$TB_TMP/bridge.conf" 2>&1)
+like "$OUT" "^error bridge-missing br5: bridge br5 granted by $TB_TMP/bridge.conf:2 does not exist; fix: ip link add br5 type bridge && ip link set dev br5 up$" \
+	"--qemu-acl: what a bridge.conf allows is checked too"
+if [ ! -e /etc/tapbroker/policy.conf ]; then
+	OUT=$(nsx "$TB_BROKER" doctor 2>&1)
+	like "$OUT" "^info policy -: skipped: no --config or --qemu-acl, and no /etc/tapbroker/policy.conf" \
+		"no policy at all: its checks skipped, saying why"
+else
+	skip "no policy at all" "/etc/tapbroker/policy.conf exists here"
 fi
 
 # ---- back to clean; non-root ---------------------------------------------
