@@ -125,12 +125,39 @@ static const struct tb_doc_name *tb_doc_lower(const struct tb_doctor *d,
 	return NULL;
 }
 
+/* macvtap-mode, for a lease's macvtap: its lower gone, or granted nothing.
+ * Return: 1 if it found one. */
+static int tb_doc_macvtap_lease(struct tb_doctor *d,
+				const struct tb_dump_link *l,
+				const struct tb_dump_link *low)
+{
+	struct tb_doc_lease lease;
+	char fix[TB_DOC_TEXT_MAX];
+
+	if (tb_doc_lease(l->alias, &lease) || lease.kind != TB_DOC_MACVTAP)
+		return 0;
+	snprintf(fix, sizeof(fix), "ip link del %s", l->name);
+	if (!low || strcmp(low->name, lease.bridge))
+		tb_doc_add(
+			d, TB_SEV_ERROR, "macvtap-mode", l->name, fix,
+			"lower device %s of the lease on macvtap %s is gone%s%s",
+			lease.bridge, l->name, low ? ": it now sits on " : "",
+			low ? low->name : "");
+	else if (d->pol && !tb_doc_lower(d, low->name))
+		tb_doc_add(
+			d, TB_SEV_WARNING, "macvtap-mode", l->name, fix,
+			"the lease on macvtap %s sits on %s, for which the policy grants no mode at all",
+			l->name, low->name);
+	else
+		return 0;
+	return 1;
+}
+
 /* macvtap-mode: a mode the policy does not grant, or a lease's lower gone. */
 static void tb_doc_macvtap(struct tb_doctor *d, const struct tb_dump_link *l)
 {
 	const struct tb_dump_link *low = NULL;
 	const struct tb_doc_name *g;
-	struct tb_doc_lease lease;
 	char fix[TB_DOC_TEXT_MAX];
 	int mode = tb_doc_mode_of(l->macvlan_mode);
 
@@ -138,17 +165,8 @@ static void tb_doc_macvtap(struct tb_doctor *d, const struct tb_dump_link *l)
 		return;
 	if (!l->lower_elsewhere)
 		low = tb_dump_link_by_index(&d->dump, l->lower);
-	if (!tb_doc_lease(l->alias, &lease) && lease.kind == TB_DOC_MACVTAP &&
-	    (!low || strcmp(low->name, lease.bridge))) {
-		snprintf(fix, sizeof(fix), "ip link del %s", l->name);
-		tb_doc_add(
-			d, TB_SEV_ERROR, "macvtap-mode", l->name, fix,
-			"lower device %s of the lease on macvtap %s is gone%s%s",
-			lease.bridge, l->name, low ? ": it now sits on " : "",
-			low ? low->name : "");
-		return;
-	}
-	if (!low || !(g = tb_doc_lower(d, low->name)) ||
+	if (tb_doc_macvtap_lease(d, l, low) || !low ||
+	    !(g = tb_doc_lower(d, low->name)) ||
 	    (mode && (g->modes & (1u << mode))))
 		return;
 	snprintf(fix, sizeof(fix), "ip link set dev %s type macvtap mode %s",

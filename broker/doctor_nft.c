@@ -163,12 +163,11 @@ static void tb_nft_bridge(struct tb_doctor *d, const struct tb_nft_drops *drops)
 	}
 }
 
-/* Is any bridge in use here: granted, or holding a lease's tap? */
-static int tb_nft_bridges_used(const struct tb_doctor *d)
+/* Is there a bridge here, whose frames the forward hooks would see? */
+static int tb_nft_bridges(const struct tb_doctor *d)
 {
 	for (size_t i = 0; i < d->dump.nlinks; i++)
-		if (!strcmp(d->dump.links[i].kind, "bridge") &&
-		    tb_doc_in_use(d, d->dump.links[i].name))
+		if (!strcmp(d->dump.links[i].kind, "bridge"))
 			return 1;
 	return 0;
 }
@@ -176,7 +175,7 @@ static int tb_nft_bridges_used(const struct tb_doctor *d)
 /**
  * tb_doc_nft() - the firewall checks: br-netfilter, bridge-forward-drop
  *
- * Only when a bridge is in use.  Reading the ruleset needs CAP_NET_ADMIN:
+ * Only when there is a bridge.  Reading the ruleset needs CAP_NET_ADMIN:
  * without it both checks are skipped, saying so.
  */
 void tb_doc_nft(struct tb_doctor *d)
@@ -184,7 +183,7 @@ void tb_doc_nft(struct tb_doctor *d)
 	struct tb_nft_drops drops = {0};
 	char why[256], msg[400];
 
-	if (!tb_nft_bridges_used(d))
+	if (!tb_nft_bridges(d))
 		return;
 	if (!d->root)
 		snprintf(why, sizeof(why), "not root");

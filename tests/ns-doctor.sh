@@ -230,6 +230,12 @@ like "$OUT" "^error macvtap-mode tbm779: lower device low2 of the lease on macvt
 stage macvtap-mode "a lease's macvtap whose lower device is gone"
 tbip link del low9
 
+tbip link add low4 type veth peer name low5
+tbip link add link low4 name tbm780 type macvtap mode vepa
+tbip link set tbm780 alias "tapbroker uid=65534 vm=$$ macvtap=low4 mode=vepa"
+stage macvtap-mode "a lease's macvtap on a lower device the policy does not grant"
+tbip link del low4
+
 # ---- bridge-missing: a granted macvtap lower device ----------------------
 DPOL="$TB_TMP/ghost.conf"
 sed 's/"lowr"/"lowr", "ghost"/' "$POL" | tb_policy "$DPOL"
