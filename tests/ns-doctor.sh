@@ -78,6 +78,20 @@ jdoctor
 is "$(jq -r '.[0].object' <<<"$JSON")" 'br"q' \
 	"--json: a quote in a name comes back from jq as it was (RFC 8259)"
 unset DPOL
+# A control character and a byte that is not UTF-8 (the kernel allows both).
+odd=$(printf 'p\001\377')
+if tbip link add "$odd" mtu 1400 type veth peer name oddp 2>/dev/null; then
+	tbip link set "$odd" master br0
+	tbip link set br0 mtu 1500
+	jdoctor
+	like "$JSON" '"object": "p\\u0001\\ufffd"' \
+		"--json: a control character escaped, a byte that is not UTF-8 is \\ufffd"
+	is "$(jq -r '.[] | select(.check == "mtu-mismatch") | .object | @json' <<<"$JSON")" \
+		"$(printf '"p\\u0001\357\277\275"')" "... which jq reads back"
+	tbip link del oddp
+else
+	skip "--json: odd bytes" "the kernel refused the name"
+fi
 
 # stage ID DESCRIPTION: doctor finds exactly ID; its fix, run, removes it.
 stage() {
