@@ -49,8 +49,10 @@ void tb_doc_add(struct tb_doctor *d, enum tb_sev sev, const char *check,
 		size_t cap = d->cap ? d->cap * 2 : 32;
 
 		f = reallocarray(d->findings, cap, sizeof(*f));
-		if (!f)
-			return; /* out of memory: the counts still say why */
+		if (!f) {
+			d->oom = 1; /* tb_doctor_main() exits 2 */
+			return;
+		}
 		d->findings = f;
 		d->cap = cap;
 	}
@@ -416,14 +418,15 @@ int tb_doctor_main(int argc, char **argv)
 		return 2;
 	}
 	tb_doc_policy(&d, a.config, a.qemu_acl);
-	if (d.grants.error) {
-		fputs("tapbroker doctor: out of memory\n", stderr);
-		return 2;
+	d.oom |= d.grants.error != 0;
+	if (!d.oom) {
+		tb_doc_links(&d);
+		tb_doc_routes(&d);
+		tb_doc_nft(&d);
 	}
-	tb_doc_links(&d);
-	tb_doc_routes(&d);
-	tb_doc_nft(&d);
-	rc = tb_doc_print(&d, a.json);
+	rc = d.oom ? 2 : tb_doc_print(&d, a.json);
+	if (d.oom)
+		fputs("tapbroker doctor: out of memory\n", stderr);
 	tb_dump_free(&d.dump);
 	tb_doc_grants_free(&d.grants);
 	tb_policy_free(d.pol);

@@ -59,6 +59,7 @@ struct tb_doctor {
 	struct tb_policy *pol; /* NULL: the checks needing it are skipped */
 	struct tb_doc_grants grants;
 	int root; /* euid 0 */
+	int oom; /* a finding could not be kept: exit 2 */
 	struct tb_finding *findings;
 	size_t nfindings, cap;
 };
