@@ -208,6 +208,31 @@ static void tb_doc_shadow(struct tb_doctor *d, const struct tb_dump_route *r,
 	}
 }
 
+/* route-shadowed: the host has an address the lease's route @r carries. */
+static void tb_doc_local(struct tb_doctor *d, const struct tb_dump_route *r,
+			 int tap)
+{
+	char dst[TB_PREFIX_STR_MAX], a[TB_PREFIX_STR_MAX];
+	char fix[TB_DOC_TEXT_MAX];
+
+	for (size_t i = 0; i < d->dump.nroutes; i++) {
+		const struct tb_dump_route *s = &d->dump.routes[i];
+
+		if (s->type != RTN_LOCAL || s->dst.family != r->dst.family ||
+		    !s->noifs || !tb_prefix_contains(&r->dst, &s->dst))
+			continue;
+		tb_prefix_format(&r->dst, dst, sizeof(dst));
+		tb_prefix_format(&s->dst, a, sizeof(a));
+		a[strcspn(a, "/")] = '\0';
+		snprintf(fix, sizeof(fix), "ip addr del %s dev %s", a,
+			 tb_doc_ifname(d, s->oifs[0]));
+		tb_doc_add(
+			d, TB_SEV_WARNING, "route-shadowed", dst, fix,
+			"%s, routed to the VM's NIC %s, is an address of this host (on %s): the host keeps its traffic",
+			a, tb_doc_ifname(d, tap), tb_doc_ifname(d, s->oifs[0]));
+	}
+}
+
 /* Fills @who for uid @uid, from the passwd and group databases. */
 static void tb_doc_who(unsigned int uid, struct tb_who *who, gid_t *gids,
 		       char *name, size_t len)
@@ -373,6 +398,7 @@ void tb_doc_routes(struct tb_doctor *d)
 			for (size_t j = 0; j < d->dump.nroutes; j++)
 				tb_doc_shadow(d, r, r->oifs[k], &lease,
 					      &d->dump.routes[j]);
+			tb_doc_local(d, r, r->oifs[k]);
 			tb_doc_outside(d, r, r->oifs[k], &lease);
 			break; /* one finding per route */
 		}

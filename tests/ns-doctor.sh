@@ -197,6 +197,8 @@ tbip route add 10.50.0.5/32 dev t0 metric 120
 stage route-shadowed "a lower metric takes over a lease's route"
 tbip route add 10.50.0.5/32 dev t0 metric 190
 stage route-shadowed "a lease's route takes over the host's"
+tbip addr add 10.50.0.5/24 dev t0
+stage route-shadowed "the host has the lease's address itself"
 tbip link del t0
 
 # ---- route-outside-tables ------------------------------------------------
