@@ -219,7 +219,8 @@ static void tb_doc_local(struct tb_doctor *d, const struct tb_dump_route *r,
 		const struct tb_dump_route *s = &d->dump.routes[i];
 
 		if (s->type != RTN_LOCAL || s->dst.family != r->dst.family ||
-		    !s->noifs || !tb_prefix_contains(&r->dst, &s->dst))
+		    !s->noifs || s->oifs[0] == tap || /* its own gateway */
+		    !tb_prefix_contains(&r->dst, &s->dst))
 			continue;
 		tb_prefix_format(&r->dst, dst, sizeof(dst));
 		tb_prefix_format(&s->dst, a, sizeof(a));
