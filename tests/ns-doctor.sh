@@ -41,6 +41,20 @@ hold "$TB_HELPER" br0 --macvtap=lowr
 MV_PID=$HOLD_PID MV_TAP=$IFNAME
 like "$BR_TAP $RT_TAP $MV_TAP" "^tb[0-9]+ tb[0-9]+ tbm[0-9]+$" \
 	"leases: bridged, routed (with a proxy entry), macvtap on a veth"
+hold "$TB_HELPER" br0 --routed --address=10.50.0.6 --address=2001:db8:50::6 \
+	--table=main,100 --metric=120 --gateway=169.254.0.1
+R6_PID=$HOLD_PID
+# One VM, two NICs: a primary and a backup route to one address.
+$TB_NOBODY "$TB_CLIENT" --hold "$TB_HELPER" br0 --routed --address=10.50.0.20 \
+	--metric=100 --and --routed --address=10.50.0.20 --metric=200 \
+	>"$TB_TMP/pair" 2>&1 &
+PAIR_PID=$!
+for _ in $(seq 1 100); do
+	[ "$(grep -c ifname= "$TB_TMP/pair")" = 2 ] && break
+	sleep 0.05
+done
+is "$(grep -c ifname= "$TB_TMP/pair")" 2 \
+	"... a routed lease in tables main and 100 (IPv4, IPv6, a gateway), and one VM with a primary and a backup NIC"
 
 # doctor [ARGS]: text in $OUT, exit code in $RC; jdoctor: JSON in $JSON.
 doctor() { OUT=$(nsx "$TB_BROKER" doctor --config "${DPOL:-$POL}" "$@" 2>&1); RC=$?; }
@@ -317,5 +331,5 @@ is "$(nsx "$TB_BROKER" doctor --config "$TB_TMP/none.conf" --json | jq -r '.[0].
 	"policy info" "a policy it cannot read: skipped, saying why"
 nsx "$TB_BROKER" doctor --bogus >/dev/null 2>&1
 is "$?" 2 "a bad option: exit 2"
-kill "$BR_PID" "$MV_PID" 2>/dev/null
+kill "$BR_PID" "$RT_PID" "$MV_PID" "$R6_PID" "$PAIR_PID" 2>/dev/null
 done_testing
