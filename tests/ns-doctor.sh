@@ -161,12 +161,12 @@ is "$(tbip -o link show "$BR_TAP" | grep -o 'master [^ ]*')" "master br0" \
 	"tap-not-in-bridge: the fix put it back in br0"
 
 # ---- macvtap-mode --------------------------------------------------------
-if tbip link set "$MV_TAP" type macvtap mode private 2>/dev/null; then
+if err=$(tbip link set "$MV_TAP" type macvtap mode private 2>&1); then
 	stage macvtap-mode "a macvtap in a mode the policy does not grant"
 	like "$(tbip -d link show "$MV_TAP")" "macvtap mode vepa " \
 		"macvtap-mode: the fix set vepa"
 else
-	skip "macvtap-mode" "this kernel cannot change a macvtap's mode"
+	skip "macvtap-mode" "cannot change $MV_TAP's mode here: $err"
 fi
 
 # ---- mtu-mismatch --------------------------------------------------------
