@@ -109,6 +109,7 @@ static const unsigned long tb_seccomp_ioctls[] = {
 	TUNSETOWNER,
 	TUNSETPERSIST,
 	SIOCGIFINDEX,
+	TUNSETLINK, /* an adopted tap made Ethernet again (tb_tun_reset()) */
 };
 
 static void tb_sigsys(int sig, siginfo_t *si, void *uc)
