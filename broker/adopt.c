@@ -5,8 +5,8 @@
  * bridge, with VLANs and MTU, and handed over.  When the lease ends the
  * tap is put back as it was (MAC, master, MTU, up or down, tun owner),
  * never deleted, and only once nothing holds it (lease.c).  A tap whose
- * tun owner is another uid is never adopted, nor one that something holds
- * already.  While leased its tun owner is root (TB_TUN_OWNER): with the
+ * tun owner is another (non-root) uid is never adopted, nor one that
+ * something holds already.  While leased its tun owner is root (TB_TUN_OWNER): with the
  * caller as owner the caller could attach more queues by name, past its
  * queues ceiling; with none, anyone could, into a bridge they were never
  * granted.
@@ -34,17 +34,20 @@ static int tb_adopt_check(const struct tb_broker *b, const struct tb_who *who,
 			rep, -EBUSY,
 			"%s is not persistent: someone's open fd is all that keeps it",
 			name);
-	if (info->owner != (uint32_t)-1 && info->owner != who->uid)
-		return tb_refuse(
-			rep, -EPERM,
-			"%s belongs to uid %u (its tun owner), not to uid %u",
-			name, info->owner, (unsigned int)who->uid);
 	for (size_t i = 0; i < b->nleases; i++)
 		if (b->leases[i].ifindex == info->ifindex)
 			return tb_refuse(
 				rep, -EBUSY,
 				"%s is already leased (see tapbroker status)",
 				name);
+	/* root: a tap that had no owner before its first lease (the
+	 * kernel cannot unset an owner), or an admin's own choice */
+	if (info->owner != (uint32_t)-1 && info->owner != TB_TUN_OWNER &&
+	    info->owner != who->uid)
+		return tb_refuse(
+			rep, -EPERM,
+			"%s belongs to uid %u (its tun owner), not to uid %u",
+			name, info->owner, (unsigned int)who->uid);
 	return 0;
 }
 
