@@ -49,6 +49,8 @@
 #define TB_REAP_BATCH 128
 #define TB_REAP_DELAY_MS 250
 #define TB_SWEEP_MS 10000 /* hold check of every lease, for lost events */
+#define TB_ENDING_MS 500 /* hold check of an ending lease: a down tap's
+			  * detach sends no RTM_NEWLINK (netdev_state_change()) */
 
 _Static_assert(TB_TUN_OWNER == 0,
 	       "a lease made with { ... } zeroed has the tun owner of its tap");
@@ -256,6 +258,8 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 		close(l->pidfd); /* also leaves the epoll set */
 	if (l->kind == TB_LEASE_ROUTED)
 		tb_routed_release(b, l);
+	if (l->ending)
+		b->ending--;
 	free(l->addrs);
 	tb_log(LOG_INFO,
 	       "release %s on %s of uid %u vm %d%s%s after %" PRIu64 " s: %s",
@@ -358,7 +362,8 @@ static int tb_lease_revoke(struct tb_broker *b, struct tb_lease *l,
 		tb_lease_drop(b, l, why);
 		return 1;
 	}
-	l->ending = 1;
+	if (!l->ending++)
+		b->ending++;
 	if (tb_tenant_hold(b, l, &probe) == TB_HOLD_FREE) {
 		tb_lease_end(b, l, probe);
 		tb_lease_drop(b, l, why);
@@ -439,9 +444,17 @@ int tb_lease_tick(struct tb_broker *b)
 			if (b->leases[i].kind != TB_LEASE_MACVTAP)
 				tb_lease_check(b, &b->leases[i],
 					       "its VM closed it");
-		b->swept = now;
+		b->swept = b->ending_swept = now;
+	}
+	if (b->ending && now - b->ending_swept >= TB_ENDING_MS) {
+		for (size_t i = b->nleases; i-- > 0;)
+			if (b->leases[i].ending)
+				tb_lease_check(b, &b->leases[i], "");
+		b->ending_swept = now;
 	}
 	due = b->swept + TB_SWEEP_MS - now;
+	if (b->ending && b->ending_swept + TB_ENDING_MS - now < due)
+		due = b->ending_swept + TB_ENDING_MS - now;
 	if (b->reap_pending && b->reap_since + TB_REAP_DELAY_MS - now < due)
 		due = b->reap_since + TB_REAP_DELAY_MS - now;
 	return (int)due;

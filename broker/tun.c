@@ -5,7 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_arp.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <linux/if_tun.h>
 #include <string.h>
