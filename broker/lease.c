@@ -49,8 +49,9 @@
 #define TB_REAP_BATCH 128
 #define TB_REAP_DELAY_MS 250
 #define TB_SWEEP_MS 10000 /* hold check of every lease, for lost events */
-#define TB_ENDING_MS 500 /* hold check of an ending lease: a down tap's
-			  * detach sends no RTM_NEWLINK (netdev_state_change()) */
+/* hold check of an ending lease: a down tap's detach sends no RTM_NEWLINK
+ * (netdev_state_change() is for up devices only) */
+#define TB_ENDING_MS 500
 
 _Static_assert(TB_TUN_OWNER == 0,
 	       "a lease made with { ... } zeroed has the tun owner of its tap");
@@ -371,8 +372,9 @@ static int tb_lease_revoke(struct tb_broker *b, struct tb_lease *l,
 	}
 	err = tb_nl_link_isolate(b->nl, l->ifindex);
 	tb_log(err ? LOG_ERR : LOG_NOTICE,
-	       "%s of uid %u %s: %s, put back once nothing holds it%s%s", l->ifname,
-	       (unsigned int)l->uid, err ? "stays in its bridge" : "left its bridge and is down", why,
+	       "%s of uid %u %s: %s, put back once nothing holds it%s%s",
+	       l->ifname, (unsigned int)l->uid,
+	       err ? "stays in its bridge" : "left its bridge and is down", why,
 	       err ? ": " : "", err ? strerror(-err) : "");
 	return 0;
 }
@@ -392,11 +394,13 @@ static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
 		return;
 	case TB_HOLD_STOLEN:
 		tb_lease_revoke(
-			b, l, "its holder changed the tap's tun owner (TUNSETOWNER)");
+			b, l,
+			"its holder changed the tap's tun owner (TUNSETOWNER)");
 		return;
 	case TB_HOLD_FREE:
 		tb_lease_end(b, l, probe);
-		tb_lease_drop(b, l, l->ending ? "nothing holds it any more" : why);
+		tb_lease_drop(b, l,
+			      l->ending ? "nothing holds it any more" : why);
 		return;
 	}
 }

@@ -186,8 +186,7 @@ static uint32_t tb_nl_tun_owner(struct nlattr *linkinfo)
 {
 	struct nlattr *li[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
 
-	if (!linkinfo ||
-	    nla_parse_nested(li, IFLA_INFO_MAX, linkinfo, NULL) ||
+	if (!linkinfo || nla_parse_nested(li, IFLA_INFO_MAX, linkinfo, NULL) ||
 	    !li[IFLA_INFO_DATA] ||
 	    nla_parse_nested(tun, IFLA_TUN_MAX, li[IFLA_INFO_DATA], NULL) ||
 	    !tun[IFLA_TUN_OWNER])

@@ -103,13 +103,10 @@ static const int tb_seccomp_plain[] = {
 };
 // clang-format on
 
-/* ioctl() requests: tun.c. */
+/* ioctl() requests: tun.c (TUNSETLINK: an adopted tap made Ethernet again
+ * before it is put back, tb_tun_reset()). */
 static const unsigned long tb_seccomp_ioctls[] = {
-	TUNSETIFF,
-	TUNSETOWNER,
-	TUNSETPERSIST,
-	SIOCGIFINDEX,
-	TUNSETLINK, /* an adopted tap made Ethernet again (tb_tun_reset()) */
+	TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, SIOCGIFINDEX, TUNSETLINK,
 };
 
 static void tb_sigsys(int sig, siginfo_t *si, void *uc)

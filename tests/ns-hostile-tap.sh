@@ -30,15 +30,16 @@ tb_broker_start --config "$TB_TMP/policy.conf" ||
 export TAPBROKER_SOCKET="$TB_SOCK"
 HOSTILE="$top_builddir/tests/tb-hostile"
 
-# tenant HELPER-ARGS -- ACTIONS...: tb-hostile as nobody, holding the
-# lease; sets T_PID and IFNAME once it is ready.
+# tenant HELPER-ARGS -- ACTIONS...: tb-hostile as nobody in $TB_NS, holding
+# the lease; sets T_PID and IFNAME once it is ready.
 tenant() {
 	local args=() i
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
 	: >"$TB_TMP/vmm"
-	$TB_NOBODY "$TB_HELPER" run "${args[@]}" -- "$HOSTILE" @FDS@ "$@" \
-		>"$TB_TMP/vmm" 2>&1 &
+	# in the namespace: TUNSETIFF looks the name up in the caller's
+	ip netns exec "$TB_NS" $TB_NOBODY "$TB_HELPER" run "${args[@]}" -- \
+		"$HOSTILE" @FDS@ "$@" >"$TB_TMP/vmm" 2>&1 &
 	T_PID=$!
 	for i in $(seq 1 100); do
 		grep -q '^ready' "$TB_TMP/vmm" && break

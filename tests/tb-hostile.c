@@ -66,8 +66,8 @@ static int do_attach(int mq)
 
 	if (fd < 0)
 		return -errno;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
-			(mq ? IFF_MULTI_QUEUE : 0);
+	ifr.ifr_flags =
+		IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (mq ? IFF_MULTI_QUEUE : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = -errno;
@@ -85,8 +85,8 @@ static int do_mac(const char *text)
 	struct ifreq ifr = {0};
 	unsigned int m[6];
 
-	if (sscanf(text, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3],
-		   &m[4], &m[5]) != 6)
+	if (sscanf(text, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]) != 6)
 		return -EINVAL;
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	for (int i = 0; i < 6; i++)
