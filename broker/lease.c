@@ -397,6 +397,11 @@ static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
 			b, l,
 			"its holder changed the tap's tun owner (TUNSETOWNER)");
 		return;
+	case TB_HOLD_DEBUG:
+		tb_lease_revoke(
+			b, l,
+			"its holder turned on the tun driver's messages (TUNSETDEBUG), a line in the kernel log for every frame");
+		return;
 	case TB_HOLD_FREE:
 		tb_lease_end(b, l, probe);
 		tb_lease_drop(b, l,
@@ -589,7 +594,7 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 	if (hold == TB_HOLD_FREE && l->kind == TB_LEASE_ROUTED && probe >= 0)
 		tb_closer_close(probe);
 	if ((hold == TB_HOLD_HELD || hold == TB_HOLD_STOLEN ||
-	     l->kind == TB_LEASE_ROUTED) &&
+	     hold == TB_HOLD_DEBUG || l->kind == TB_LEASE_ROUTED) &&
 	    !tb_lease_add(b, l)) {
 		tb_log(LOG_INFO, "lease %s on %s of uid %u vm %d found again",
 		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);

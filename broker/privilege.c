@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,9 +105,11 @@ static const int tb_seccomp_plain[] = {
 // clang-format on
 
 /* ioctl() requests: tun.c (TUNSETLINK: an adopted tap made Ethernet again
- * before it is put back, tb_tun_reset()). */
+ * before it is put back, tb_tun_reset(); SIOCETHTOOL: a tap's driver
+ * messages read and turned off, tb_tun_debug_off()). */
 static const unsigned long tb_seccomp_ioctls[] = {
-	TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, SIOCGIFINDEX, TUNSETLINK,
+	TUNSETIFF,    TUNSETOWNER, TUNSETPERSIST,
+	SIOCGIFINDEX, TUNSETLINK,  SIOCETHTOOL,
 };
 
 static void tb_sigsys(int sig, siginfo_t *si, void *uc)

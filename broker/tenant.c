@@ -19,6 +19,9 @@
  *    lease ends on that RTM_DELLINK like any other.
  *  - TUNSETLINK: only while the tap is down, which a leased tap is not (an
  *    adopted one waiting to be put back is: tb_tenant_put_back()).
+ *  - TUNSETDEBUG: the driver's message level; the kernel then logs every
+ *    frame sent to the tap.  No event tells: the sweep (lease.c) finds it
+ *    within TB_SWEEP_MS, turns it off and ends the lease.
  */
 #include "tenant.h"
 
@@ -64,7 +67,8 @@ static enum tb_hold tb_tenant_probe(const struct tb_lease *l,
  *
  * One RTM_GETLINK: a multi_queue tap's attached and disabled queues are
  * counted there; a single-queue one is probed (tb_tenant_probe()).  A
- * lease that is not ending must also still have its tun owner.
+ * lease that is not ending must also still have its tun owner, and no
+ * driver messages (which are turned off here in any case).
  * Return: what the kernel says (enum tb_hold).
  */
 enum tb_hold tb_tenant_hold(struct tb_broker *b, const struct tb_lease *l,
@@ -84,6 +88,8 @@ enum tb_hold tb_tenant_hold(struct tb_broker *b, const struct tb_lease *l,
 	}
 	if (!l->ending && info.owner != l->tun_owner)
 		return TB_HOLD_STOLEN;
+	if (tb_tun_debug_off(l->ifname) == 1 && !l->ending)
+		return TB_HOLD_DEBUG;
 	if (info.multi_queue && info.queues)
 		return TB_HOLD_HELD;
 	if (info.multi_queue && l->kind != TB_LEASE_ADOPTED)

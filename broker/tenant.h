@@ -13,6 +13,7 @@ enum tb_hold {
 	TB_HOLD_FREE, /* no fd attached */
 	TB_HOLD_HELD, /* an fd is attached, or it cannot be told now */
 	TB_HOLD_STOLEN, /* its tun owner is not the lease's (TUNSETOWNER) */
+	TB_HOLD_DEBUG, /* its holder turned on driver messages (TUNSETDEBUG) */
 };
 
 enum tb_hold tb_tenant_hold(struct tb_broker *b, const struct tb_lease *l,
@@ -25,6 +26,7 @@ int tb_tenant_pin_bridge(struct tb_broker *b, const char *name, int ifindex,
 /* tun.c */
 int tb_tun_set_owner(int fd, uint32_t owner);
 void tb_tun_reset(int fd, uint32_t owner);
+int tb_tun_debug_off(const char *ifname);
 
 /* netlink.c */
 int tb_nl_link_isolate(struct tb_nl *nl, int ifindex);

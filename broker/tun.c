@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <net/if_arp.h>
 #include <stdio.h>
+#include <linux/ethtool.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -182,4 +184,30 @@ void tb_tun_reset(int fd, uint32_t owner)
 		       strerror(errno));
 	if (owner != (uint32_t)-1)
 		tb_tun_set_owner(fd, owner);
+}
+
+/**
+ * tb_tun_debug_off() - turn off the driver messages of link @ifname
+ *
+ * Any holder of a tap's fd may set the tun driver's message level
+ * (TUNSETDEBUG, no privilege, no event): the kernel then logs a line for
+ * every frame sent to the tap ("tbN: tun_net_xmit LEN"), a flood of the
+ * host's kernel log and journal.  Read with ETHTOOL_GMSGLVL, reset with
+ * ETHTOOL_SMSGLVL (CAP_NET_ADMIN).
+ * Return: 1 if they were on, 0 if not, or -errno.
+ */
+int tb_tun_debug_off(const char *ifname)
+{
+	struct ethtool_value v = {.cmd = ETHTOOL_GMSGLVL};
+	struct ifreq ifr = {.ifr_data = (char *)&v};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(tb_tun_ioctl_sock, SIOCETHTOOL, &ifr) < 0)
+		return -errno;
+	if (!v.data)
+		return 0;
+	v = (struct ethtool_value){.cmd = ETHTOOL_SMSGLVL, .data = 0};
+	if (ioctl(tb_tun_ioctl_sock, SIOCETHTOOL, &ifr) < 0)
+		return -errno;
+	return 1;
 }

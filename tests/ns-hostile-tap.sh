@@ -4,7 +4,7 @@
 #
 # tests/tb-hostile plays the tenant's VMM (tapbroker-helper run execs it as
 # nobody with the lease's fds): TUNSETCARRIER, TUNSETOWNER, TUNSETPERSIST,
-# TUNSETLINK, SIOCSIFHWADDR, TUNSETQUEUE, TUNSETIFF by name.  What a user
+# TUNSETLINK, TUNSETDEBUG, SIOCSIFHWADDR, TUNSETQUEUE, TUNSETIFF by name.  What a user
 # cares about is checked: the lease stays while the fd is held and ends
 # when it is closed; an adopted tap is never back in its old bridge while
 # held; the bridge's MAC does not move; no queue is attached by name.
@@ -119,6 +119,14 @@ is "$(said owner=65534)" "ok" "TUNSETOWNER to itself works for the fd holder"
 tb_gone "$IFNAME"
 ok $? "... and the broker deletes the tap at once, held or not"
 like "$(cat "$TB_TMP/broker.log")" "release $IFNAME .*TUNSETOWNER" "... saying why"
+stop
+
+# ---- TUNSETDEBUG: a kernel log line per frame; no event says so ------------
+tenant --br=br0 -- debug=0xffff
+is "$(said debug=0xffff)" "ok" "TUNSETDEBUG works for the fd holder"
+tb_gone "$IFNAME" 12
+ok $? "... the broker's sweep (10 s) finds it and deletes the tap"
+like "$(cat "$TB_TMP/broker.log")" "release $IFNAME .*TUNSETDEBUG" "... saying why"
 stop
 
 # ---- TUNSETQUEUE: every queue disabled is still held -----------------------

@@ -11,6 +11,7 @@
  *	owner=UID	TUNSETOWNER
  *	persist=0|1	TUNSETPERSIST
  *	link=TYPE	TUNSETLINK (ARPHRD_* number)
+ *	debug=LEVEL	TUNSETDEBUG (the tun driver's message level)
  *	mac=XX:..:XX	SIOCSIFHWADDR on the fd
  *	attach[=mq]	open /dev/net/tun and TUNSETIFF by the tap's own name
  *			(IFF_MULTI_QUEUE with =mq); a new fd is kept open
@@ -119,6 +120,8 @@ static int act(const char *a)
 		return ioctl(fds[0], TUNSETPERSIST, n) < 0 ? -errno : 0;
 	if (!strncmp(a, "link=", 5))
 		return ioctl(fds[0], TUNSETLINK, n) < 0 ? -errno : 0;
+	if (!strncmp(a, "debug=", 6))
+		return ioctl(fds[0], TUNSETDEBUG, n) < 0 ? -errno : 0;
 	if (!strncmp(a, "mac=", 4))
 		return do_mac(a + 4);
 	if (!strcmp(a, "attach") || !strcmp(a, "attach=mq"))
