@@ -34,6 +34,25 @@
 #include <unistd.h>
 
 #define TB_NET_ADDR_SET 3 /* addr_assign_type: set by a user, kept */
+#define TB_PINNED_MAX 64 /* bridges known pinned, not asked again */
+
+/* Ifindexes of bridges found or made pinned: a MAC once set stays set
+ * (only a new bridge, with a new ifindex, starts unpinned again). */
+static int tb_pinned[TB_PINNED_MAX];
+static unsigned int tb_npinned;
+
+static int tb_tenant_pinned(int ifindex)
+{
+	for (unsigned int i = 0; i < tb_npinned && i < TB_PINNED_MAX; i++)
+		if (tb_pinned[i] == ifindex)
+			return 1;
+	return 0;
+}
+
+static void tb_tenant_pinned_add(int ifindex)
+{
+	tb_pinned[tb_npinned++ % TB_PINNED_MAX] = ifindex;
+}
 
 /*
  * A single-queue tap's only question: may the broker attach it?  The
@@ -152,7 +171,8 @@ static int tb_tenant_assign_type(const char *name, int ifindex)
  * and a tenant sets its tap's MAC with SIOCSIFHWADDR on its fd: the
  * bridge's MAC would change under the LAN's ARP caches.  So the first
  * time the broker uses a bridge that is not pinned, it sets the bridge's
- * MAC to its current value (nothing visible changes; logged once).
+ * MAC to its current value (nothing visible changes; logged once).  A
+ * pinned bridge is remembered by ifindex: no file is read per request.
  * Return: 0, or -errno with the reason and the manual fix in @rep.
  */
 int tb_tenant_pin_bridge(struct tb_broker *b, const char *name, int ifindex,
@@ -161,14 +181,19 @@ int tb_tenant_pin_bridge(struct tb_broker *b, const char *name, int ifindex,
 	uint8_t mac[6];
 	int err;
 
-	if (tb_tenant_assign_type(name, ifindex) == TB_NET_ADDR_SET)
+	if (tb_tenant_pinned(ifindex))
 		return 0;
+	if (tb_tenant_assign_type(name, ifindex) == TB_NET_ADDR_SET) {
+		tb_tenant_pinned_add(ifindex);
+		return 0;
+	}
 	err = tb_nl_link_mac_pin(b->nl, ifindex, mac);
 	if (err)
 		return tb_refuse(
 			rep, err,
 			"cannot pin bridge %s's MAC (%s); a tenant could change it through its tap: pin it with ip link set %s address $(cat /sys/class/net/%s/address)",
 			name, strerror(-err), name, name);
+	tb_tenant_pinned_add(ifindex);
 	tb_log(LOG_NOTICE,
 	       "pinned bridge %s's MAC at %02x:%02x:%02x:%02x:%02x:%02x: it followed its ports' MACs, which a tenant can set on its tap",
 	       name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);

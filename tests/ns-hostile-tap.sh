@@ -156,7 +156,8 @@ for i in 1 2 3 4; do kill "${P[$i]}"; wait "${P[$i]}" 2>/dev/null; done
 is "$(tb_taps_settled)" "" "no tap left"
 
 # ---- adopted taps are put back only when nothing holds them ----------------
-tenant --br=br0 --adopt=pre0 -- carrier=0
+premac=$(tbip -o link show pre0 | sed -n 's/.*ether \([^ ]*\).*/\1/p')
+tenant --br=br0 --adopt=pre0 -- carrier=0 mac=00:00:00:00:00:02
 is "$IFNAME" pre0 "pre0 adopted from brold into br0"
 like "$(tbip -d link show pre0)" "user root" "... its tun owner is root while leased"
 sleep 0.5
@@ -165,16 +166,19 @@ close_fds
 master_is pre0 brold
 ok $? "the fd closed: pre0 is back in brold"
 like "$(tbip -d link show pre0)" "tun type tap pi" "... it had no owner; root keeps it (the kernel cannot unset one)"
+like "$(tbip -o link show pre0)" "ether $premac " "... with its own MAC again, not the one its holder set"
 stop
 
-tenant --br=br0 --adopt=pre0 -- owner=65534
+tenant --br=br0 --adopt=pre0 -- owner=65534 sleep=500 link=778
 tbip -o link show pre0 | grep -q 'master\|,UP'
 ok $((! $?)) "TUNSETOWNER on an adopted tap: it leaves br0 and goes down, not back to brold"
 master_is pre0 "" && sleep 0.3
 is "$(master pre0)" "" "... and stays so while held"
+is "$(said link=778)" "ok" "... where its holder can change its link type (TUNSETLINK)"
 close_fds
 master_is pre0 brold
 ok $? "the fd closed: pre0 is back in brold"
+like "$(tbip -o link show pre0)" "link/ether" "... an Ethernet device again"
 like "$(tbip -d link show pre0)" "user root" "... owned by root again"
 stop
 

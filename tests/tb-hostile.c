@@ -16,6 +16,7 @@
  *	attach[=mq]	open /dev/net/tun and TUNSETIFF by the tap's own name
  *			(IFF_MULTI_QUEUE with =mq); a new fd is kept open
  *	detach		TUNSETQUEUE IFF_DETACH_QUEUE on every queue fd
+ *	sleep=MS	waits, so that the broker can act in between
  * Each prints "ACTION: ok" or "ACTION: <strerror>".  Then "ready IFNAME";
  * SIGUSR1 closes every fd (handed and attached) and prints "closed";
  * SIGTERM ends it.  Exit 2 on bad usage.
@@ -128,6 +129,8 @@ static int act(const char *a)
 		return do_attach(v != NULL);
 	if (!strcmp(a, "detach"))
 		return do_detach();
+	if (!strncmp(a, "sleep=", 6))
+		return usleep((useconds_t)n * 1000) < 0 ? -errno : 0;
 	return 1;
 }
 
