@@ -13,13 +13,19 @@
 tb_require_kernel
 tb_netns_setup
 tb_bridge br0 && tb_bridge brold && tbip tuntap add pre0 mode tap &&
-	tbip link set pre0 master brold ||
-	skip_all "cannot create bridges and taps in a namespace"
+	tbip link set pre0 master brold &&
+	tbip link add lowr type veth peer name lowr-p && tbip link set lowr up ||
+	skip_all "cannot create bridges, taps and veths in a namespace"
+macvtap=1
+tbip link add probe link lowr type macvtap 2>/dev/null && tbip link del probe ||
+	macvtap=0
 tb_policy "$TB_TMP/policy.conf" <<EOF
 allow "vms" {
 	users = { "nobody" }
 	bridges = { "br0" }
 	adopt = { "pre0" }
+	macvtap = { "lowr" }
+	macvtap_modes = { "passthru" }
 	quota = 4
 	queues = 2
 }
@@ -191,6 +197,28 @@ close_fds
 master_is pre0 brold
 ok $? "the fd closed: pre0 is back in brold"
 stop
+
+# ---- macvtap: the lease follows the VM's pidfd ----------------------------
+if [ "$macvtap" = 1 ]; then
+	lowmac=$(tbip -o link show lowr | sed -n 's/.*ether \([^ ]*\).*/\1/p')
+	tenant --macvtap=lowr --mode=passthru -- carrier=0 owner=65534 \
+		mac=00:00:00:00:00:03
+	like "$IFNAME" "^tbm[0-9]+$" "a passthru macvtap on lowr"
+	is "$(said carrier=0) / $(said owner=65534)" "Invalid argument / Invalid argument" \
+		"TUNSETCARRIER and TUNSETOWNER do not exist for a macvtap"
+	like "$(tbip -o link show lowr)" "ether 00:00:00:00:00:03 " \
+		"passthru: SIOCSIFHWADDR sets lowr's MAC while the lease lasts"
+	close_fds
+	sleep 0.5
+	tbip link show "$IFNAME" >/dev/null 2>&1
+	ok $? "the fd closed while the VM runs: the macvtap's lease stays (its VM's pidfd)"
+	stop
+	tb_gone "$IFNAME"
+	ok $? "the VM exits: the macvtap is gone"
+	like "$(tbip -o link show lowr)" "ether $lowmac " "... and lowr has its own MAC again"
+else
+	skip "macvtap leases" "no macvtap in this kernel"
+fi
 
 kill -0 "$TB_BROKER_PID" 2>/dev/null
 ok $? "the broker is still serving"
