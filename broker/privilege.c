@@ -104,12 +104,13 @@ static const int tb_seccomp_plain[] = {
 };
 // clang-format on
 
-/* ioctl() requests: tun.c (TUNSETLINK: an adopted tap made Ethernet again
- * before it is put back, tb_tun_reset(); SIOCETHTOOL: a tap's driver
- * messages read and turned off, tb_tun_debug_off()). */
+/* ioctl() requests: tun.c (TUNSETLINK, TUNDETACHFILTER: an adopted tap
+ * made Ethernet and unfiltered again before it is put back,
+ * tb_tun_reset(); SIOCETHTOOL: a tap's driver messages read and turned
+ * off, tb_tun_debug_off()). */
 static const unsigned long tb_seccomp_ioctls[] = {
-	TUNSETIFF,    TUNSETOWNER, TUNSETPERSIST,
-	SIOCGIFINDEX, TUNSETLINK,  SIOCETHTOOL,
+	TUNSETIFF,  TUNSETOWNER, TUNSETPERSIST,	  SIOCGIFINDEX,
+	TUNSETLINK, SIOCETHTOOL, TUNDETACHFILTER,
 };
 
 static void tb_sigsys(int sig, siginfo_t *si, void *uc)

@@ -174,10 +174,18 @@ int tb_tun_set_owner(int fd, uint32_t owner)
  *
  * Called with the broker's own fd on the tap, once nothing else holds it.
  * TUNSETLINK works only while the tap is down (else -EBUSY, and then no
- * holder could have changed the link type either).
+ * holder could have changed the link type either).  TUNDETACHFILTER drops
+ * a socket filter a holder left on the device (TUNATTACHFILTER keeps the
+ * holder's struct sock_fprog, a pointer into the holder's memory): the
+ * kernel would load it from that address in the admin's next program that
+ * attaches without IFF_NOFILTER, and if that succeeds it returns 0 with
+ * the fd not attached at all (tun_attach()).
  */
 void tb_tun_reset(int fd, uint32_t owner)
 {
+	if (ioctl(fd, TUNDETACHFILTER, 0UL) < 0)
+		tb_log(LOG_ERR, "cannot drop an adopted tap's filter: %s",
+		       strerror(errno));
 	if (ioctl(fd, TUNSETLINK, (unsigned long)ARPHRD_ETHER) < 0 &&
 	    errno != EBUSY)
 		tb_log(LOG_ERR, "cannot make an adopted tap Ethernet again: %s",

@@ -188,7 +188,8 @@ like "$(tbip -o link show pre0)" "link/ether" "... an Ethernet device again"
 like "$(tbip -d link show pre0)" "user root" "... owned by root again"
 stop
 
-tenant --br=br0 --adopt=pre0 --
+tenant --br=br0 --adopt=pre0 -- filter
+is "$(said filter)" "ok" "TUNATTACHFILTER on an adopted tap: the device keeps the filter"
 out=$("$TB_BROKER" release pre0 --socket "$TB_SOCK" 2>&1)
 is "$out" "released pre0" "an admin releases the adopted tap while it is held"
 is "$(master pre0)" "" "... it leaves br0, and is not back in brold while held"

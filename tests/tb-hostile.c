@@ -17,6 +17,9 @@
  *			(IFF_MULTI_QUEUE with =mq); a new fd is kept open
  *	detach		TUNSETQUEUE IFF_DETACH_QUEUE on every queue fd
  *	sleep=MS	waits, so that the broker can act in between
+ *	filter		TUNATTACHFILTER (classic BPF: accept all), kept by the
+ *			device for later attachers
+
  * Each prints "ACTION: ok" or "ACTION: <strerror>".  Then "ready IFNAME";
  * SIGUSR1 closes every fd (handed and attached) and prints "closed";
  * SIGTERM ends it.  Exit 2 on bad usage.
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if_arp.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <signal.h>
@@ -106,6 +110,14 @@ static int do_detach(void)
 	return 0;
 }
 
+static int do_filter(void)
+{
+	struct sock_filter all = BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	struct sock_fprog prog = {.len = 1, .filter = &all};
+
+	return ioctl(fds[0], TUNATTACHFILTER, &prog) < 0 ? -errno : 0;
+}
+
 /* One action; returns 0, -errno, or 1 for an unknown action. */
 static int act(const char *a)
 {
@@ -129,6 +141,8 @@ static int act(const char *a)
 		return do_attach(v != NULL);
 	if (!strcmp(a, "detach"))
 		return do_detach();
+	if (!strcmp(a, "filter"))
+		return do_filter();
 	if (!strncmp(a, "sleep=", 6))
 		return usleep((useconds_t)n * 1000) < 0 ? -errno : 0;
 	return 1;
