@@ -188,6 +188,19 @@ like "$(tbip -o link show pre0)" "link/ether" "... an Ethernet device again"
 like "$(tbip -d link show pre0)" "user root" "... owned by root again"
 stop
 
+# A restarted broker asks the kernel too, not the carrier.
+tenant --br=br0 --adopt=pre0 -- carrier=0
+tb_broker_stop
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not restart"; exit 1; }
+like "$(cat "$TB_TMP/broker.log")" "lease pre0 on br0 of uid 65534 vm $T_PID found again" \
+	"restart with pre0 held, carrier faked off: the lease is found again"
+is "$(master pre0)" br0 "... and pre0 stays in br0, not back in brold"
+close_fds
+master_is pre0 brold
+ok $? "the fd closed: pre0 is back in brold"
+stop
+
 tenant --br=br0 --adopt=pre0 -- filter
 is "$(said filter)" "ok" "TUNATTACHFILTER on an adopted tap: the device keeps the filter"
 out=$("$TB_BROKER" release pre0 --socket "$TB_SOCK" 2>&1)
