@@ -565,8 +565,9 @@ static int tb_lease_was_fields(const char *alias)
 /*
  * The tun owner a found tap must keep.  A broker before TB_TUN_OWNER left
  * taps owned by their user (or, adopted, by their admin's choice: the
- * alias then has 3 fields in was=); such a lease keeps that owner to its
- * end.
+ * alias then has 3 fields in was=).  A multi_queue one is made root's now
+ * (else its user could attach queues by name); a single-queue one keeps
+ * its owner to its end: while held nobody attaches it at all (EBUSY).
  */
 static void tb_lease_found_owner(struct tb_broker *b, struct tb_lease *l,
 				 const char *alias)
@@ -575,9 +576,12 @@ static void tb_lease_found_owner(struct tb_broker *b, struct tb_lease *l,
 	int old = l->kind != TB_LEASE_ADOPTED || tb_lease_was_fields(alias) < 4;
 
 	l->tun_owner = TB_TUN_OWNER;
-	if (old && !tb_nl_link_info(b->nl, l->ifname, &info) &&
-	    (info.owner == (uint32_t)l->uid ||
-	     (l->kind == TB_LEASE_ADOPTED && info.owner == (uint32_t)-1)))
+	if (!old || tb_nl_link_info(b->nl, l->ifname, &info) ||
+	    info.owner == TB_TUN_OWNER ||
+	    (info.owner != (uint32_t)l->uid &&
+	     (l->kind != TB_LEASE_ADOPTED || info.owner != (uint32_t)-1)))
+		return; /* root's, or changed by its holder: judged as such */
+	if (!info.multi_queue || tb_tenant_own(l, &info))
 		l->tun_owner = info.owner;
 }
 
@@ -591,8 +595,10 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 	hold = tb_tenant_hold(b, l, &probe);
 	/* a routed one is taken even when free: its addresses are learnt
 	 * first (tb_routed_rescan()), then its lease ends properly */
-	if (hold == TB_HOLD_FREE && l->kind == TB_LEASE_ROUTED && probe >= 0)
+	if (hold == TB_HOLD_FREE && l->kind == TB_LEASE_ROUTED && probe >= 0) {
 		tb_closer_close(probe);
+		probe = -1;
+	}
 	if ((hold == TB_HOLD_HELD || hold == TB_HOLD_STOLEN ||
 	     hold == TB_HOLD_DEBUG || l->kind == TB_LEASE_ROUTED) &&
 	    !tb_lease_add(b, l)) {
@@ -611,13 +617,13 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 			   const char *alias, unsigned int mtu, int carrier)
 {
-	(void)carrier; /* only a hint: tb_tenant_hold() asks the kernel */
 	struct tb_broker *b = arg;
 	struct tb_lease l = {.ifindex = ifindex, .mtu = mtu, .pidfd = -1};
 	char mode[16];
 	unsigned int uid;
 	int vm;
 
+	(void)carrier; /* only a hint: tb_tenant_hold() asks the kernel */
 	snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
 	if (strstr(alias, " label="))
 		sscanf(strstr(alias, " label="), " label=%32s", l.label);

@@ -117,6 +117,26 @@ enum tb_hold tb_tenant_hold(struct tb_broker *b, const struct tb_lease *l,
 }
 
 /**
+ * tb_tenant_own() - make root the tun owner of multi_queue tap @l
+ * @info:	what tb_nl_link_info() says of it
+ *
+ * Through a queue the broker attaches for the moment (CAP_NET_ADMIN).
+ * Return: 0, or -errno.
+ */
+int tb_tenant_own(const struct tb_lease *l, const struct tb_link_info *info)
+{
+	unsigned int iff =
+		IFF_MULTI_QUEUE | (info->vnet_hdr ? IFF_VNET_HDR : 0);
+	int fd = tb_tun_attach(l->ifname, iff), err;
+
+	if (fd < 0)
+		return fd;
+	err = tb_tun_set_owner(fd, TB_TUN_OWNER);
+	tb_closer_close(fd);
+	return err;
+}
+
+/**
  * tb_tenant_put_back() - restore adopted tap @l, which nothing holds now
  * @probe:	the broker's fd on it (tb_tenant_hold()), or -1; closed here
  *

@@ -18,6 +18,7 @@ enum tb_hold {
 
 enum tb_hold tb_tenant_hold(struct tb_broker *b, const struct tb_lease *l,
 			    int *probe);
+int tb_tenant_own(const struct tb_lease *l, const struct tb_link_info *info);
 void tb_tenant_put_back(struct tb_broker *b, const struct tb_lease *l,
 			int probe);
 int tb_tenant_pin_bridge(struct tb_broker *b, const char *name, int ifindex,
