@@ -127,6 +127,26 @@ ok $? "... and the broker deletes the tap at once, held or not"
 like "$(cat "$TB_TMP/broker.log")" "release $IFNAME .*TUNSETOWNER" "... saying why"
 stop
 
+# ---- ... also while no broker runs: made root's again at start -----------
+: >"$TB_TMP/vmm"
+ip netns exec "$TB_NS" $TB_NOBODY "$TB_HELPER" run --br=br0 --queues=2 -- \
+	"$HOSTILE" @FDS@ sleep=1500 owner=65534 sleep=2500 attach=mq \
+	>"$TB_TMP/vmm" 2>&1 &
+T_PID=$!
+sleep 0.7
+tb_broker_stop
+sleep 1.3
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not restart"; exit 1; }
+for i in $(seq 1 60); do grep -q '^ready' "$TB_TMP/vmm" && break; sleep 0.1; done
+IFNAME=$(sed -n 's/^ready //p' "$TB_TMP/vmm")
+is "$(said owner=65534)" "ok" "TUNSETOWNER while no broker runs"
+is "$(said attach=mq)" "Operation not permitted" \
+	"... the restarted broker made the tap root's again: no queue by name"
+like "$(tbip -d link show "$IFNAME")" "numqueues 2 .*user root" "... 2 queues, owner root"
+stop
+tb_gone "$IFNAME"
+
 # ---- TUNSETDEBUG: a kernel log line per frame; no event says so ------------
 tenant --br=br0 -- debug=0xffff
 is "$(said debug=0xffff)" "ok" "TUNSETDEBUG works for the fd holder"
