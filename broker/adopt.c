@@ -6,10 +6,10 @@
  * tap is put back as it was (MAC, master, MTU, up or down, tun owner),
  * never deleted, and only once nothing holds it (lease.c).  A tap whose
  * tun owner is another (non-root) uid is never adopted, nor one that
- * something holds already.  While leased its tun owner is root (TB_TUN_OWNER): with the
- * caller as owner the caller could attach more queues by name, past its
- * queues ceiling; with none, anyone could, into a bridge they were never
- * granted.
+ * something holds already.  While leased its tun owner is root
+ * (TB_TUN_OWNER): with the caller as owner the caller could attach more
+ * queues by name, past its queues ceiling; with none, anyone could, into
+ * a bridge they were never granted.
  */
 #include "broker.h"
 #include "tenant.h"

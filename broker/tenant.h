@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tenant.c: what a tenant holding a tap fd can fake, and what is read instead. */
+/* tenant.c: what a tenant holding a tap fd can fake; what is read instead. */
 #ifndef TB_TENANT_H
 #define TB_TENANT_H
 
