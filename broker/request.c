@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One tap request: check it, decide it by policy, then build the port. */
 #include "broker.h"
+#include "tenant.h"
 #include "vlan.h"
 
 #include <errno.h>
@@ -100,8 +101,7 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	uint8_t mac[6];
 	int fd, err;
 
-	fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
-			   &lease.ifindex);
+	fd = tb_tun_create(tb_tun_flags(req), rep->ifname, &lease.ifindex);
 	if (fd < 0)
 		return tb_refuse(
 			rep, fd,
@@ -245,6 +245,9 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);
+	ret = tb_tenant_pin_bridge(b, req->bridge, br.ifindex, rep);
+	if (ret)
+		return ret;
 	ret = tb_tap_mtu(b, who, req, &br, &mtu, rep);
 	if (ret)
 		return ret;
