@@ -11,7 +11,7 @@
 #include "prefix.h"
 #include "proto.h"
 
-/* A link as tb_nl_link_info() reads it (for adopting). */
+/* A link as tb_nl_link_info() reads it (for adopting, and leases). */
 struct tb_link_info {
 	int ifindex, master;
 	unsigned int mtu, flags;
@@ -19,6 +19,13 @@ struct tb_link_info {
 	int tun_type; /* IFF_TUN or IFF_TAP, 0 if not tun */
 	int persist;
 	uint32_t owner; /* (uint32_t)-1: none */
+	uint32_t group; /* (uint32_t)-1: none */
+	int multi_queue, vnet_hdr;
+	unsigned int queues; /* multi_queue: fds attached, enabled or not */
+	int carrier;
+	unsigned short type; /* ARPHRD_* */
+	int has_mac; /* adopted: put @mac back at the end */
+	uint8_t mac[6];
 };
 
 enum tb_lease_kind {
@@ -49,6 +56,8 @@ struct tb_lease {
 	unsigned int mtu; /* 0 if unknown (found after a restart) */
 	char label[TB_LABEL_MAX]; /* --vm=NAME, or "" */
 	uint64_t since; /* CLOCK_MONOTONIC seconds */
+	uint32_t tun_owner; /* tap: the tun owner it must keep (TB_TUN_OWNER) */
+	int ending; /* adopted: over, out of its bridge, until nothing holds it */
 };
 
 struct tb_broker;
@@ -74,7 +83,8 @@ int tb_lease_watch(struct tb_broker *b, struct tb_lease *l);
 void tb_lease_vm_exited(struct tb_broker *b, int pidfd);
 int tb_lease_add(struct tb_broker *b, const struct tb_lease *l);
 unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid);
-void tb_lease_link(void *arg, int ifindex, int gone, int carrier);
+void tb_lease_link(void *arg, int ifindex, int gone, int carrier,
+		   uint32_t tun_owner);
 int tb_lease_tick(struct tb_broker *b);
 void tb_lease_reap(struct tb_broker *b, int ifindex);
 void tb_lease_events(struct tb_broker *b);

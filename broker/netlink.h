@@ -16,7 +16,8 @@ struct tb_bridge_info {
 	unsigned int mtu;
 };
 
-typedef void (*tb_nl_link_fn)(void *arg, int ifindex, int gone, int carrier);
+typedef void (*tb_nl_link_fn)(void *arg, int ifindex, int gone, int carrier,
+			      uint32_t tun_owner);
 typedef void (*tb_nl_scan_fn)(void *arg, int ifindex, const char *ifname,
 			      const char *alias, unsigned int mtu, int carrier);
 

@@ -13,6 +13,7 @@
  * failure at any step undoes exactly what was done.
  */
 #include "port.h"
+#include "tenant.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -35,6 +36,8 @@ void tb_undo_init(struct tb_undo *u)
  */
 void tb_undo_rollback(struct tb_broker *b, struct tb_undo *u)
 {
+	if (u->fd >= 0 && u->ifindex && !u->made) /* adopted: its owner back */
+		tb_tun_reset(u->fd, u->was.owner);
 	if (u->fd >= 0)
 		close(u->fd);
 	if (u->pidfd >= 0)

@@ -5,6 +5,7 @@
  */
 #include "broker.h"
 #include "port.h"
+#include "tenant.h"
 #include "vlan.h"
 
 #include <errno.h>
@@ -119,8 +120,7 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 
 	tb_undo_init(&u);
 	u.made = 1;
-	u.fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
-			     &u.ifindex);
+	u.fd = tb_tun_create(tb_tun_flags(req), rep->ifname, &u.ifindex);
 	if (u.fd < 0)
 		return tb_refuse(
 			rep, u.fd,
@@ -190,6 +190,9 @@ static int tb_do_bridged(struct tb_broker *b, const struct tb_who *who,
 	ret = tb_nl_bridge_get(b->nl, plan->dev, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);
+	ret = tb_tenant_pin_bridge(b, plan->dev, br.ifindex, rep);
+	if (ret)
+		return ret;
 	ret = tb_tap_mtu(plan, &br, &port.mtu, rep);
 	if (!ret)
 		ret = tb_tap_vlans(b, plan, &br, &pv, rep);

@@ -397,7 +397,7 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_request *req,
 
 	tb_undo_init(&u);
 	u.made = 1;
-	u.fd = tb_tun_create(tb_tun_flags(req), l->uid, l->ifname, &l->ifindex);
+	u.fd = tb_tun_create(tb_tun_flags(req), l->ifname, &l->ifindex);
 	if (u.fd < 0)
 		return tb_refuse(rep, u.fd, "cannot create a tap: %s",
 				 strerror(-u.fd));

@@ -9,8 +9,7 @@
 
 /* tun.c: /dev/net/tun. */
 int tb_tun_init(void);
-int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
-		  int *ifindex);
+int tb_tun_create(unsigned int iff, char ifname[IFNAMSIZ], int *ifindex);
 int tb_macvtap_open(int ifindex, unsigned int iff);
 int tb_tun_attach(const char *name, unsigned int iff);
 unsigned int tb_tun_flags(const struct tb_request *req);
