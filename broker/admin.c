@@ -126,7 +126,7 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 	tb_status_put(buf, len, "kind", kinds[l->kind]);
 	/* a routed lease has no bridge (its record says "-") */
 	tb_status_put(buf, len, "bridge",
-		      l->kind == TB_LEASE_ROUTED ? "" : l->bridge);
+		      l->kind == TB_LEASE_ROUTED ? "" : l->dev);
 	tb_status_num(buf, len, "mtu", l->mtu);
 	used = strlen(buf);
 	snprintf(buf + used, len - used, " uid=%u", (unsigned int)l->uid);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* admin.c: STATUS and RELEASE, answered by the daemon. */
+/* STATUS and RELEASE, answered by the daemon (admin.c). */
 #ifndef TB_ADMIN_H
 #define TB_ADMIN_H
 
-struct tb_broker;
-struct tb_who;
-struct tb_request;
+#include "policy.h"
+#include "proto.h"
 
+struct tb_broker;
+
+/* admin.c: status and release, the daemon's side (admin-cli.c: the
+ * client's). */
 void tb_admin_answer(struct tb_broker *b, int conn, const struct tb_who *who,
 		     const struct tb_request *req);
 
