@@ -8,6 +8,7 @@
  * something holds already.
  */
 #include "broker.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -82,6 +83,11 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	tb_policy_decide_adopt(b->policy, who, req->adopt, &d);
 	if (!d.allow)
 		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	if (tb_pool_named(req->adopt))
+		return tb_refuse(
+			rep, -EBUSY,
+			"%s is a tap of the broker's warm pool, not one to adopt; ask for a tap in its bridge instead",
+			req->adopt);
 	err = tb_nl_link_info(b->nl, req->adopt, &l.was);
 	if (err == -ENODEV)
 		return tb_refuse(

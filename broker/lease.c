@@ -23,6 +23,7 @@
  * orphan's proxy entries go through the usual lease end.
  */
 #include "broker.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -425,10 +426,10 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
 }
 
-/* Taps and macvtaps the broker named (tbN, tbmN), alias or not. */
+/* Taps, macvtaps, pool taps the broker named (tbN, tbmN, tbpN), alias or not. */
 static int tb_lease_ours(const char *ifname)
 {
-	const char *d = ifname + 2 + (ifname[2] == 'm');
+	const char *d = ifname + 2 + (ifname[2] == 'm' || ifname[2] == 'p');
 
 	return !strncmp(ifname, "tb", 2) && *d &&
 	       strspn(d, "0123456789") == strlen(d);
@@ -508,6 +509,10 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		if (!strcmp(l.bridge, "-"))
 			tb_lease_found_routed(&l, alias);
 		tb_lease_found_tap(b, &l, carrier);
+	} else if (tb_pool_alias(alias) && tb_lease_ours(ifname)) {
+		tb_lease_reap(b, ifindex); /* the pool is made afresh */
+		tb_log(LOG_INFO, "removed %s: a warm-pool tap of a previous run",
+		       ifname);
 	} else if (!alias[0] && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex);
 		tb_log(LOG_INFO,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tapbroker: start-up in the fixed privilege order, then serve. */
 #include "broker.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -208,6 +209,7 @@ int main(int argc, char **argv)
 	tb_loop_run(&b);
 	tb_closer_stop();
 	tb_loop_free(&b);
+	tb_pool_stop(&b); /* a clean stop deletes the pool (with the reaps) */
 	tb_lease_free(&b);
 	if (!b.activated)
 		unlink(b.socket_path);

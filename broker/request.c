@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One tap request: check it, decide it by policy, then build the port. */
 #include "broker.h"
+#include "pool.h"
 #include "vlan.h"
 
 #include <errno.h>
@@ -100,8 +101,11 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	uint8_t mac[6];
 	int fd, err;
 
-	fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
-			   &lease.ifindex);
+	/* the warm pool's tap (pool.c), else a new one */
+	fd = tb_pool_take(b, req, br, who->uid, rep->ifname, &lease.ifindex);
+	if (fd < 0)
+		fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
+				   &lease.ifindex);
 	if (fd < 0)
 		return tb_refuse(
 			rep, fd,

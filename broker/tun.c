@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Creating taps through /dev/net/tun. */
 #include "broker.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +13,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TB_TAP_TEMPLATE "tb%d" /* the kernel picks the first free number */
+/*
+ * Taps are named tbN by the broker itself, from a counter: the kernel's
+ * "tb%d" template searches every interface name for the first free number,
+ * which costs O(interfaces) per tap under the RTNL lock.  IFF_TUN_EXCL
+ * makes TUNSETIFF refuse (-EBUSY) a name that exists, instead of attaching
+ * to it, so a taken name (a previous run's lease, an admin's tb5) is
+ * skipped, never opened.  lease.c recognises the same tbN names.
+ */
+#define TB_TAP_PREFIX "tb"
+#define TB_POOL_PREFIX "tbp" /* warm-pool taps: pool.c */
+#define TB_TAP_TRIES 4096 /* names tried before giving up */
 
 static int tb_tun_ioctl_sock = -1;
+static unsigned int tb_tun_seq; /* next tbN to try */
+static unsigned int tb_tun_pool_seq; /* next tbpN to try */
 
 /**
  * tb_tun_init() - open the socket used for SIOCGIFINDEX
@@ -38,8 +51,8 @@ unsigned int tb_tun_flags(const struct tb_request *req)
 	       (req->queues > 1 ? IFF_MULTI_QUEUE : 0);
 }
 
-/* Opens /dev/net/tun as tap @name (a new one for a "%d" template, else an
- * existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer. */
+/* Opens /dev/net/tun as tap @name (a new one with IFF_TUN_EXCL in @iff, else
+ * an existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer. */
 static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 {
 	int fd, err;
@@ -48,7 +61,7 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 	if (fd < 0)
 		return -errno;
 	*ifr = (struct ifreq){0};
-	ifr->ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);
+	ifr->ifr_flags = (short)(unsigned short)(IFF_TAP | IFF_NO_PI | iff);
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
 		err = -errno;
@@ -59,10 +72,47 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 }
 
 /**
+ * tb_tun_next_name() - the next tbN name to try, from the counter
+ *
+ * For a tap made here, and for a pool tap renamed when handed out.
+ */
+void tb_tun_next_name(char name[IFNAMSIZ])
+{
+	snprintf(name, IFNAMSIZ, TB_TAP_PREFIX "%u", tb_tun_seq++);
+}
+
+/* A new tap named PREFIXN from @seq; taken names (-EBUSY) are skipped. */
+static int tb_tun_new(int pool, unsigned int iff, struct ifreq *ifr)
+{
+	char name[IFNAMSIZ];
+	int fd = -EBUSY, i;
+
+	for (i = 0; i < TB_TAP_TRIES && (fd == -EBUSY || fd == -EEXIST); i++) {
+		if (pool)
+			snprintf(name, sizeof(name), TB_POOL_PREFIX "%u",
+				 tb_tun_pool_seq++);
+		else
+			tb_tun_next_name(name);
+		fd = tb_tun_open(name, iff | IFF_TUN_EXCL, ifr);
+	}
+	return fd;
+}
+
+/* Sets the tun owner of @fd, and persistence: tb_tun_create()'s steps. */
+static int tb_tun_keep(int fd, uid_t owner, struct ifreq *ifr)
+{
+	if (ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
+	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, ifr) < 0 ||
+	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) /* last: close() undoes */
+		return -errno;
+	return 0;
+}
+
+/**
  * tb_tun_create() - create a persistent tap owned by @owner
  * @iff:	IFF_VNET_HDR, IFF_MULTI_QUEUE (tb_tun_flags())
  * @owner:	uid recorded as the tun owner (shown by ip -d link)
- * @ifname:	receives the name the kernel chose
+ * @ifname:	receives its name (tbN, see the top of this file)
  * @ifindex:	receives its ifindex
  *
  * The tap is persistent: the last close() does not delete it (which would
@@ -75,14 +125,12 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex)
 {
 	struct ifreq ifr;
-	int fd = tb_tun_open(TB_TAP_TEMPLATE, iff, &ifr), err;
+	int fd = tb_tun_new(0, iff, &ifr), err;
 
 	if (fd < 0)
 		return fd;
-	if (ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
-	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0 ||
-	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) { /* last: close() undoes */
-		err = -errno;
+	err = tb_tun_keep(fd, owner, &ifr);
+	if (err) {
 		close(fd);
 		return err;
 	}
@@ -90,6 +138,39 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 	ifname[IFNAMSIZ - 1] = '\0';
 	*ifindex = ifr.ifr_ifindex;
 	return fd;
+}
+
+/**
+ * tb_tun_pool_create() - a persistent tap tbpN for the warm pool
+ * @ifname:	receives its name
+ * @ifindex:	receives its ifindex
+ *
+ * Its tun owner is root and it has no tun group, so only a holder of
+ * CAP_NET_ADMIN can attach to it by name; no fd is left attached (it is
+ * closed here), so it has no carrier and forwards nothing.
+ * Return: 0, or -errno.
+ */
+int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex)
+{
+	struct ifreq ifr;
+	int fd = tb_tun_new(1, 0, &ifr), err;
+
+	if (fd < 0)
+		return fd;
+	err = tb_tun_keep(fd, 0, &ifr);
+	close(fd);
+	if (err)
+		return err;
+	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
+	ifname[IFNAMSIZ - 1] = '\0';
+	*ifindex = ifr.ifr_ifindex;
+	return 0;
+}
+
+/* Sets the tun owner of the tap @fd holds (a pool tap handed out). */
+int tb_tun_owner(int fd, uid_t owner)
+{
+	return ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ? -errno : 0;
 }
 
 /**

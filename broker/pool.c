@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The warm pool: for each bridge the policy names, a few taps made ahead,
+ * so that a request costs less than the kernel's own create + enslave.
+ *
+ * A pool tap (tbpN) is persistent, a port of its bridge at the bridge's
+ * MTU, with an fe: MAC, down, with no fd attached (so no carrier: it
+ * forwards nothing), tun owner root and no tun group (so only a holder of
+ * CAP_NET_ADMIN, the broker, can attach to it by name), and its ifalias
+ * says "tapbroker pool br=BRIDGE".  It is no lease: it counts against no
+ * quota, status lists it apart, adopt and release refuse it.
+ *
+ * tb_pool_take() is the one hook in the request path: the broker attaches
+ * to a pool tap by name, sets the tun owner to the caller and renames it
+ * tbN (a lease's name); the request then configures it (MAC, MTU, alias,
+ * VLANs, up) exactly as a new tap.  An empty pool, or a request it cannot
+ * serve (several queues), falls back to creating a tap.
+ *
+ * Refilling happens only when the event loop has been idle for
+ * TB_POOL_IDLE_MS (tb_pool_due() sets the loop's timeout, tb_pool_idle()
+ * runs when epoll_wait() returned nothing), one tap per idle tick: a
+ * request never waits behind more than one tap's creation.  The pool
+ * follows the policy (size "pool = N", its bridges) after a reload; a
+ * clean stop deletes the pool, and a restarted broker deletes a previous
+ * run's pool taps (lease.c) before making its own.
+ */
+#include "broker.h"
+#include "pool.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TB_POOL_ALIAS "tapbroker pool br="
+#define TB_POOL_IDLE_MS 2 /* the loop was idle this long: refill one */
+#define TB_POOL_RETRY_MS 5000 /* a bridge missing, or a failed refill */
+#define TB_POOL_RENAMES 4096 /* tbN names tried for a tap handed out */
+
+struct tb_pool_tap {
+	int ifindex;
+	char name[IFNAMSIZ];
+};
+
+/* The pool of one bridge; master 0: not made yet (or bridge gone). */
+struct tb_pool_bridge {
+	char name[IFNAMSIZ];
+	int master;
+	unsigned int n;
+	uint64_t retry; /* ms, CLOCK_MONOTONIC: not before then */
+	struct tb_pool_tap taps[TB_POOL_MAX];
+};
+
+static struct {
+	const struct tb_policy *seen; /* the policy the pool follows */
+	unsigned int size;
+	struct tb_pool_bridge *br;
+	size_t nbr, next; /* next: where refilling looks first */
+} tb_pool;
+
+static uint64_t tb_pool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Deletes the pool taps of @p beyond @keep (batched: lease.c's reap). */
+static void tb_pool_trim(struct tb_broker *b, struct tb_pool_bridge *p,
+			 unsigned int keep)
+{
+	while (p->n > keep)
+		tb_lease_reap(b, p->taps[--p->n].ifindex);
+}
+
+static struct tb_pool_bridge *tb_pool_find(const char *name)
+{
+	for (size_t i = 0; i < tb_pool.nbr; i++)
+		if (!strcmp(tb_pool.br[i].name, name))
+			return &tb_pool.br[i];
+	return NULL;
+}
+
+/*
+ * Follows the policy in force (at start, after a reload): its size, its
+ * bridges.  Bridges it still names keep their taps (trimmed to the size);
+ * the others' taps are deleted.  Out of memory: no pool, nothing lost.
+ */
+static void tb_pool_sync(struct tb_broker *b)
+{
+	char names[TB_POOL_BRIDGES_MAX][IFNAMSIZ];
+	struct tb_pool_bridge *nb, *old;
+	size_t n, i;
+
+	if (tb_pool.seen == b->policy)
+		return;
+	tb_pool.seen = b->policy;
+	tb_pool.size = tb_policy_pool(b->policy, names, TB_POOL_BRIDGES_MAX, &n);
+	if (!tb_pool.size)
+		n = 0;
+	nb = n ? calloc(n, sizeof(*nb)) : NULL;
+	for (i = 0; nb && i < n; i++) {
+		old = tb_pool_find(names[i]);
+		if (old)
+			nb[i] = *old;
+		memcpy(nb[i].name, names[i], IFNAMSIZ);
+		tb_pool_trim(b, &nb[i], tb_pool.size);
+		if (old)
+			old->n = 0; /* moved to nb[i] */
+	}
+	for (i = 0; i < tb_pool.nbr; i++)
+		tb_pool_trim(b, &tb_pool.br[i], 0);
+	free(tb_pool.br);
+	tb_pool.br = nb;
+	tb_pool.nbr = nb ? n : 0;
+	tb_pool.next = 0;
+}
+
+/**
+ * tb_pool_due() - ms until the pool wants an idle tick, for the loop
+ *
+ * Return: TB_POOL_IDLE_MS while a pool is short, later if its bridge is
+ * missing (retried every TB_POOL_RETRY_MS), -1 when every pool is full.
+ */
+int tb_pool_due(struct tb_broker *b)
+{
+	uint64_t now = tb_pool_now(), due = UINT64_MAX;
+	const struct tb_pool_bridge *p;
+
+	tb_pool_sync(b);
+	for (size_t i = 0; i < tb_pool.nbr; i++) {
+		p = &tb_pool.br[i];
+		if (p->n >= tb_pool.size)
+			continue;
+		if (p->retry <= now)
+			return TB_POOL_IDLE_MS;
+		if (p->retry - now < due)
+			due = p->retry - now;
+	}
+	return due == UINT64_MAX ? -1 : (int)due;
+}
+
+/* Makes one pool tap in bridge @br; Return: 0, or -errno. */
+static int tb_pool_make(struct tb_broker *b, struct tb_pool_bridge *p,
+			const struct tb_bridge_info *br)
+{
+	struct tb_pool_tap *t = &p->taps[p->n];
+	char alias[64];
+	uint8_t mac[6];
+	int err;
+
+	err = tb_tun_pool_create(t->name, &t->ifindex);
+	if (err)
+		return err;
+	snprintf(alias, sizeof(alias), TB_POOL_ALIAS "%s", p->name);
+	err = tb_tap_mac(mac);
+	if (!err)
+		err = tb_nl_port_join(b->nl, t->ifindex, br->ifindex, br->mtu,
+				      mac, alias);
+	if (err) {
+		tb_nl_link_del(b->nl, t->ifindex);
+		return err;
+	}
+	p->n++;
+	return 0;
+}
+
+/* Refills @p by one tap, or says when to try again. */
+static void tb_pool_refill(struct tb_broker *b, struct tb_pool_bridge *p,
+			   uint64_t now)
+{
+	struct tb_bridge_info br;
+	char why[TB_MESSAGE_MAX];
+	int err;
+
+	err = tb_nl_bridge_get(b->nl, p->name, &br, why, sizeof(why));
+	if (!err && br.ifindex != p->master) { /* new, or made again */
+		tb_pool_trim(b, p, 0);
+		p->master = br.ifindex;
+	}
+	if (!err)
+		err = tb_pool_make(b, p, &br);
+	if (!err) {
+		p->retry = 0;
+		return;
+	}
+	if (!p->retry) /* once, not every TB_POOL_RETRY_MS */
+		tb_log(LOG_NOTICE, "no warm pool for %s for now: %s", p->name,
+		       why[0] && err != -EEXIST ? why : strerror(-err));
+	p->master = 0;
+	p->retry = now + TB_POOL_RETRY_MS;
+}
+
+/**
+ * tb_pool_idle() - the loop was idle: make one pool tap, if one is missing
+ */
+void tb_pool_idle(struct tb_broker *b)
+{
+	uint64_t now = tb_pool_now();
+	struct tb_pool_bridge *p;
+
+	tb_pool_sync(b);
+	for (size_t k = 0; k < tb_pool.nbr; k++) {
+		p = &tb_pool.br[(tb_pool.next + k) % tb_pool.nbr];
+		if (p->n >= tb_pool.size || p->retry > now)
+			continue;
+		tb_pool.next = (tb_pool.next + k + 1) % tb_pool.nbr;
+		tb_pool_refill(b, p, now);
+		return;
+	}
+}
+
+/* Renames pool tap @t to the next free tbN; Return: 0, or -errno. */
+static int tb_pool_rename(struct tb_broker *b, const struct tb_pool_tap *t,
+			  char ifname[IFNAMSIZ])
+{
+	int err = -EEXIST, i;
+
+	for (i = 0; i < TB_POOL_RENAMES && err == -EEXIST; i++) {
+		tb_tun_next_name(ifname);
+		err = tb_nl_link_rename(b->nl, t->ifindex, ifname);
+	}
+	return err;
+}
+
+/**
+ * tb_pool_take() - a tap of bridge @br's warm pool, for @req
+ * @b:		the broker
+ * @req:	the request (its vnet_hdr flag; several queues: no pool tap)
+ * @br:		the bridge, as the request looked it up
+ * @owner:	the tun owner to set (the caller's uid)
+ * @ifname:	receives its name, tbN
+ * @ifindex:	receives its ifindex
+ *
+ * The tap comes out already a port of @br, down, at the bridge's MTU as
+ * it was when the tap was made; the caller configures it as a new tap.
+ * Return: its fd, or -ENOENT: no pool tap (make one instead).
+ */
+int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
+		 const struct tb_bridge_info *br, uid_t owner,
+		 char ifname[IFNAMSIZ], int *ifindex)
+{
+	struct tb_pool_bridge *p;
+	struct tb_pool_tap t;
+	int fd;
+
+	tb_pool_sync(b);
+	p = req->queues > 1 ? NULL : tb_pool_find(req->bridge);
+	if (!p || !p->n)
+		return -ENOENT;
+	if (p->master != br->ifindex) { /* the bridge was made again */
+		tb_pool_trim(b, p, 0);
+		p->master = 0;
+		return -ENOENT;
+	}
+	t = p->taps[--p->n];
+	fd = tb_tun_attach(t.name, tb_tun_flags(req));
+	if (fd >= 0 &&
+	    (tb_tun_owner(fd, owner) || tb_pool_rename(b, &t, ifname))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) { /* someone removed or broke it: never mind */
+		tb_lease_reap(b, t.ifindex);
+		return -ENOENT;
+	}
+	*ifindex = t.ifindex;
+	return fd;
+}
+
+/* Does @alias mark a pool tap (of this run or a previous one)? */
+int tb_pool_alias(const char *alias)
+{
+	return !strncmp(alias, TB_POOL_ALIAS, strlen(TB_POOL_ALIAS));
+}
+
+/* Is @ifname a tap of the pool now?  (adopt refuses one) */
+int tb_pool_named(const char *ifname)
+{
+	for (size_t i = 0; i < tb_pool.nbr; i++)
+		for (unsigned int k = 0; k < tb_pool.br[i].n; k++)
+			if (!strcmp(tb_pool.br[i].taps[k].name, ifname))
+				return 1;
+	return 0;
+}
+
+/**
+ * tb_pool_line() - bridge @i's pool for `tapbroker status`
+ *
+ * "pool=BRIDGE size=N ready=K taps=tbp0,tbp1\n" (taps=- when none); a
+ * name that does not fit in @len is left out.
+ * Return: 1, or 0 when there is no bridge @i.
+ */
+int tb_pool_line(size_t i, char *buf, size_t len)
+{
+	const struct tb_pool_bridge *p;
+	size_t used;
+
+	if (i >= tb_pool.nbr)
+		return 0;
+	p = &tb_pool.br[i];
+	snprintf(buf, len, "pool=%s size=%u ready=%u taps=%s", p->name,
+		 tb_pool.size, p->n, p->n ? "" : "-");
+	for (unsigned int k = 0; k < p->n; k++) {
+		used = strlen(buf);
+		if (used + IFNAMSIZ + 2 < len)
+			snprintf(buf + used, len - used, "%s%s", k ? "," : "",
+				 p->taps[k].name);
+	}
+	used = strlen(buf);
+	snprintf(buf + used, len - used, "\n");
+	return 1;
+}
+
+/**
+ * tb_pool_stop() - at a clean stop, delete every pool tap
+ *
+ * They go to lease.c's reap group, deleted at once by tb_lease_free().
+ */
+void tb_pool_stop(struct tb_broker *b)
+{
+	for (size_t i = 0; i < tb_pool.nbr; i++)
+		tb_pool_trim(b, &tb_pool.br[i], 0);
+	free(tb_pool.br);
+	tb_pool.br = NULL;
+	tb_pool.nbr = 0;
+	tb_pool.seen = NULL;
+}
