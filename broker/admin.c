@@ -111,7 +111,7 @@ static int tb_admin_pack(int conn, struct tb_reply *rep, size_t *used,
 	return 0;
 }
 
-/* STATUS: one line per lease, then one per warm pool (pool.c), packed
+/* STATUS: one line per warm pool (pool.c), then one per lease, packed
  * into frames of whole lines. */
 static void tb_admin_status(struct tb_broker *b, int conn)
 {
@@ -121,15 +121,15 @@ static void tb_admin_status(struct tb_broker *b, int conn)
 	char line[TB_ADDRS * TB_PREFIX_STR_MAX + 512];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (size_t i = 0; tb_pool_line(i, line, sizeof(line)); i++)
+		if (tb_admin_pack(conn, &rep, &used, line))
+			return;
 	for (size_t i = 0; i < b->nleases; i++) {
 		tb_lease_line(&b->leases[i], (uint64_t)ts.tv_sec, line,
 			      sizeof(line));
 		if (tb_admin_pack(conn, &rep, &used, line))
 			return;
 	}
-	for (size_t i = 0; tb_pool_line(i, line, sizeof(line)); i++)
-		if (tb_admin_pack(conn, &rep, &used, line))
-			return;
 	rep.flags = 0;
 	snprintf(rep.message, sizeof(rep.message), "%zu lease%s", b->nleases,
 		 b->nleases == 1 ? "" : "s");
