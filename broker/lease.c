@@ -426,10 +426,10 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
 }
 
-/* Taps, macvtaps, pool taps the broker named (tbN, tbmN, tbpN), alias or not. */
+/* Taps and macvtaps the broker named (tbN, tbmN), alias or not. */
 static int tb_lease_ours(const char *ifname)
 {
-	const char *d = ifname + 2 + (ifname[2] == 'm' || ifname[2] == 'p');
+	const char *d = ifname + 2 + (ifname[2] == 'm');
 
 	return !strncmp(ifname, "tb", 2) && *d &&
 	       strspn(d, "0123456789") == strlen(d);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What happens to the kernel's links: one rtnetlink socket, one call each. */
 #include "broker.h"
-#include "pool.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -419,25 +418,6 @@ int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias)
 		return -ENOMEM;
 	rtnl_link_set_ifalias(chg, alias);
 	rtnl_link_set_flags(chg, IFF_UP);
-	err = tb_nl_change(nl, ifindex, chg);
-	rtnl_link_put(chg);
-	return err;
-}
-
-/**
- * tb_nl_link_rename() - rename link @ifindex (down) to @name
- *
- * For a warm-pool tap handed out (pool.c): it leaves the pool's tbpN
- * names for a lease's tbN.  Return: 0, -EEXIST (name taken), or -errno.
- */
-int tb_nl_link_rename(struct tb_nl *nl, int ifindex, const char *name)
-{
-	struct rtnl_link *chg = rtnl_link_alloc();
-	int err;
-
-	if (!chg)
-		return -ENOMEM;
-	rtnl_link_set_name(chg, name);
 	err = tb_nl_change(nl, ifindex, chg);
 	rtnl_link_put(chg);
 	return err;

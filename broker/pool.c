@@ -3,7 +3,7 @@
  * The warm pool: for each bridge the policy names, a few taps made ahead,
  * so that a request costs less than the kernel's own create + enslave.
  *
- * A pool tap (tbpN) is persistent, a port of its bridge at the bridge's
+ * A pool tap (tbN, like a lease's) is persistent, a port of its bridge at the bridge's
  * MTU, with an fe: MAC, down, with no fd attached (so no carrier: it
  * forwards nothing), tun owner root and no tun group (so only a holder of
  * CAP_NET_ADMIN, the broker, can attach to it by name), and its ifalias
@@ -11,10 +11,12 @@
  * quota, status lists it apart, adopt and release refuse it.
  *
  * tb_pool_take() is the one hook in the request path: the broker attaches
- * to a pool tap by name, sets the tun owner to the caller and renames it
- * tbN (a lease's name); the request then configures it (MAC, MTU, alias,
- * VLANs, up) exactly as a new tap.  An empty pool, or a request it cannot
- * serve (several queues), falls back to creating a tap.
+ * to a pool tap by name, sets the tun owner to the caller, and gives it
+ * the request's MTU, VLANs and alias and brings it up, as a new tap gets
+ * them (with the bridge's MTU and no VLANs, one RTM_NEWLINK).  Renaming
+ * is avoided on purpose: the kernel's rename waits for an RCU grace
+ * period.  An empty pool, or a request it cannot serve (several queues),
+ * falls back to creating a tap.
  *
  * Refilling happens only when the event loop has been idle for
  * TB_POOL_IDLE_MS (tb_pool_due() sets the loop's timeout, tb_pool_idle()
@@ -38,7 +40,6 @@
 #define TB_POOL_ALIAS "tapbroker pool br="
 #define TB_POOL_IDLE_MS 2 /* the loop was idle this long: refill one */
 #define TB_POOL_RETRY_MS 5000 /* a bridge missing, or a failed refill */
-#define TB_POOL_RENAMES 4096 /* tbN names tried for a tap handed out */
 
 struct tb_pool_tap {
 	int ifindex;
@@ -49,6 +50,7 @@ struct tb_pool_tap {
 struct tb_pool_bridge {
 	char name[IFNAMSIZ];
 	int master;
+	unsigned int mtu; /* the bridge's when its taps were made */
 	unsigned int n;
 	uint64_t retry; /* ms, CLOCK_MONOTONIC: not before then */
 	struct tb_pool_tap taps[TB_POOL_MAX];
@@ -178,9 +180,10 @@ static void tb_pool_refill(struct tb_broker *b, struct tb_pool_bridge *p,
 	int err;
 
 	err = tb_nl_bridge_get(b->nl, p->name, &br, why, sizeof(why));
-	if (!err && br.ifindex != p->master) { /* new, or made again */
-		tb_pool_trim(b, p, 0);
+	if (!err && (br.ifindex != p->master || br.mtu != p->mtu)) {
+		tb_pool_trim(b, p, 0); /* new, made again, or a new MTU */
 		p->master = br.ifindex;
+		p->mtu = br.mtu;
 	}
 	if (!err)
 		err = tb_pool_make(b, p, &br);
@@ -214,34 +217,49 @@ void tb_pool_idle(struct tb_broker *b)
 	}
 }
 
-/* Renames pool tap @t to the next free tbN; Return: 0, or -errno. */
-static int tb_pool_rename(struct tb_broker *b, const struct tb_pool_tap *t,
-			  char ifname[IFNAMSIZ])
+/*
+ * Makes pool tap @t (attached as @fd) the request's: its tun owner, then
+ * MTU, alias, VLANs and up exactly as a new tap gets them; with the pool's
+ * MTU and no VLANs that is one RTM_NEWLINK (alias + up).
+ */
+static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
+		       const struct tb_pool_tap *t, int fd, unsigned int mtu,
+		       const struct tb_port_vlans *pv, uid_t owner,
+		       const char *alias)
 {
-	int err = -EEXIST, i;
+	int err = tb_tun_owner(fd, owner);
 
-	for (i = 0; i < TB_POOL_RENAMES && err == -EEXIST; i++) {
-		tb_tun_next_name(ifname);
-		err = tb_nl_link_rename(b->nl, t->ifindex, ifname);
-	}
+	if (!err && (mtu != p->mtu || pv->any))
+		err = tb_nl_port_join(b->nl, t->ifindex, p->master, mtu, NULL,
+				      alias);
+	if (!err && pv->any)
+		err = tb_nl_port_vlans(b->nl, t->ifindex, pv->access,
+				       &pv->tagged, pv->drop);
+	if (!err)
+		err = tb_nl_link_up(b->nl, t->ifindex, alias);
 	return err;
 }
 
 /**
- * tb_pool_take() - a tap of bridge @br's warm pool, for @req
+ * tb_pool_take() - a tap of bridge @br's warm pool, configured for @req
  * @b:		the broker
- * @req:	the request (its vnet_hdr flag; several queues: no pool tap)
+ * @req:	the request (vnet_hdr; several queues: no pool tap)
  * @br:		the bridge, as the request looked it up
+ * @mtu:	the tap's MTU, as decided
+ * @pv:		its VLANs, as decided
  * @owner:	the tun owner to set (the caller's uid)
- * @ifname:	receives its name, tbN
+ * @alias:	the lease's ifalias
+ * @ifname:	receives its name (tbN)
  * @ifindex:	receives its ifindex
  *
- * The tap comes out already a port of @br, down, at the bridge's MTU as
- * it was when the tap was made; the caller configures it as a new tap.
- * Return: its fd, or -ENOENT: no pool tap (make one instead).
+ * The broker attaches to a pool tap by name (CAP_NET_ADMIN: its tun owner
+ * is root), then configures it as tb_build_port() does a new one: a port
+ * of @br, @mtu, VLANs, @alias, up.
+ * Return: its fd, or -ENOENT: no pool tap fits (make one instead).
  */
 int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
-		 const struct tb_bridge_info *br, uid_t owner,
+		 const struct tb_bridge_info *br, unsigned int mtu,
+		 const struct tb_port_vlans *pv, uid_t owner, const char *alias,
 		 char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct tb_pool_bridge *p;
@@ -259,8 +277,7 @@ int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 	}
 	t = p->taps[--p->n];
 	fd = tb_tun_attach(t.name, tb_tun_flags(req));
-	if (fd >= 0 &&
-	    (tb_tun_owner(fd, owner) || tb_pool_rename(b, &t, ifname))) {
+	if (fd >= 0 && tb_pool_fit(b, p, &t, fd, mtu, pv, owner, alias)) {
 		close(fd);
 		fd = -1;
 	}
@@ -268,6 +285,7 @@ int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 		tb_lease_reap(b, t.ifindex);
 		return -ENOENT;
 	}
+	memcpy(ifname, t.name, IFNAMSIZ);
 	*ifindex = t.ifindex;
 	return fd;
 }
@@ -291,7 +309,7 @@ int tb_pool_named(const char *ifname)
 /**
  * tb_pool_line() - bridge @i's pool for `tapbroker status`
  *
- * "pool=BRIDGE size=N ready=K taps=tbp0,tbp1\n" (taps=- when none); a
+ * "pool=BRIDGE size=N ready=K taps=tb3,tb4\n" (taps=- when none); a
  * name that does not fit in @len is left out.
  * Return: 1, or 0 when there is no bridge @i.
  */

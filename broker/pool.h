@@ -11,8 +11,11 @@ struct tb_request;
 struct tb_bridge_info;
 
 /* pool.c */
+struct tb_port_vlans;
+
 int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
-		 const struct tb_bridge_info *br, uid_t owner,
+		 const struct tb_bridge_info *br, unsigned int mtu,
+		 const struct tb_port_vlans *pv, uid_t owner, const char *alias,
 		 char ifname[IFNAMSIZ], int *ifindex);
 int tb_pool_due(struct tb_broker *b);
 void tb_pool_idle(struct tb_broker *b);
@@ -22,12 +25,7 @@ int tb_pool_line(size_t i, char *buf, size_t len);
 void tb_pool_stop(struct tb_broker *b);
 
 /* tun.c, for the pool (declared here: broker.h takes no new ones) */
-void tb_tun_next_name(char name[IFNAMSIZ]);
 int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex);
 int tb_tun_owner(int fd, uid_t owner);
-
-/* netlink.c, for the pool */
-struct tb_nl;
-int tb_nl_link_rename(struct tb_nl *nl, int ifindex, const char *name);
 
 #endif

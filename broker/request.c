@@ -91,6 +91,25 @@ static int tb_tap_vlans(struct tb_broker *b, const struct tb_who *who,
 	return 0;
 }
 
+/* A new tap @ifindex into bridge @br: MAC, MTU, alias, VLANs, then up. */
+static int tb_port_setup(struct tb_broker *b, int ifindex,
+			 const struct tb_bridge_info *br, unsigned int mtu,
+			 const struct tb_port_vlans *pv, const char *alias)
+{
+	uint8_t mac[6];
+	int err = tb_tap_mac(mac);
+
+	if (!err)
+		err = tb_nl_port_join(b->nl, ifindex, br->ifindex, mtu, mac,
+				      alias);
+	if (!err && pv->any)
+		err = tb_nl_port_vlans(b->nl, ifindex, pv->access, &pv->tagged,
+				       pv->drop);
+	if (!err)
+		err = tb_nl_link_up(b->nl, ifindex, alias);
+	return err;
+}
+
 static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 			 pid_t vm, const struct tb_request *req,
 			 const struct tb_bridge_info *br, unsigned int mtu,
@@ -98,31 +117,24 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 {
 	struct tb_lease lease = {.uid = who->uid, .vm = vm, .mtu = mtu};
 	char alias[128];
-	uint8_t mac[6];
-	int fd, err;
+	int fd, err = 0;
 
-	/* the warm pool's tap (pool.c), else a new one */
-	fd = tb_pool_take(b, req, br, who->uid, rep->ifname, &lease.ifindex);
-	if (fd < 0)
-		fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
-				   &lease.ifindex);
-	if (fd < 0)
-		return tb_refuse(
-			rep, fd,
-			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
-			strerror(-fd));
 	tb_lease_alias(alias, sizeof(alias), who->uid, vm, req->bridge);
 	tb_lease_alias_label(alias, sizeof(alias), req->label);
 	snprintf(lease.label, sizeof(lease.label), "%s", req->label);
-	err = tb_tap_mac(mac);
-	if (!err)
-		err = tb_nl_port_join(b->nl, lease.ifindex, br->ifindex, mtu,
-				      mac, alias);
-	if (!err && pv->any)
-		err = tb_nl_port_vlans(b->nl, lease.ifindex, pv->access,
-				       &pv->tagged, pv->drop);
-	if (!err)
-		err = tb_nl_link_up(b->nl, lease.ifindex, alias);
+	/* the warm pool's tap, set up as below (pool.c), else a new one */
+	fd = tb_pool_take(b, req, br, mtu, pv, who->uid, alias, rep->ifname,
+			  &lease.ifindex);
+	if (fd < 0) {
+		fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
+				   &lease.ifindex);
+		if (fd < 0)
+			return tb_refuse(
+				rep, fd,
+				"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
+				strerror(-fd));
+		err = tb_port_setup(b, lease.ifindex, br, mtu, pv, alias);
+	}
 	if (err)
 		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
 			  rep->ifname, req->bridge, strerror(-err));

@@ -22,12 +22,10 @@
  * skipped, never opened.  lease.c recognises the same tbN names.
  */
 #define TB_TAP_PREFIX "tb"
-#define TB_POOL_PREFIX "tbp" /* warm-pool taps: pool.c */
 #define TB_TAP_TRIES 4096 /* names tried before giving up */
 
 static int tb_tun_ioctl_sock = -1;
 static unsigned int tb_tun_seq; /* next tbN to try */
-static unsigned int tb_tun_pool_seq; /* next tbpN to try */
 
 /**
  * tb_tun_init() - open the socket used for SIOCGIFINDEX
@@ -71,28 +69,14 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 	return fd;
 }
 
-/**
- * tb_tun_next_name() - the next tbN name to try, from the counter
- *
- * For a tap made here, and for a pool tap renamed when handed out.
- */
-void tb_tun_next_name(char name[IFNAMSIZ])
-{
-	snprintf(name, IFNAMSIZ, TB_TAP_PREFIX "%u", tb_tun_seq++);
-}
-
-/* A new tap named PREFIXN from @seq; taken names (-EBUSY) are skipped. */
-static int tb_tun_new(int pool, unsigned int iff, struct ifreq *ifr)
+/* A new tap named tbN from the counter; taken names (-EBUSY) are skipped. */
+static int tb_tun_new(unsigned int iff, struct ifreq *ifr)
 {
 	char name[IFNAMSIZ];
 	int fd = -EBUSY, i;
 
 	for (i = 0; i < TB_TAP_TRIES && (fd == -EBUSY || fd == -EEXIST); i++) {
-		if (pool)
-			snprintf(name, sizeof(name), TB_POOL_PREFIX "%u",
-				 tb_tun_pool_seq++);
-		else
-			tb_tun_next_name(name);
+		snprintf(name, sizeof(name), TB_TAP_PREFIX "%u", tb_tun_seq++);
 		fd = tb_tun_open(name, iff | IFF_TUN_EXCL, ifr);
 	}
 	return fd;
@@ -125,7 +109,7 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 		  int *ifindex)
 {
 	struct ifreq ifr;
-	int fd = tb_tun_new(0, iff, &ifr), err;
+	int fd = tb_tun_new(iff, &ifr), err;
 
 	if (fd < 0)
 		return fd;
@@ -141,7 +125,7 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 }
 
 /**
- * tb_tun_pool_create() - a persistent tap tbpN for the warm pool
+ * tb_tun_pool_create() - a persistent tap tbN for the warm pool
  * @ifname:	receives its name
  * @ifindex:	receives its ifindex
  *
@@ -153,7 +137,7 @@ int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
 int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct ifreq ifr;
-	int fd = tb_tun_new(1, 0, &ifr), err;
+	int fd = tb_tun_new(0, &ifr), err;
 
 	if (fd < 0)
 		return fd;
