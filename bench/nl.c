@@ -193,8 +193,8 @@ int bn_nl_del(int nl, int ifindex, int group)
 }
 
 /* Dumps all links; stores those whose master is @master, group 0, and
- * that are up (@up) or down (!@up): the measured taps are up, the
- * broker's warm-pool taps down. */
+ * that have a carrier (@up) or not (!@up): the measured taps have one
+ * (their fd is held), the broker's warm-pool taps none. */
 static int bn_nl_ports(int nl, int master, int up, int *idx, unsigned int max)
 {
 	char buf[BN_NL_BUF];
@@ -222,7 +222,7 @@ static int bn_nl_ports(int nl, int master, int up, int *idx, unsigned int max)
 			    (int)bn_nl_u32(h, IFLA_MASTER) == master &&
 			    !bn_nl_u32(h, IFLA_GROUP) &&
 			    !(((struct ifinfomsg *)NLMSG_DATA(h))->ifi_flags &
-			      IFF_UP) == !up)
+			      IFF_LOWER_UP) == !up)
 				idx[n++] = ((struct ifinfomsg *)NLMSG_DATA(h))
 						   ->ifi_index;
 		}
@@ -233,7 +233,7 @@ static int bn_nl_ports(int nl, int master, int up, int *idx, unsigned int max)
  * bn_nl_regroup_ports() - put every group-0 port of @master in BN_GROUP_REAP
  *
  * Marks the taps the measurements made (the filling taps are in
- * BN_GROUP_FILL; the broker's warm pool, down, is left alone) so that
+ * BN_GROUP_FILL; the broker's warm pool, with no carrier, is left alone)
  * bn_nl_del() removes them in one batch.
  * Return: the number of ports marked, or -errno.
  */
@@ -251,7 +251,7 @@ int bn_nl_regroup_ports(int nl, int master)
 	return n;
 }
 
-/* The ports of @master that are down in group 0: the warm pool's taps. */
+/* @master's group-0 ports with no carrier: the warm pool's taps. */
 int bn_nl_pool_count(int nl, int master)
 {
 	static int idx[BN_MAX_PORTS];

@@ -3,17 +3,20 @@
  * The warm pool: for each bridge the policy names, a few taps made ahead,
  * so that a request costs less than the kernel's own create + enslave.
  *
- * A pool tap (tbN, like a lease's) is persistent, a port of its bridge at the bridge's
- * MTU, with an fe: MAC, down, with no fd attached (so no carrier: it
- * forwards nothing), tun owner root and no tun group (so only a holder of
+ * A pool tap (tbN, like a lease's) is persistent, a port of its bridge at
+ * the bridge's MTU, with an fe: MAC, down and with no fd attached (no
+ * carrier): the bridge keeps the port disabled and it forwards nothing.
+ * (Up with no carrier would not do: until the kernel's linkwatch notes the
+ * carrier loss, up to a second later, the bridge forwards to the port.)
+ * Its tun owner is root and it has no tun group (so only a holder of
  * CAP_NET_ADMIN, the broker, can attach to it by name), and its ifalias
  * says "tapbroker pool br=BRIDGE".  It is no lease: it counts against no
  * quota, status lists it apart, adopt and release refuse it.
  *
- * tb_pool_take() is the one hook in the request path: the broker attaches
- * to a pool tap by name, sets the tun owner to the caller, and gives it
- * the request's MTU, VLANs and alias and brings it up, as a new tap gets
- * them (with the bridge's MTU and no VLANs, one RTM_NEWLINK).  Renaming
+ * tb_pool_take() is the one hook in the request path: the broker gives a
+ * pool tap the request's MTU and VLANs (if not the pool's), attaches to it
+ * by name, sets the tun owner to the caller, then the lease's alias and up
+ * (with the bridge's MTU and no VLANs, one RTM_NEWLINK in all).  Renaming
  * is avoided on purpose: the kernel's rename waits for an RCU grace
  * period.  An empty pool, or a request it cannot serve (several queues),
  * falls back to creating a tap.
@@ -218,26 +221,36 @@ void tb_pool_idle(struct tb_broker *b)
 }
 
 /*
- * Makes pool tap @t (attached as @fd) the request's: its tun owner, then
- * MTU, alias, VLANs and up exactly as a new tap gets them; with the pool's
- * MTU and no VLANs that is one RTM_NEWLINK (alias + up).
+ * Makes pool tap @t the request's, and attaches to it: MTU and VLANs first,
+ * while it is down (no frame can reach it in the wrong VLAN), then the
+ * attach (carrier on), the tun owner, and the lease's alias with up.  With
+ * the pool's MTU and no VLANs that is one RTM_NEWLINK.
+ * Return: the fd, or -errno.
  */
 static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
-		       const struct tb_pool_tap *t, int fd, unsigned int mtu,
-		       const struct tb_port_vlans *pv, uid_t owner,
-		       const char *alias)
+		       const struct tb_pool_tap *t, const struct tb_request *req,
+		       unsigned int mtu, const struct tb_port_vlans *pv,
+		       uid_t owner, const char *alias)
 {
-	int err = tb_tun_owner(fd, owner);
+	int fd, err = 0;
 
-	if (!err && (mtu != p->mtu || pv->any))
+	if (mtu != p->mtu || pv->any)
 		err = tb_nl_port_join(b->nl, t->ifindex, p->master, mtu, NULL,
 				      alias);
 	if (!err && pv->any)
 		err = tb_nl_port_vlans(b->nl, t->ifindex, pv->access,
 				       &pv->tagged, pv->drop);
+	fd = err ? err : tb_tun_attach(t->name, tb_tun_flags(req));
+	if (fd < 0)
+		return fd;
+	err = tb_tun_owner(fd, owner);
 	if (!err)
 		err = tb_nl_link_up(b->nl, t->ifindex, alias);
-	return err;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /**
@@ -253,8 +266,8 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
  * @ifindex:	receives its ifindex
  *
  * The broker attaches to a pool tap by name (CAP_NET_ADMIN: its tun owner
- * is root), then configures it as tb_build_port() does a new one: a port
- * of @br, @mtu, VLANs, @alias, up.
+ * is root); it comes out as tb_build_port() makes a new one: a port of
+ * @br, at @mtu, with its VLANs, @alias, up.
  * Return: its fd, or -ENOENT: no pool tap fits (make one instead).
  */
 int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
@@ -276,11 +289,7 @@ int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 		return -ENOENT;
 	}
 	t = p->taps[--p->n];
-	fd = tb_tun_attach(t.name, tb_tun_flags(req));
-	if (fd >= 0 && tb_pool_fit(b, p, &t, fd, mtu, pv, owner, alias)) {
-		close(fd);
-		fd = -1;
-	}
+	fd = tb_pool_fit(b, p, &t, req, mtu, pv, owner, alias);
 	if (fd < 0) { /* someone removed or broke it: never mind */
 		tb_lease_reap(b, t.ifindex);
 		return -ENOENT;

@@ -48,7 +48,8 @@ is "$(tb_taps)" "" "pool taps are not leases (tb_taps leaves them out by alias)"
 like "$(pool_taps | head -1)" "^tb[0-9]+$" "pool taps are named tbN, as leases"
 p0=$(pool_taps | head -1)
 link=$(tbip -d link show "$p0")
-like "$link" " master br0 state DOWN " "$p0: a port of br0, down"
+like "$link" "<BROADCAST,MULTICAST> .* master br0 state DOWN " "$p0: a port of br0, down, no carrier"
+like "$link" "bridge_slave state disabled " "... so the bridge keeps the port disabled"
 like "$link" "mtu 1500 " "... at the bridge's MTU"
 like "$link" "link/ether fe:" "... with an fe: MAC"
 like "$link" "persist on user root " "... persistent, tun owner root, no group"
