@@ -424,9 +424,9 @@ static void bn_print_targets15(const struct bn_env *e,
 	bn_section("targets (issue 15)", "target", "measured", "verdict", "",
 		   "");
 	for (l = 0; l < BN_LEVELS; l++) {
-		const char *what = bn_fmt(
-			"(helper - floor) / (qbh - floor), %u ports",
-			bn_levels[l]);
+		const char *what =
+			bn_fmt("(helper - floor) / (qbh - floor), %u ports",
+			       bn_levels[l]);
 
 		if (!e->qbh || !bn_enabled(e, BN_NOOP)) {
 			bn_row(what, "<= 0.25", "skipped", "", "", "");

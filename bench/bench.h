@@ -12,8 +12,6 @@
 #define BN_GROUP_REAP 8 /* taps about to be deleted in one batch */
 #define BN_PATH_MAX 160
 #define BN_POOL 4 /* the broker's warm pool ("pool = 4", its default) */
-#define BN_STR2(x) #x
-#define BN_STR(x) BN_STR2(x)
 
 /* One tap obtained by a candidate: the fd that holds it. */
 struct bn_tap {

@@ -192,6 +192,8 @@ int bn_nl_del(int nl, int ifindex, int group)
 	return err == -ENODEV && !ifindex ? 0 : err;
 }
 
+#define BN_IFF_LOWER_UP 0x10000 /* <linux/if.h>'s, clashes with <net/if.h> */
+
 /* Dumps all links; stores those whose master is @master, group 0, and
  * that have a carrier (@up) or not (!@up): the measured taps have one
  * (their fd is held), the broker's warm-pool taps none. */
@@ -222,7 +224,7 @@ static int bn_nl_ports(int nl, int master, int up, int *idx, unsigned int max)
 			    (int)bn_nl_u32(h, IFLA_MASTER) == master &&
 			    !bn_nl_u32(h, IFLA_GROUP) &&
 			    !(((struct ifinfomsg *)NLMSG_DATA(h))->ifi_flags &
-			      IFF_LOWER_UP) == !up)
+			      BN_IFF_LOWER_UP) == !up)
 				idx[n++] = ((struct ifinfomsg *)NLMSG_DATA(h))
 						   ->ifi_index;
 		}

@@ -275,21 +275,23 @@ static void bn_broker_wait(struct bn_env *e)
 /**
  * bn_broker_start() - run tapbroker in the namespace, on a private socket
  *
- * Policy: a root-owned 0644 file allowing root on BN_BRIDGE, with the
- * largest quota (the throughput rows hold up to -t taps at once).  The
- * broker's log goes to e->blog; $TAPBROKER_SOCKET is set for the helper.
+ * Policy: a root-owned 0644 file allowing root on BN_BRIDGE, with a warm
+ * pool of BN_POOL taps and the largest quota (the throughput rows hold up
+ * to -t taps at once).  The broker's log goes to e->blog;
+ * $TAPBROKER_SOCKET is set for the helper.
  */
 void bn_broker_start(struct bn_env *e)
 {
-	char policy[BN_PATH_MAX + 16];
+	char policy[BN_PATH_MAX + 16], text[256];
 
 	snprintf(policy, sizeof(policy), "%s/policy.conf", e->tmp);
-	bn_write(policy,
-		 "pool = " BN_STR(BN_POOL) "\n"
+	snprintf(text, sizeof(text),
+		 "pool = %d\n"
 		 "allow \"bench\" {\n\tusers = { \"root\" }\n"
 		 "\tbridges = { \"" BN_BRIDGE "\" }\n"
 		 "\tquota = 4096\n}\n",
-		 0644);
+		 BN_POOL);
+	bn_write(policy, text, 0644);
 	snprintf(e->sock, sizeof(e->sock), "%s/socket", e->tmp);
 	snprintf(e->blog, sizeof(e->blog), "%s/broker.log", e->tmp);
 	e->broker_pid = fork();

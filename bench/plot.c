@@ -44,12 +44,13 @@ static int bn_plot_script(const char *path, const char *prefix,
 
 	if (!f)
 		return -errno;
-	fprintf(f, "set title 'tapbroker bench: p50 latency of one bridged tap'\n"
-		   "set xlabel 'other ports on the bridge'\n"
-		   "set ylabel 'p50, ms (log scale)'\n"
-		   "set logscale y\nset grid\n"
-		   "set xtics ('0' 0, '10' 1, '100' 2, '1000' 3)\n"
-		   "set key outside right top spacing 1.2 font ',8'\n");
+	fprintf(f,
+		"set title 'tapbroker bench: p50 latency of one bridged tap'\n"
+		"set xlabel 'other ports on the bridge'\n"
+		"set ylabel 'p50, ms (log scale)'\n"
+		"set logscale y\nset grid\n"
+		"set xtics ('0' 0, '10' 1, '100' 2, '1000' 3)\n"
+		"set key outside right top spacing 1.2 font ',8'\n");
 	for (i = 0; i < 2; i++)
 		fprintf(f,
 			"set terminal %s\nset output '%s.%s'\n"

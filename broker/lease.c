@@ -511,8 +511,8 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		tb_lease_found_tap(b, &l, carrier);
 	} else if (tb_pool_alias(alias) && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex); /* the pool is made afresh */
-		tb_log(LOG_INFO, "removed %s: a warm-pool tap of a previous run",
-		       ifname);
+		tb_log(LOG_INFO,
+		       "removed %s: a warm-pool tap of a previous run", ifname);
 	} else if (!alias[0] && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex);
 		tb_log(LOG_INFO,

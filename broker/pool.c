@@ -104,7 +104,8 @@ static void tb_pool_sync(struct tb_broker *b)
 	if (tb_pool.seen == b->policy)
 		return;
 	tb_pool.seen = b->policy;
-	tb_pool.size = tb_policy_pool(b->policy, names, TB_POOL_BRIDGES_MAX, &n);
+	tb_pool.size =
+		tb_policy_pool(b->policy, names, TB_POOL_BRIDGES_MAX, &n);
 	if (!tb_pool.size)
 		n = 0;
 	nb = n ? calloc(n, sizeof(*nb)) : NULL;
@@ -228,9 +229,10 @@ void tb_pool_idle(struct tb_broker *b)
  * Return: the fd, or -errno.
  */
 static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
-		       const struct tb_pool_tap *t, const struct tb_request *req,
-		       unsigned int mtu, const struct tb_port_vlans *pv,
-		       uid_t owner, const char *alias)
+		       const struct tb_pool_tap *t,
+		       const struct tb_request *req, unsigned int mtu,
+		       const struct tb_port_vlans *pv, uid_t owner,
+		       const char *alias)
 {
 	int fd, err = 0;
 
