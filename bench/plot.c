@@ -36,8 +36,8 @@ static int bn_plot_script(const char *path, const char *prefix,
 			  unsigned int nrows)
 {
 	static const char *const term[2][2] = {
-		{"pngcairo size 1000,600 font 'sans,10'", "png"},
-		{"svg size 1000,600 dynamic font 'sans,10'", "svg"},
+		{"pngcairo size 1000,700 font 'sans,10'", "png"},
+		{"svg size 1000,700 dynamic font 'sans,10'", "svg"},
 	};
 	FILE *f = fopen(path, "we");
 	int i;
@@ -50,10 +50,22 @@ static int bn_plot_script(const char *path, const char *prefix,
 		"set ylabel 'p50, ms (log scale)'\n"
 		"set logscale y\nset grid\n"
 		"set xtics ('0' 0, '10' 1, '100' 2, '1000' 3)\n"
-		"set key outside right top spacing 1.2 font ',8'\n");
+		"set key below spacing 1.2 font ',9' maxrows 5\n"
+		"set termoption noenhanced\n"
+		"set linetype 1 lc rgb '#1f77b4' pt 1\n"
+		"set linetype 2 lc rgb '#ff7f0e' pt 2\n"
+		"set linetype 3 lc rgb '#2ca02c' pt 5\n"
+		"set linetype 4 lc rgb '#98df8a' pt 4\n"
+		"set linetype 5 lc rgb '#7f7f7f' pt 6\n"
+		"set linetype 6 lc rgb '#17becf' pt 7\n"
+		"set linetype 7 lc rgb '#d62728' pt 9\n"
+		"set linetype 8 lc rgb '#000000' pt 11\n"
+		"set linetype 9 lc rgb '#9467bd' pt 13\n"
+		"set linetype cycle 9\n");
 	for (i = 0; i < 2; i++)
 		fprintf(f,
-			"set terminal %s\nset output '%s.%s'\n"
+			"set terminal %s\nset termoption noenhanced\n"
+			"set output '%s.%s'\n"
 			"plot for [c=2:%u] '%s.dat' using 0:c with linespoints "
 			"lw 2 title columnheader(c)\n",
 			term[i][0], prefix, term[i][1], nrows + 1, prefix);
