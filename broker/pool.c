@@ -245,7 +245,11 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 	fd = err ? err : tb_tun_attach(t->name, tb_tun_flags(req));
 	if (fd < 0)
 		return fd;
-	err = tb_tun_owner(fd, owner);
+	/* TUNSETIFF by name makes a new tap if the name is gone, or opens
+	 * another tap that took it: only the very pool tap will do */
+	err = tb_tun_index(t->name) == t->ifindex ? 0 : -ESTALE;
+	if (!err)
+		err = tb_tun_owner(fd, owner);
 	if (!err)
 		err = tb_nl_link_up(b->nl, t->ifindex, alias);
 	if (err) {

@@ -27,5 +27,6 @@ void tb_pool_stop(struct tb_broker *b);
 /* tun.c, for the pool (declared here: broker.h takes no new ones) */
 int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex);
 int tb_tun_owner(int fd, uid_t owner);
+int tb_tun_index(const char *name);
 
 #endif

@@ -151,6 +151,17 @@ int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex)
 	return 0;
 }
 
+/* The ifindex of link @name, or -errno (a pool tap's check: pool.c). */
+int tb_tun_index(const char *name)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_ifindex;
+}
+
 /* Sets the tun owner of the tap @fd holds (a pool tap handed out). */
 int tb_tun_owner(int fd, uid_t owner)
 {

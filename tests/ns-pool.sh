@@ -134,6 +134,48 @@ $TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 >"$TB_TMP/out" 2>&1
 like "$(cat "$TB_TMP/out")" "already holds 1 tap, the quota of 1" "... the second is refused by the quota"
 release
 
+# ---- a pool tap removed or replaced behind the broker's back -------------
+until_ready 2 >/dev/null
+gone_tap=$(pool_taps | sort | tail -1)
+other=$(pool_taps | sort | head -1)
+tbip link del "$gone_tap"
+tbip link del "$other"
+tbip tuntap add dev "$other" mode tap # an admin's own tap takes the name
+hold "$TB_HELPER" br0
+like "$IFNAME" "^tb[0-9]+$" "pool taps deleted by an admin: a request still gets a tap"
+like "$(tbip -d link show "$IFNAME")" " master br0 " "... a port of br0"
+[ "$IFNAME" != "$other" ]
+ok $? "... not the admin's tap that took a pool tap's name ($other)"
+isnt_master=$(tbip -d link show "$other" | grep -c ' master ')
+is "$isnt_master" 0 "... which the broker left alone (not in a bridge)"
+like "$(tbip -d link show "$other")" "persist on " "... and still there"
+release
+tbip link del "$other"
+
+# ---- a reload resizes the pool; a bridge made later gets one -------------
+sed -i 's/^pool = 2/pool = 1/; s/bridges = { "br0" }/bridges = { "br0", "br7" }/' \
+	"$TB_TMP/policy.conf"
+kill -HUP "$TB_BROKER_PID"
+like "$(until_ready 1)" "^pool=br0 size=1 ready=1 taps=tb[0-9]+$" \
+	"SIGHUP with pool = 1: br0's pool shrinks to 1"
+for i in $(seq 1 40); do [ "$(pool_taps | grep -c .)" = 1 ] && break; sleep 0.05; done
+is "$(pool_taps | grep -c .)" 1 "... the other pool tap is deleted"
+like "$(status)" "^pool=br7 size=1 ready=0 taps=-$" "br7 does not exist yet: an empty pool"
+tb_bridge br7
+for i in $(seq 1 140); do
+	status | grep -q '^pool=br7 size=1 ready=1 ' && break
+	sleep 0.05
+done
+like "$(status)" "^pool=br7 size=1 ready=1 taps=tb[0-9]+$" \
+	"... made once br7 exists (retried every 5 s)"
+sed -i 's/^pool = 1/pool = 2/; s/bridges = { "br0", "br7" }/bridges = { "br0" }/' \
+	"$TB_TMP/policy.conf"
+kill -HUP "$TB_BROKER_PID"
+like "$(until_ready 2)" "^pool=br0 size=2 ready=2 " "pool = 2 again"
+for i in $(seq 1 40); do [ -z "$(tbip -o link show master br7)" ] && break; sleep 0.05; done
+is "$(tbip -o link show master br7)" "" "br7 left the policy: its pool tap is deleted"
+tbip link del br7
+
 # ---- restart: a killed broker's pool is deleted, a new one made ----------
 old=$(pool_taps | sort)
 kill -KILL "$TB_BROKER_PID"; wait "$TB_BROKER_PID" 2>/dev/null; TB_BROKER_PID=""
