@@ -94,6 +94,8 @@ static struct tb_pool_bridge *tb_pool_find(const char *name)
  * Follows the policy in force (at start, after a reload): its size, its
  * bridges.  Bridges it still names keep their taps (trimmed to the size);
  * the others' taps are deleted.  Out of memory: no pool, nothing lost.
+ * A reload is seen as a new b->policy pointer (server.c loads the new
+ * policy before it frees the old one, so the two never share an address).
  */
 static void tb_pool_sync(struct tb_broker *b)
 {
