@@ -14,12 +14,12 @@
  * quota, status lists it apart, adopt and release refuse it.
  *
  * tb_pool_take() is the one hook in the request path: the broker gives a
- * pool tap the request's MTU and VLANs (if not the pool's), attaches to it
- * by name, sets the tun owner to the caller, then the lease's alias and up
- * (with the bridge's MTU and no VLANs, one RTM_NEWLINK in all).  Renaming
- * is avoided on purpose: the kernel's rename waits for an RCU grace
- * period.  An empty pool, or a request it cannot serve (several queues),
- * falls back to creating a tap.
+ * pool tap the request's MTU and VLANs (if not the pool's), the lease's
+ * alias and up, then attaches to it by name and sets the tun owner to the
+ * caller (with the bridge's MTU and no VLANs, one RTM_NEWLINK in all).
+ * Renaming is avoided on purpose: the kernel's rename waits for an RCU
+ * grace period.  An empty pool, or a request it cannot serve (several
+ * queues), falls back to creating a tap.
  *
  * Refilling happens only when the event loop has been idle for
  * TB_POOL_IDLE_MS (tb_pool_due() sets the loop's timeout, tb_pool_idle()
@@ -224,10 +224,14 @@ void tb_pool_idle(struct tb_broker *b)
 }
 
 /*
- * Makes pool tap @t the request's, and attaches to it: MTU and VLANs first,
- * while it is down (no frame can reach it in the wrong VLAN), then the
- * attach (carrier on), the tun owner, and the lease's alias with up.  With
- * the pool's MTU and no VLANs that is one RTM_NEWLINK.
+ * Makes pool tap @t the request's, and attaches to it.  MTU and VLANs
+ * first, while it is down (no frame can reach it in the wrong VLAN); then
+ * the lease's alias and up, while it has no carrier; then the attach.
+ * Up before the carrier matters: the kernel handles a carrier that comes
+ * on for a running device at once (linkwatch's urgent path), but for a
+ * device that is down it waits up to a second, and until then the bridge
+ * keeps the port disabled.  With the pool's MTU and no VLANs this is one
+ * RTM_NEWLINK.
  * Return: the fd, or -errno.
  */
 static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
@@ -244,6 +248,8 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 	if (!err && pv->any)
 		err = tb_nl_port_vlans(b->nl, t->ifindex, pv->access,
 				       &pv->tagged, pv->drop);
+	if (!err)
+		err = tb_nl_link_up(b->nl, t->ifindex, alias);
 	fd = err ? err : tb_tun_attach(t->name, tb_tun_flags(req));
 	if (fd < 0)
 		return fd;
@@ -252,8 +258,6 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 	err = tb_tun_index(t->name) == t->ifindex ? 0 : -ESTALE;
 	if (!err)
 		err = tb_tun_owner(fd, owner);
-	if (!err)
-		err = tb_nl_link_up(b->nl, t->ifindex, alias);
 	if (err) {
 		close(fd);
 		return err;

@@ -101,6 +101,10 @@ is "${idx[$(ifindex "$got")]:-none}" "$got" "... which was a pool tap, its name 
 like "$(cat "$TB_TMP/hold")" "^queued=0$" "... and had received nothing (no frame waiting on its fd)"
 link=$(tbip -d link show "$got")
 like "$link" "UP.* master br0 " "... up, in br0"
+fwd() { bridge -n "$TB_NS" link show dev "$1"; }
+sleep 0.05
+like "$(fwd "$got")" " state forwarding " \
+	"... and the bridge forwards to it as it is handed over (not a second later)"
 like "$link" "user nobody " "... tun owner now the caller"
 like "$link" "alias tapbroker uid=65534 vm=$HOLD_PID br=br0 label=pooled" \
 	"... its alias now a lease's"
