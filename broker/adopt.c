@@ -3,12 +3,17 @@
  * Adopting a pre-made tap (systemd-networkd, microvm.nix style): an admin
  * made a persistent tap; a user the policy names may have it put in a
  * bridge, with VLANs and MTU, and handed over.  When the lease ends the
- * tap is put back as it was (master, MTU, up or down), never deleted.
- * A tap whose tun owner is another uid is never adopted, nor one that
- * something holds already.
+ * tap is put back as it was (MAC, master, MTU, up or down, tun owner),
+ * never deleted, and only once nothing holds it (lease.c).  A tap whose
+ * tun owner is another (non-root) uid is never adopted, nor one that
+ * something holds already.  While leased its tun owner is root
+ * (TB_TUN_OWNER): with the caller as owner the caller could attach more
+ * queues by name, past its queues ceiling; with none, anyone could, into
+ * a bridge they were never granted.
  */
 #include "broker.h"
 #include "pool.h"
+#include "tenant.h"
 
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -30,21 +35,25 @@ static int tb_adopt_check(const struct tb_broker *b, const struct tb_who *who,
 			rep, -EBUSY,
 			"%s is not persistent: someone's open fd is all that keeps it",
 			name);
-	if (info->owner != (uint32_t)-1 && info->owner != who->uid)
-		return tb_refuse(
-			rep, -EPERM,
-			"%s belongs to uid %u (its tun owner), not to uid %u",
-			name, info->owner, (unsigned int)who->uid);
 	for (size_t i = 0; i < b->nleases; i++)
 		if (b->leases[i].ifindex == info->ifindex)
 			return tb_refuse(
 				rep, -EBUSY,
 				"%s is already leased (see tapbroker status)",
 				name);
+	/* root: a tap that had no owner before its first lease (the
+	 * kernel cannot unset an owner), or an admin's own choice */
+	if (info->owner != (uint32_t)-1 && info->owner != TB_TUN_OWNER &&
+	    info->owner != who->uid)
+		return tb_refuse(
+			rep, -EPERM,
+			"%s belongs to uid %u (its tun owner), not to uid %u",
+			name, info->owner, (unsigned int)who->uid);
 	return 0;
 }
 
-/* "was=MASTER,MTU,UP" in the alias: a restarted broker can restore it. */
+/* "was=MASTER,MTU,UP,OWNER" in the alias: a restarted broker can restore
+ * it (OWNER 4294967295: none). */
 static void tb_adopt_alias(char *buf, size_t len, const struct tb_who *who,
 			   pid_t vm, const char *bridge,
 			   const struct tb_link_info *was)
@@ -52,8 +61,33 @@ static void tb_adopt_alias(char *buf, size_t len, const struct tb_who *who,
 	char base[96];
 
 	tb_lease_alias(base, sizeof(base), who->uid, vm, bridge);
-	snprintf(buf, len, "%s was=%d,%u,%d", base, was->master, was->mtu,
-		 !!(was->flags & IFF_UP));
+	snprintf(buf, len, "%s was=%d,%u,%d,%u", base, was->master, was->mtu,
+		 !!(was->flags & IFF_UP), was->owner);
+}
+
+/*
+ * Makes root the tun owner of adopted tap @name, through the broker's
+ * attached @fd, then checks that no other fd got in before: a multi_queue
+ * tap with no owner (or the caller as owner) could have gained queues by
+ * name between the lookup and now.  On failure @fd is closed.
+ */
+static int tb_adopt_take(struct tb_broker *b, const char *name, int fd,
+			 const struct tb_link_info *was, struct tb_reply *rep)
+{
+	struct tb_link_info now;
+	int err = tb_tun_set_owner(fd, TB_TUN_OWNER);
+
+	if (!err)
+		err = tb_nl_link_info(b->nl, name, &now);
+	if (!err && now.multi_queue && now.queues > 1)
+		err = -EBUSY;
+	if (!err)
+		return 0;
+	tb_tun_reset(fd, was->owner);
+	close(fd);
+	return tb_refuse(rep, err, "cannot take %s: %s", name,
+			 err == -EBUSY ? "something else holds queues of it"
+				       : strerror(-err));
 }
 
 /**
@@ -115,6 +149,9 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 		return tb_refuse(rep, fd, "cannot open %s: %s", req->adopt,
 				 fd == -EBUSY ? "something holds it already"
 					      : strerror(-fd));
+	err = tb_adopt_take(b, req->adopt, fd, &l.was, rep);
+	if (err)
+		return err;
 	l.ifindex = l.was.ifindex;
 	snprintf(l.ifname, sizeof(l.ifname), "%s", req->adopt);
 	snprintf(l.bridge, sizeof(l.bridge), "%s", req->bridge);
@@ -130,6 +167,7 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	if (!err)
 		err = tb_lease_add(b, &l);
 	if (err) {
+		tb_tun_reset(fd, l.was.owner);
 		close(fd);
 		tb_nl_link_restore(b->nl, &l.was);
 		return tb_refuse(rep, err, "cannot add %s to bridge %s: %s",

@@ -23,7 +23,7 @@ enum tb_seccomp_mode {
 struct tb_nl;
 struct tb_loop;
 
-/* A link as tb_nl_link_info() reads it (for adopting). */
+/* A link as tb_nl_link_info() reads it (for adopting, and leases). */
 struct tb_link_info {
 	int ifindex, master;
 	unsigned int mtu, flags;
@@ -31,6 +31,13 @@ struct tb_link_info {
 	int tun_type; /* IFF_TUN or IFF_TAP, 0 if not tun */
 	int persist;
 	uint32_t owner; /* (uint32_t)-1: none */
+	uint32_t group; /* (uint32_t)-1: none */
+	int multi_queue, vnet_hdr;
+	unsigned int queues; /* multi_queue: fds attached, enabled or not */
+	int carrier;
+	unsigned short type; /* ARPHRD_* */
+	int has_mac; /* adopted: put @mac back at the end */
+	uint8_t mac[6];
 };
 
 enum tb_lease_kind {
@@ -63,6 +70,8 @@ struct tb_lease {
 	unsigned int mtu; /* 0 if unknown (found after a restart) */
 	char label[TB_LABEL_MAX]; /* --vm=NAME, or "" */
 	uint64_t since; /* CLOCK_MONOTONIC seconds */
+	uint32_t tun_owner; /* tap: the tun owner it must keep (TB_TUN_OWNER) */
+	int ending; /* adopted: over, out of its bridge, until nothing holds it */
 };
 
 struct tb_broker {
@@ -82,6 +91,8 @@ struct tb_broker {
 	unsigned int macvtap_seq; /* next tbmN name to try */
 	unsigned int reap_pending; /* ended taps waiting in the reap group */
 	uint64_t reap_since, swept; /* ms, CLOCK_MONOTONIC */
+	unsigned int ending; /* adopted leases waiting to be let go */
+	uint64_t ending_swept; /* ms: their last check */
 };
 
 /* log.c */
@@ -98,7 +109,8 @@ struct tb_bridge_info {
 	unsigned int mtu;
 };
 
-typedef void (*tb_nl_link_fn)(void *arg, int ifindex, int gone, int carrier);
+typedef void (*tb_nl_link_fn)(void *arg, int ifindex, int gone, int carrier,
+			      uint32_t tun_owner);
 typedef void (*tb_nl_scan_fn)(void *arg, int ifindex, const char *ifname,
 			      const char *alias, unsigned int mtu, int carrier);
 
@@ -153,8 +165,7 @@ int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
 
 /* tun.c: /dev/net/tun. */
 int tb_tun_init(void);
-int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
-		  int *ifindex);
+int tb_tun_create(unsigned int iff, char ifname[IFNAMSIZ], int *ifindex);
 int tb_macvtap_open(int ifindex, unsigned int iff);
 int tb_tun_attach(const char *name, unsigned int iff);
 unsigned int tb_tun_flags(const struct tb_request *req);
@@ -217,7 +228,8 @@ int tb_lease_watch(struct tb_broker *b, struct tb_lease *l);
 void tb_lease_vm_exited(struct tb_broker *b, int pidfd);
 int tb_lease_add(struct tb_broker *b, const struct tb_lease *l);
 unsigned int tb_lease_count(const struct tb_broker *b, uid_t uid);
-void tb_lease_link(void *arg, int ifindex, int gone, int carrier);
+void tb_lease_link(void *arg, int ifindex, int gone, int carrier,
+		   uint32_t tun_owner);
 int tb_lease_tick(struct tb_broker *b);
 void tb_lease_reap(struct tb_broker *b, int ifindex);
 void tb_lease_events(struct tb_broker *b);

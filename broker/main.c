@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tapbroker: start-up in the fixed privilege order, then serve. */
 #include "broker.h"
+#include "doctor.h"
 #include "pool.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@ static const char tb_usage[] =
 	"                         [--group G ...] --bridge BR\n"
 	"       tapbroker status [--json] [--socket PATH]\n"
 	"       tapbroker release IFNAME [--socket PATH]\n"
+	"       tapbroker doctor [--config FILE] [--qemu-acl FILE] [--json]\n"
 	"\n"
 	"Hands unprivileged VMs bridged taps, as its policy allows.\n"
 	"\n"
@@ -36,7 +38,9 @@ static const char tb_usage[] =
 	"with FILE:LINE (exit 1).\n"
 	"explain: print allow or deny, the reason and the deciding rule\n"
 	"(exit 0 allow, 1 deny, 2 error); see tapbroker explain --help.\n"
-	"status, release: list the leases, end one (root and admin_groups).\n";
+	"status, release: list the leases, end one (root and admin_groups).\n"
+	"doctor: find what breaks VM networking here, with the fix of each\n"
+	"(exit 0 nothing at warning or above, 1 something, 2 error).\n";
 
 static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 {
@@ -158,6 +162,8 @@ int main(int argc, char **argv)
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "status") || !strcmp(argv[1], "release")))
 		return tb_admin_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "doctor"))
+		return tb_doctor_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return tb_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check")) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What happens to the kernel's links: one rtnetlink socket, one call each. */
 #include "broker.h"
+#include "tenant.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -186,12 +187,26 @@ int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
 	return err;
 }
 
+/* IFLA_TUN_OWNER inside @linkinfo (IFLA_INFO_DATA of a tun), or -1. */
+static uint32_t tb_nl_tun_owner(struct nlattr *linkinfo)
+{
+	struct nlattr *li[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
+
+	if (!linkinfo || nla_parse_nested(li, IFLA_INFO_MAX, linkinfo, NULL) ||
+	    !li[IFLA_INFO_DATA] ||
+	    nla_parse_nested(tun, IFLA_TUN_MAX, li[IFLA_INFO_DATA], NULL) ||
+	    !tun[IFLA_TUN_OWNER])
+		return (uint32_t)-1;
+	return nla_get_u32(tun[IFLA_TUN_OWNER]);
+}
+
 static int tb_nl_event(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct nlattr *tb[IFLA_MAX + 1];
 	struct tb_nl *nl = arg;
 	struct ifinfomsg *ifi;
+	uint32_t owner = (uint32_t)-1;
 	int carrier = -1;
 
 	if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
@@ -202,17 +217,21 @@ static int tb_nl_event(struct nl_msg *msg, void *arg)
 	if (ifi->ifi_family != AF_UNSPEC)
 		return NL_OK;
 	if (h->nlmsg_type == RTM_NEWLINK &&
-	    !nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) &&
-	    tb[IFLA_CARRIER])
-		carrier = nla_get_u8(tb[IFLA_CARRIER]);
+	    !nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL)) {
+		if (tb[IFLA_CARRIER])
+			carrier = nla_get_u8(tb[IFLA_CARRIER]);
+		owner = tb_nl_tun_owner(tb[IFLA_LINKINFO]);
+	}
 	nl->changed(nl->changed_arg, ifi->ifi_index,
-		    h->nlmsg_type == RTM_DELLINK, carrier);
+		    h->nlmsg_type == RTM_DELLINK, carrier, owner);
 	return NL_OK;
 }
 
 /**
  * tb_nl_events_open() - subscribe to link changes and deletions
- * @changed:	called for each: ifindex, deleted or not, carrier (or -1)
+ * @changed:	called for each: ifindex, deleted or not, carrier (or -1),
+ *		and a tun device's owner (or (uint32_t)-1): a holder can
+ *		change it (TUNSETOWNER), and the kernel then tells
  *
  * Return: the socket's fd, to poll for input, or -errno.
  */
@@ -965,6 +984,24 @@ int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
 	return err;
 }
 
+/* The rest of a tun device's IFLA_INFO_DATA.  The kernel reports queue
+ * counts for multi_queue taps only (tun_fill_info()). */
+static void tb_nl_tun_info(struct nlattr **tun, struct tb_link_info *info)
+{
+	if (tun[IFLA_TUN_OWNER])
+		info->owner = nla_get_u32(tun[IFLA_TUN_OWNER]);
+	if (tun[IFLA_TUN_GROUP])
+		info->group = nla_get_u32(tun[IFLA_TUN_GROUP]);
+	if (tun[IFLA_TUN_VNET_HDR])
+		info->vnet_hdr = nla_get_u8(tun[IFLA_TUN_VNET_HDR]);
+	if (tun[IFLA_TUN_MULTI_QUEUE])
+		info->multi_queue = nla_get_u8(tun[IFLA_TUN_MULTI_QUEUE]);
+	if (tun[IFLA_TUN_NUM_QUEUES])
+		info->queues += nla_get_u32(tun[IFLA_TUN_NUM_QUEUES]);
+	if (tun[IFLA_TUN_NUM_DISABLED_QUEUES])
+		info->queues += nla_get_u32(tun[IFLA_TUN_NUM_DISABLED_QUEUES]);
+}
+
 static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
@@ -976,8 +1013,14 @@ static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	info->ifindex = ifi->ifi_index;
 	info->flags = ifi->ifi_flags;
+	info->type = ifi->ifi_type;
 	info->mtu = tb[IFLA_MTU] ? nla_get_u32(tb[IFLA_MTU]) : 0;
 	info->master = tb[IFLA_MASTER] ? (int)nla_get_u32(tb[IFLA_MASTER]) : 0;
+	info->carrier = tb[IFLA_CARRIER] ? nla_get_u8(tb[IFLA_CARRIER]) : 0;
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(info->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+		info->has_mac = 1;
+	}
 	if (!tb[IFLA_LINKINFO] ||
 	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) ||
 	    !li[IFLA_INFO_KIND])
@@ -991,16 +1034,16 @@ static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
 		info->tun_type = nla_get_u8(tun[IFLA_TUN_TYPE]);
 	if (tun[IFLA_TUN_PERSIST])
 		info->persist = nla_get_u8(tun[IFLA_TUN_PERSIST]);
-	if (tun[IFLA_TUN_OWNER])
-		info->owner = nla_get_u32(tun[IFLA_TUN_OWNER]);
+	tb_nl_tun_info(tun, info);
 	return NL_OK;
 }
 
 /**
  * tb_nl_link_info() - what an adopter must know about link @name
  *
- * Kind, and for a tun device its type, persistence and owner (from
- * IFLA_INFO_DATA, which libnl 3.7 does not parse), master, MTU, flags.
+ * Kind, and for a tun device its type, persistence, owner, group and
+ * queues (from IFLA_INFO_DATA, which libnl 3.7 does not parse), master,
+ * MTU, flags, carrier, link type and MAC.
  * Return: 0, -ENODEV, or another -errno.
  */
 int tb_nl_link_info(struct tb_nl *nl, const char *name,
@@ -1011,7 +1054,8 @@ int tb_nl_link_info(struct tb_nl *nl, const char *name,
 	struct nl_cb *cb = tb_nl_cb_clone(nl);
 	int err = -NLE_NOMEM;
 
-	*info = (struct tb_link_info){.owner = (uint32_t)-1};
+	*info = (struct tb_link_info){.owner = (uint32_t)-1,
+				      .group = (uint32_t)-1};
 	if (msg && cb &&
 	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
 	    nla_put_string(msg, IFLA_IFNAME, name) >= 0) {
@@ -1031,16 +1075,22 @@ int tb_nl_link_info(struct tb_nl *nl, const char *name,
 /**
  * tb_nl_link_restore() - put an adopted link back as it was
  *
- * Its master (or none), MTU and up/down state; its ifalias is cleared.
+ * Its MAC (if known: a holder can change it with SIOCSIFHWADDR), master
+ * (or none), MTU and up/down state; its ifalias is cleared.
  * Return: 0, or -errno.
  */
 int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
+	struct nl_addr *addr = NULL;
 	int err;
 
 	if (!chg)
 		return -ENOMEM;
+	if (was->has_mac) /* before the master: the kernel sets it first */
+		addr = nl_addr_build(AF_LLC, was->mac, 6);
+	if (addr)
+		rtnl_link_set_addr(chg, addr);
 	rtnl_link_set_master(chg, was->master);
 	rtnl_link_set_mtu(chg, was->mtu);
 	rtnl_link_set_ifalias(chg, "");
@@ -1049,6 +1099,64 @@ int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was)
 	else
 		rtnl_link_unset_flags(chg, IFF_UP);
 	err = tb_nl_change(nl, was->ifindex, chg);
+	nl_addr_put(addr);
 	rtnl_link_put(chg);
+	return err;
+}
+
+/**
+ * tb_nl_link_isolate() - take link @ifindex out of its bridge, and down
+ *
+ * For an adopted tap whose lease is over while a tenant may still hold
+ * it: it must neither stay in the bridge granted to that tenant nor go
+ * back to its previous one.  Down, it is in no broadcast domain at all
+ * (and the host stack takes nothing from it, router advertisements
+ * included).  Its ifalias (the lease record) is kept.
+ * Return: 0, or -errno.
+ */
+int tb_nl_link_isolate(struct tb_nl *nl, int ifindex)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int err;
+
+	if (!chg)
+		return -ENOMEM;
+	rtnl_link_set_master(chg, 0);
+	rtnl_link_unset_flags(chg, IFF_UP);
+	err = tb_nl_change(nl, ifindex, chg);
+	rtnl_link_put(chg);
+	return err;
+}
+
+/**
+ * tb_nl_link_mac_pin() - set link @ifindex's MAC to what it is now
+ * @mac:	receives that MAC
+ *
+ * Setting a MAC, even the same one, makes its assignment NET_ADDR_SET: a
+ * bridge then keeps it, instead of following its lowest port's MAC
+ * (br_stp_recalculate_bridge_id()), which a tenant can set on its tap.
+ * Return: 0, or -errno.
+ */
+int tb_nl_link_mac_pin(struct tb_nl *nl, int ifindex, uint8_t mac[6])
+{
+	struct rtnl_link *link = NULL, *chg = NULL;
+	struct nl_addr *addr;
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	addr = rtnl_link_get_addr(link);
+	err = -EINVAL;
+	if (addr && nl_addr_get_len(addr) == 6) {
+		memcpy(mac, nl_addr_get_binary_addr(addr), 6);
+		chg = rtnl_link_alloc();
+		err = -ENOMEM;
+	}
+	if (chg) {
+		rtnl_link_set_addr(chg, addr);
+		err = tb_nl_change(nl, ifindex, chg);
+		rtnl_link_put(chg);
+	}
+	rtnl_link_put(link);
 	return err;
 }

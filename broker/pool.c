@@ -15,8 +15,9 @@
  *
  * tb_pool_take() is the one hook in the request path: the broker gives a
  * pool tap the request's MTU and VLANs (if not the pool's), the lease's
- * alias and up, then attaches to it by name and sets the tun owner to the
- * caller (with the bridge's MTU and no VLANs, one RTM_NEWLINK in all).
+ * alias and up, then attaches to it by name (with the bridge's MTU and no
+ * VLANs, one RTM_NEWLINK in all).  Its tun owner stays root, as every
+ * leased tap's (TB_TUN_OWNER, tenant.h).
  * Renaming is avoided on purpose: the kernel's rename waits for an RCU
  * grace period.  An empty pool, or a request it cannot serve (several
  * queues), falls back to creating a tap.
@@ -31,6 +32,7 @@
  */
 #include "broker.h"
 #include "pool.h"
+#include "tenant.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -182,10 +184,15 @@ static void tb_pool_refill(struct tb_broker *b, struct tb_pool_bridge *p,
 			   uint64_t now)
 {
 	struct tb_bridge_info br;
-	char why[TB_MESSAGE_MAX];
+	struct tb_reply rep = {0};
 	int err;
 
-	err = tb_nl_bridge_get(b->nl, p->name, &br, why, sizeof(why));
+	err = tb_nl_bridge_get(b->nl, p->name, &br, rep.message,
+			       sizeof(rep.message));
+	/* a bridge whose MAC follows its ports' is pinned first, as before
+	 * its first tap: pool taps must not change it either (tenant.c) */
+	if (!err)
+		err = tb_tenant_pin_bridge(b, p->name, br.ifindex, &rep);
 	if (!err && (br.ifindex != p->master || br.mtu != p->mtu)) {
 		tb_pool_trim(b, p, 0); /* new, made again, or a new MTU */
 		p->master = br.ifindex;
@@ -199,7 +206,7 @@ static void tb_pool_refill(struct tb_broker *b, struct tb_pool_bridge *p,
 	}
 	if (!p->retry) /* once, not every TB_POOL_RETRY_MS */
 		tb_log(LOG_NOTICE, "no warm pool for %s for now: %s", p->name,
-		       why[0] && err != -EEXIST ? why : strerror(-err));
+		       rep.message[0] ? rep.message : strerror(-err));
 	p->master = 0;
 	p->retry = now + TB_POOL_RETRY_MS;
 }
@@ -237,8 +244,7 @@ void tb_pool_idle(struct tb_broker *b)
 static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 		       const struct tb_pool_tap *t,
 		       const struct tb_request *req, unsigned int mtu,
-		       const struct tb_port_vlans *pv, uid_t owner,
-		       const char *alias)
+		       const struct tb_port_vlans *pv, const char *alias)
 {
 	int fd, err = 0;
 
@@ -256,8 +262,6 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 	/* TUNSETIFF by name makes a new tap if the name is gone, or opens
 	 * another tap that took it: only the very pool tap will do */
 	err = tb_tun_index(t->name) == t->ifindex ? 0 : -ESTALE;
-	if (!err)
-		err = tb_tun_owner(fd, owner);
 	if (err) {
 		close(fd);
 		return err;
@@ -272,7 +276,6 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
  * @br:		the bridge, as the request looked it up
  * @mtu:	the tap's MTU, as decided
  * @pv:		its VLANs, as decided
- * @owner:	the tun owner to set (the caller's uid)
  * @alias:	the lease's ifalias
  * @ifname:	receives its name (tbN)
  * @ifindex:	receives its ifindex
@@ -284,7 +287,7 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
  */
 int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 		 const struct tb_bridge_info *br, unsigned int mtu,
-		 const struct tb_port_vlans *pv, uid_t owner, const char *alias,
+		 const struct tb_port_vlans *pv, const char *alias,
 		 char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct tb_pool_bridge *p;
@@ -301,7 +304,7 @@ int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 		return -ENOENT;
 	}
 	t = p->taps[--p->n];
-	fd = tb_pool_fit(b, p, &t, req, mtu, pv, owner, alias);
+	fd = tb_pool_fit(b, p, &t, req, mtu, pv, alias);
 	if (fd < 0) { /* someone removed or broke it: never mind */
 		tb_lease_reap(b, t.ifindex);
 		return -ENOENT;

@@ -15,7 +15,7 @@ struct tb_port_vlans;
 
 int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 		 const struct tb_bridge_info *br, unsigned int mtu,
-		 const struct tb_port_vlans *pv, uid_t owner, const char *alias,
+		 const struct tb_port_vlans *pv, const char *alias,
 		 char ifname[IFNAMSIZ], int *ifindex);
 int tb_pool_due(struct tb_broker *b);
 void tb_pool_idle(struct tb_broker *b);
@@ -26,7 +26,6 @@ void tb_pool_stop(struct tb_broker *b);
 
 /* tun.c, for the pool (declared here: broker.h takes no new ones) */
 int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex);
-int tb_tun_owner(int fd, uid_t owner);
 int tb_tun_index(const char *name);
 
 #endif

@@ -2,6 +2,7 @@
 /* One tap request: check it, decide it by policy, then build the port. */
 #include "broker.h"
 #include "pool.h"
+#include "tenant.h"
 #include "vlan.h"
 
 #include <errno.h>
@@ -123,10 +124,10 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	tb_lease_alias_label(alias, sizeof(alias), req->label);
 	snprintf(lease.label, sizeof(lease.label), "%s", req->label);
 	/* the warm pool's tap, set up as below (pool.c), else a new one */
-	fd = tb_pool_take(b, req, br, mtu, pv, who->uid, alias, rep->ifname,
+	fd = tb_pool_take(b, req, br, mtu, pv, alias, rep->ifname,
 			  &lease.ifindex);
 	if (fd < 0) {
-		fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
+		fd = tb_tun_create(tb_tun_flags(req), rep->ifname,
 				   &lease.ifindex);
 		if (fd < 0)
 			return tb_refuse(
@@ -261,6 +262,9 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);
+	ret = tb_tenant_pin_bridge(b, req->bridge, br.ifindex, rep);
+	if (ret)
+		return ret;
 	ret = tb_tap_mtu(b, who, req, &br, &mtu, rep);
 	if (ret)
 		return ret;

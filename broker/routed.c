@@ -447,7 +447,7 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_request *req,
 	uint8_t mac[6];
 	int fd, err;
 
-	fd = tb_tun_create(tb_tun_flags(req), l->uid, l->ifname, &l->ifindex);
+	fd = tb_tun_create(tb_tun_flags(req), l->ifname, &l->ifindex);
 	if (fd < 0)
 		return tb_refuse(rep, fd, "cannot create a tap: %s",
 				 strerror(-fd));

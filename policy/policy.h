@@ -229,4 +229,35 @@ int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
 void tb_diag_add(struct tb_diag *diag, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ---- grants: what the allow rules hand out, for `tapbroker doctor` ---- */
+
+enum tb_grant_kind {
+	TB_GRANT_BRIDGE, /* @name: a bridge its users may join */
+	TB_GRANT_LOWER, /* @name: a macvtap lower device, @modes */
+	TB_GRANT_PREFIX, /* @prefix: addresses a routed tap may claim */
+	TB_GRANT_TABLE, /* @table: a route table for routed taps */
+	TB_GRANT_PROXY, /* @name: an uplink for proxy ARP/NDP */
+};
+
+/* One thing an allow rule grants, and the rule ("FILE:LINE"). */
+struct tb_grant {
+	enum tb_grant_kind kind;
+	const char *name;
+	unsigned int modes; /* 1 << enum tb_macvtap_mode */
+	const struct tb_prefix *prefix;
+	uint32_t table;
+	const char *file;
+	int line;
+};
+
+typedef void (*tb_grant_fn)(void *arg, const struct tb_grant *g);
+
+/**
+ * tb_policy_grants() - call @fn for everything every allow rule grants
+ *
+ * Deny rules are left out; so are qemu ACL `allow all` lines (no name).
+ * A rule with routed prefixes and no `tables` grants table main (254).
+ */
+void tb_policy_grants(const struct tb_policy *pol, tb_grant_fn fn, void *arg);
+
 #endif

@@ -105,7 +105,7 @@ fwd() { bridge -n "$TB_NS" link show dev "$1"; }
 sleep 0.05
 like "$(fwd "$got")" " state forwarding " \
 	"... and the bridge forwards to it as it is handed over (not a second later)"
-like "$link" "user nobody " "... tun owner now the caller"
+like "$link" "persist on user root " "... its tun owner still root (as every leased tap's)"
 like "$link" "alias tapbroker uid=65534 vm=$HOLD_PID br=br0 label=pooled" \
 	"... its alias now a lease's"
 like "$(status)" "^ifname=$got kind=tap bridge=br0 " "status lists it as a lease"
