@@ -13,11 +13,13 @@
  */
 #include "broker.h"
 #include "pool.h"
+#include "port.h"
 #include "tenant.h"
 
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,51 +92,11 @@ static int tb_adopt_take(struct tb_broker *b, const char *name, int fd,
 				       : strerror(-err));
 }
 
-/**
- * tb_adopt_port() - take the pre-made tap @req->adopt into bridge @br
- *
- * Return: the tap's fd, or -errno with @rep saying why (nothing changed).
- */
-int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
-		  const struct tb_request *req, const struct tb_bridge_info *br,
-		  unsigned int mtu, const struct tb_port_vlans *pv,
-		  struct tb_reply *rep)
+/* Opens the adopted tap's first queue; refuses with why. */
+static int tb_adopt_open(const struct tb_request *req, struct tb_reply *rep)
 {
-	struct tb_lease l = {.kind = TB_LEASE_ADOPTED,
-			     .uid = who->uid,
-			     .vm = vm,
-			     .mtu = mtu,
-			     .pidfd = -1};
-	struct tb_decision d;
-	char alias[160], why[64], shown[64];
-	int fd, err;
+	int fd = tb_tun_attach(req->adopt, tb_tun_flags(req));
 
-	if (tb_ifname_check(req->adopt, why, sizeof(why))) {
-		tb_escape(req->adopt, strlen(req->adopt), shown, sizeof(shown));
-		return tb_refuse(rep, -EINVAL, "interface name '%s' %s", shown,
-				 why);
-	}
-	tb_policy_decide_adopt(b->policy, who, req->adopt, &d);
-	if (!d.allow)
-		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	if (tb_pool_named(req->adopt))
-		return tb_refuse(
-			rep, -EBUSY,
-			"%s is a tap of the broker's warm pool, not one to adopt; ask for a tap in its bridge instead",
-			req->adopt);
-	err = tb_nl_link_info(b->nl, req->adopt, &l.was);
-	if (err == -ENODEV)
-		return tb_refuse(
-			rep, err,
-			"%s does not exist (an admin makes it: ip tuntap add %s mode tap user %u)",
-			req->adopt, req->adopt, (unsigned int)who->uid);
-	if (err)
-		return tb_refuse(rep, err, "cannot look up %s: %s", req->adopt,
-				 strerror(-err));
-	err = tb_adopt_check(b, who, req->adopt, &l.was, rep);
-	if (err)
-		return err;
-	fd = tb_tun_attach(req->adopt, tb_tun_flags(req));
 	if (fd == -EINVAL && req->queues > 1)
 		return tb_refuse(
 			rep, fd,
@@ -149,30 +111,82 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 		return tb_refuse(rep, fd, "cannot open %s: %s", req->adopt,
 				 fd == -EBUSY ? "something holds it already"
 					      : strerror(-fd));
-	err = tb_adopt_take(b, req->adopt, fd, &l.was, rep);
+	return fd;
+}
+
+/* The kernel's facts about the tap to adopt, checked (tb_adopt_check()). */
+static int tb_adopt_facts(struct tb_broker *b, const struct tb_who *who,
+			  const char *name, struct tb_link_info *was,
+			  struct tb_reply *rep)
+{
+	int err;
+
+	if (tb_pool_named(name))
+		return tb_refuse(
+			rep, -EBUSY,
+			"%s is a tap of the broker's warm pool, not one to adopt; ask for a tap in its bridge instead",
+			name);
+	err = tb_nl_link_info(b->nl, name, was);
+	if (err == -ENODEV)
+		return tb_refuse(
+			rep, err,
+			"%s does not exist (an admin makes it: ip tuntap add %s mode tap user %u)",
+			name, name, (unsigned int)who->uid);
+	if (err)
+		return tb_refuse(rep, err, "cannot look up %s: %s", name,
+				 strerror(-err));
+	return tb_adopt_check(b, who, name, was, rep);
+}
+
+/**
+ * tb_adopt_port() - take the pre-made tap @plan->adopt into its bridge
+ * @port:	master, MTU and VLANs, as tb_do_tap() fitted them
+ *
+ * Return: the tap's fd, or -errno with @rep saying why (the tap is put
+ * back as it was).
+ */
+int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
+		  const struct tb_request *req, const struct tb_plan *plan,
+		  struct tb_port *port, struct tb_reply *rep)
+{
+	struct tb_lease l = {.kind = TB_LEASE_ADOPTED,
+			     .uid = who->uid,
+			     .vm = vm,
+			     .mtu = port->mtu,
+			     .pidfd = -1};
+	struct tb_undo u;
+	char alias[160];
+	int err;
+
+	tb_undo_init(&u);
+	err = tb_adopt_facts(b, who, plan->adopt, &l.was, rep);
 	if (err)
 		return err;
-	l.ifindex = l.was.ifindex;
-	snprintf(l.ifname, sizeof(l.ifname), "%s", req->adopt);
-	snprintf(l.bridge, sizeof(l.bridge), "%s", req->bridge);
-	tb_adopt_alias(alias, sizeof(alias), who, vm, req->bridge, &l.was);
-	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	err = tb_adopt_open(req, rep);
+	if (err < 0)
+		return err;
+	/* root's while leased; closes the fd on failure */
+	if (tb_adopt_take(b, plan->adopt, err, &l.was, rep))
+		return rep->status;
+	u.fd = err;
+	u.ifindex = l.ifindex = l.was.ifindex;
+	u.was = l.was;
+	snprintf(l.ifname, sizeof(l.ifname), "%s", plan->adopt);
+	snprintf(l.dev, sizeof(l.dev), "%s", plan->dev);
 	snprintf(l.label, sizeof(l.label), "%s", req->label);
-	err = tb_nl_port_join(b->nl, l.ifindex, br->ifindex, mtu, NULL, alias);
-	if (!err && pv->any)
-		err = tb_nl_port_vlans(b->nl, l.ifindex, pv->access,
-				       &pv->tagged, pv->drop);
-	if (!err)
-		err = tb_nl_link_up(b->nl, l.ifindex, alias);
-	if (!err)
-		err = tb_lease_add(b, &l);
-	if (err) {
-		tb_tun_reset(fd, l.was.owner);
-		close(fd);
-		tb_nl_link_restore(b->nl, &l.was);
+	tb_adopt_alias(alias, sizeof(alias), who, vm, plan->dev, &l.was);
+	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	port->alias = alias;
+	port->mac = NULL; /* an adopted tap keeps its own */
+	err = tb_port_setup(b, &u, port, plan);
+	if (!err && (err = tb_lease_claim(&l, plan, rep)) == 0)
+		err = tb_port_record(b, &u, &l, rep);
+	if (err < 0) {
+		free(l.addrs);
+		tb_undo_rollback(b, &u);
 		return tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
-				 req->adopt, req->bridge, strerror(-err));
+				 plan->adopt, plan->dev, strerror(-err));
 	}
-	snprintf(rep->ifname, sizeof(rep->ifname), "%s", req->adopt);
-	return fd;
+	snprintf(rep->ifname, sizeof(rep->ifname), "%s", plan->adopt);
+	return err;
 }

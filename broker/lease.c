@@ -95,7 +95,7 @@ void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l)
 {
 	snprintf(buf, len,
 		 TB_ALIAS_PREFIX "uid=%u vm=%d start=%llu macvtap=%s mode=%s",
-		 (unsigned int)l->uid, (int)l->vm, l->start, l->bridge,
+		 (unsigned int)l->uid, (int)l->vm, l->start, l->dev,
 		 tb_macvtap_mode_name(l->mode));
 }
 
@@ -265,7 +265,7 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 	free(l->addrs);
 	tb_log(LOG_INFO,
 	       "release %s on %s of uid %u vm %d%s%s after %" PRIu64 " s: %s",
-	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm,
+	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm,
 	       l->label[0] ? " " : "", l->label, tb_lease_now() - l->since,
 	       why);
 	*l = b->leases[--b->nleases];
@@ -497,7 +497,7 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	if (!err && !tb_lease_add(b, l)) {
 		tb_log(LOG_INFO,
 		       "lease %s (macvtap on %s) of uid %u vm %d found again",
-		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+		       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 		return;
 	}
 	if (l->pidfd >= 0)
@@ -505,7 +505,7 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	tb_lease_reap(b, l->ifindex);
 	tb_log(LOG_INFO,
 	       "removed orphan %s (macvtap on %s) of uid %u: its VM %d exited while the broker was away",
-	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 }
 
 /* Taps and macvtaps the broker named (tbN, tbmN), alias or not. */
@@ -604,7 +604,7 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 	     hold == TB_HOLD_DEBUG || l->kind == TB_LEASE_ROUTED) &&
 	    !tb_lease_add(b, l)) {
 		tb_log(LOG_INFO, "lease %s on %s of uid %u vm %d found again",
-		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+		       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 		return;
 	}
 	if (hold == TB_HOLD_GONE)
@@ -612,7 +612,7 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 	tb_lease_end(b, l, probe);
 	tb_log(LOG_INFO,
 	       "removed orphan %s on %s of uid %u: its VM %d closed it while the broker was away",
-	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 }
 
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
@@ -631,18 +631,18 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 	if (sscanf(alias,
 		   TB_ALIAS_PREFIX
 		   "uid=%u vm=%d start=%llu macvtap=%15s mode=%15s",
-		   &uid, &vm, &l.start, l.bridge, mode) == 5) {
+		   &uid, &vm, &l.start, l.dev, mode) == 5) {
 		l.kind = TB_LEASE_MACVTAP;
 		l.mode = tb_macvtap_mode(mode);
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
 		tb_lease_found_macvtap(b, &l);
 	} else if (sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid,
-			  &vm, l.bridge) == 3) {
+			  &vm, l.dev) == 3) {
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
 		tb_lease_found_was(&l, alias);
-		if (!strcmp(l.bridge, "-"))
+		if (!strcmp(l.dev, "-"))
 			tb_lease_found_routed(&l, alias);
 		tb_lease_found_tap(b, &l, alias);
 	} else if (tb_pool_alias(alias) && tb_lease_ours(ifname)) {

@@ -152,6 +152,30 @@ static int tb_check(struct tb_broker *b)
 	return 0;
 }
 
+/* Step 2, continued: rtnetlink (requests and link events), the tun ioctl
+ * socket, the event loop, and the leases of a previous run. */
+static void tb_open_kernel(struct tb_broker *b)
+{
+	int err = tb_nl_open(&b->nl);
+
+	if (err)
+		tb_die("cannot open rtnetlink: %s", strerror(-err));
+	b->events_fd = tb_nl_events_open(b->nl, tb_lease_link, b);
+	if (b->events_fd < 0)
+		tb_die("cannot subscribe to link events: %s",
+		       strerror(-b->events_fd));
+	err = tb_tun_init();
+	if (err)
+		tb_die("cannot open the ioctl socket: %s", strerror(-err));
+	err = tb_loop_init(b);
+	if (err)
+		tb_die("cannot set up the event loop: %s", strerror(-err));
+	err = tb_lease_rescan(b); /* after the loop: macvtaps are watched */
+	if (err)
+		tb_die("cannot look for leases of a previous run: %s",
+		       strerror(-err));
+}
+
 int main(int argc, char **argv)
 {
 	struct tb_broker b = {.socket_path = TB_DEFAULT_SOCKET};
@@ -184,23 +208,7 @@ int main(int argc, char **argv)
 	if (!b.foreground && daemon(0, 0) < 0)
 		tb_die("cannot become a daemon: %s", strerror(errno));
 	tb_log_init(b.foreground);
-	err = tb_nl_open(&b.nl);
-	if (err)
-		tb_die("cannot open rtnetlink: %s", strerror(-err));
-	b.events_fd = tb_nl_events_open(b.nl, tb_lease_link, &b);
-	if (b.events_fd < 0)
-		tb_die("cannot subscribe to link events: %s",
-		       strerror(-b.events_fd));
-	err = tb_tun_init();
-	if (err)
-		tb_die("cannot open the ioctl socket: %s", strerror(-err));
-	err = tb_loop_init(&b);
-	if (err)
-		tb_die("cannot set up the event loop: %s", strerror(-err));
-	err = tb_lease_rescan(&b); /* after the loop: macvtaps are watched */
-	if (err)
-		tb_die("cannot look for leases of a previous run: %s",
-		       strerror(-err));
+	tb_open_kernel(&b);
 	tb_priv_drop(); /* 3. capabilities */
 	err = tb_closer_start(); /* inherits them; seccomp covers it too */
 	if (err)

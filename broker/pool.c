@@ -32,6 +32,7 @@
  */
 #include "broker.h"
 #include "pool.h"
+#include "port.h"
 #include "tenant.h"
 
 #include <errno.h>
@@ -169,8 +170,8 @@ static int tb_pool_make(struct tb_broker *b, struct tb_pool_bridge *p,
 	snprintf(alias, sizeof(alias), TB_POOL_ALIAS "%s", p->name);
 	err = tb_tap_mac(mac);
 	if (!err)
-		err = tb_nl_port_join(b->nl, t->ifindex, br->ifindex, br->mtu,
-				      mac, alias);
+		err = tb_nl_link_config(b->nl, t->ifindex, br->ifindex, br->mtu,
+					mac, alias);
 	if (err) {
 		tb_nl_link_del(b->nl, t->ifindex);
 		return err;
@@ -243,19 +244,20 @@ void tb_pool_idle(struct tb_broker *b)
  */
 static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 		       const struct tb_pool_tap *t,
-		       const struct tb_request *req, unsigned int mtu,
-		       const struct tb_port_vlans *pv, const char *alias)
+		       const struct tb_request *req, const struct tb_plan *plan,
+		       const struct tb_port *port)
 {
-	int fd, err = 0;
+	struct tb_port cfg = *port;
+	struct tb_undo u;
+	int fd, err;
 
-	if (mtu != p->mtu || pv->any)
-		err = tb_nl_port_join(b->nl, t->ifindex, p->master, mtu, NULL,
-				      alias);
-	if (!err && pv->any)
-		err = tb_nl_port_vlans(b->nl, t->ifindex, pv->access,
-				       &pv->tagged, pv->drop);
-	if (!err)
-		err = tb_nl_link_up(b->nl, t->ifindex, alias);
+	tb_undo_init(&u); /* only its ifindex is read: the caller undoes */
+	u.ifindex = t->ifindex;
+	cfg.mac = NULL; /* it keeps its own fe: MAC */
+	if (port->mtu == p->mtu && !(port->pv && port->pv->any) && !plan->guard)
+		err = tb_nl_link_up(b->nl, t->ifindex, port->alias);
+	else
+		err = tb_port_setup(b, &u, &cfg, plan);
 	fd = err ? err : tb_tun_attach(t->name, tb_tun_flags(req));
 	if (fd < 0)
 		return fd;
@@ -270,24 +272,22 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 }
 
 /**
- * tb_pool_take() - a tap of bridge @br's warm pool, configured for @req
+ * tb_pool_take() - a tap of the plan's bridge's warm pool, set up as @port
  * @b:		the broker
  * @req:	the request (vnet_hdr; several queues: no pool tap)
- * @br:		the bridge, as the request looked it up
- * @mtu:	the tap's MTU, as decided
- * @pv:		its VLANs, as decided
- * @alias:	the lease's ifalias
+ * @plan:	the plan (its bridge, plan->dev; its guard)
+ * @port:	the port's settings (master, MTU, VLANs, alias), as
+ *		tb_port_setup() applies them; the MAC is the pool tap's own
  * @ifname:	receives its name (tbN)
  * @ifindex:	receives its ifindex
  *
  * The broker attaches to a pool tap by name (CAP_NET_ADMIN: its tun owner
- * is root); it comes out as tb_build_port() makes a new one: a port of
- * @br, at @mtu, with its VLANs, @alias, up.
+ * is root); it comes out as a new tap from tb_port_setup(): a port of the
+ * bridge, at its MTU, with its VLANs and guard, the alias, up.
  * Return: its fd, or -ENOENT: no pool tap fits (make one instead).
  */
 int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
-		 const struct tb_bridge_info *br, unsigned int mtu,
-		 const struct tb_port_vlans *pv, const char *alias,
+		 const struct tb_plan *plan, const struct tb_port *port,
 		 char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct tb_pool_bridge *p;
@@ -295,16 +295,16 @@ int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 	int fd;
 
 	tb_pool_sync(b);
-	p = req->queues > 1 ? NULL : tb_pool_find(req->bridge);
+	p = req->queues > 1 ? NULL : tb_pool_find(plan->dev);
 	if (!p || !p->n)
 		return -ENOENT;
-	if (p->master != br->ifindex) { /* the bridge was made again */
+	if (p->master != port->master) { /* the bridge was made again */
 		tb_pool_trim(b, p, 0);
 		p->master = 0;
 		return -ENOENT;
 	}
 	t = p->taps[--p->n];
-	fd = tb_pool_fit(b, p, &t, req, mtu, pv, alias);
+	fd = tb_pool_fit(b, p, &t, req, plan, port);
 	if (fd < 0) { /* someone removed or broke it: never mind */
 		tb_lease_reap(b, t.ifindex);
 		return -ENOENT;

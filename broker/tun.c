@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Creating taps through /dev/net/tun. */
 #include "broker.h"
-#include "pool.h"
 #include "tenant.h"
 
 #include <errno.h>

@@ -2,8 +2,6 @@
 /* What the policy grants, listed rule by rule: the facts `doctor` checks. */
 #include "policy_int.h"
 
-#define TB_TABLE_MAIN 254
-
 static void tb_grant_names(const struct tb_rule *r, enum tb_grant_kind kind,
 			   const char (*names)[IFNAMSIZ], size_t n,
 			   tb_grant_fn fn, void *arg)
