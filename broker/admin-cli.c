@@ -81,7 +81,8 @@ static size_t tb_status_unescape(char *v)
 /* Is @key one whose value is a number (else a string)? */
 static int tb_json_numeric(const char *key)
 {
-	static const char *const keys[] = {"mtu", "uid", "vm", "age", "metric"};
+	static const char *const keys[] = {"mtu",    "uid",  "vm",   "age",
+					   "metric", "size", "ready"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
