@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The anti-spoofing guard of one port: nftables ingress rules, port flags. */
+#include "guard.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <nftables/libnftables.h>
+
+#include "prefix.h"
+#include "vlan.h"
+
+/*
+ * Theory of operation
+ *
+ * A guarded port forwards only what its guest may send as itself.  Two
+ * kernel mechanisms do it, both made before the tap's fd leaves the broker:
+ *
+ * 1. nftables, family netdev: one table per port, "tapbroker-IFNAME", with
+ *    one base chain "ingress" hooked on the port's ingress (the frames the
+ *    guest writes into its tap), priority -500, policy drop.  Its rules,
+ *    in order, each with a comment "tapbroker: ROLE":
+ *      source MAC      Ethernet source != the lease's MAC: drop
+ *      arp             IPv4-over-Ethernet ARP whose sender MAC is the
+ *                      lease's and sender IP one of its IPv4 addresses or
+ *                      0.0.0.0 (an RFC 5227 probe): accept
+ *      dhcp server     UDP from port 67: drop (unless router)
+ *      dhcp client     0.0.0.0:68 -> 255.255.255.255:67: accept
+ *      ipv4 source     IPv4 from one of its addresses: accept
+ *      ra              router advertisement, redirect: drop (unless router)
+ *      dhcpv6 server   UDP from port 547: drop (unless router)
+ *      ndp option, ndp lladdr, ndp extra option
+ *                      NS/NA: the one option allowed is a source/target
+ *                      link-layer address equal to the MAC (or a DAD nonce)
+ *      rs option, rs lladdr, rs extra option
+ *                      router solicitation: likewise
+ *      na target       NA for an address that is not the guest's: drop
+ *      dad             NS and MLD reports from :: (DAD): accept
+ *      ipv6 source     IPv6 from its addresses or its EUI-64 link-local
+ *                      address: accept
+ *      other           anything else (other ethertypes too): drop
+ *    VLAN tags are taken off before the ingress hook, so the same rules see
+ *    a trunk port's tagged frames.
+ * 2. For a bridge port, rtnetlink: the port is "locked" with learning off
+ *    and gets one static FDB entry for the MAC (per VLAN it carries): the
+ *    bridge never learns another MAC on it.
+ *
+ * Every value in the ruleset text is printed here from binary values (MAC,
+ * prefixes) or checked first (the ifname: letters, digits, '.', '_', '-');
+ * nothing a client wrote reaches the nft parser.
+ *
+ * The kernel keeps a netdev table when its device goes (since Linux 6.16
+ * it even hooks it again onto a new device of the same name): the lease's
+ * end must remove the table (tb_guard_remove()), and an install replaces
+ * any table left under the name.  A restarted broker finds the tables by
+ * name; the table's comment records the MAC and the number of rules, which
+ * tb_guard_verify() checks against what the kernel lists.
+ */
+
+struct tb_guard_ctx {
+	struct nft_ctx *nft;
+};
+
+#define TB_GUARD_TEXT_MAX 65536
+
+struct tb_gbuf {
+	char *p;
+	size_t len, cap;
+	int over;
+	unsigned int rules;
+};
+
+static void tb_gbuf_add(struct tb_gbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tb_gbuf_add(struct tb_gbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->over)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->cap - b->len)
+		b->over = 1;
+	else
+		b->len += (size_t)n;
+}
+
+/**
+ * tb_guard_open() - the nft context, made before seccomp
+ *
+ * libnftables reads its symbol tables (/etc/iproute2/...) and opens its
+ * NETLINK_NETFILTER socket here, while the broker may still do both.
+ * Return: 0, or -errno.
+ */
+int tb_guard_open(struct tb_guard_ctx **out)
+{
+	struct tb_guard_ctx *gc = calloc(1, sizeof(*gc));
+
+	if (!gc)
+		return -ENOMEM;
+	gc->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!gc->nft || nft_ctx_buffer_output(gc->nft) ||
+	    nft_ctx_buffer_error(gc->nft)) {
+		tb_guard_close(gc);
+		return -ENOMEM;
+	}
+	*out = gc;
+	return 0;
+}
+
+void tb_guard_close(struct tb_guard_ctx *gc)
+{
+	if (!gc)
+		return;
+	if (gc->nft)
+		nft_ctx_free(gc->nft);
+	free(gc);
+}
+
+/* Runs @text; on failure @why gets nft's first line of error.  The output
+ * buffer is left for the caller (tb_guard_run_out()). */
+static int tb_guard_run(struct tb_guard_ctx *gc, const char *text, char *why,
+			size_t len)
+{
+	const char *err;
+	int rc = nft_run_cmd_from_buffer(gc->nft, text);
+
+	err = nft_ctx_get_error_buffer(gc->nft);
+	if (!rc)
+		return 0;
+	if (why && len)
+		snprintf(why, len, "%.*s", (int)strcspn(err, "\n"), err);
+	return -EIO;
+}
+
+static int tb_guard_ifname_ok(const char *s)
+{
+	size_t n = strnlen(s, IFNAMSIZ);
+
+	return n > 0 && n < IFNAMSIZ &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n &&
+	       s[0] != '.' && s[0] != '-';
+}
+
+/**
+ * tb_guard_check() - are @g's values fit for a guard?
+ * Return: 0, or -EINVAL with @why naming the value and the rule.
+ */
+int tb_guard_check(const struct tb_guard *g, char *why, size_t len)
+{
+	static const uint8_t zero[6];
+
+	if (!tb_guard_ifname_ok(g->ifname) || g->ifindex <= 0) {
+		snprintf(
+			why, len,
+			"cannot guard interface '%.15s': a guarded name has only letters, digits, '.', '_' and '-'",
+			g->ifname);
+		return -EINVAL;
+	}
+	if (!memcmp(g->mac, zero, 6) || (g->mac[0] & 1)) {
+		snprintf(
+			why, len,
+			"MAC %02x:%02x:%02x:%02x:%02x:%02x cannot be guarded: it is %s; give the guest NIC's unicast MAC",
+			g->mac[0], g->mac[1], g->mac[2], g->mac[3], g->mac[4],
+			g->mac[5], g->mac[0] & 1 ? "multicast" : "zero");
+		return -EINVAL;
+	}
+	if (g->naddrs > TB_GUARD_ADDRS || (g->naddrs && !g->addrs)) {
+		snprintf(why, len, "%zu addresses for %s: at most %d",
+			 g->naddrs, g->ifname, TB_GUARD_ADDRS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < g->naddrs; i++)
+		if ((g->addrs[i].family != AF_INET || g->addrs[i].len > 32) &&
+		    (g->addrs[i].family != AF_INET6 || g->addrs[i].len > 128)) {
+			snprintf(why, len, "address %zu of %s is not IPv4/IPv6",
+				 i, g->ifname);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* fe80::/64 with the interface identifier made from @mac (EUI-64). */
+static void tb_guard_ll(const uint8_t mac[6], struct tb_prefix *p)
+{
+	static const uint8_t eui[16] = {0xfe, 0x80, [11] = 0xff, [12] = 0xfe};
+
+	*p = (struct tb_prefix){.family = AF_INET6, .len = 128};
+	memcpy(p->addr, eui, 16);
+	p->addr[8] = mac[0] ^ 2;
+	p->addr[9] = mac[1];
+	p->addr[10] = mac[2];
+	memcpy(p->addr + 13, mac + 3, 3);
+}
+
+/* The network of @p (host bits cleared) and, in @last, its last address. */
+static void tb_guard_span(const struct tb_prefix *p, struct tb_prefix *first,
+			  uint8_t last[16])
+{
+	size_t n = p->family == AF_INET ? 4 : 16;
+
+	*first = *p;
+	memcpy(last, p->addr, n);
+	for (size_t bit = p->len; bit < n * 8; bit++) {
+		first->addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+		last[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	}
+}
+
+/*
+ * The prefixes of @family among @g's addresses plus @extra (may be NULL),
+ * host bits cleared, none within another (nft refuses overlapping
+ * intervals).  Return: how many were put in @out (room for
+ * TB_GUARD_ADDRS + 1).
+ */
+static size_t tb_guard_family(const struct tb_guard *g, int family,
+			      const struct tb_prefix *extra,
+			      struct tb_prefix *out)
+{
+	struct tb_prefix all[TB_GUARD_ADDRS + 1];
+	uint8_t last[16];
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < g->naddrs; i++)
+		if (g->addrs[i].family == family)
+			tb_guard_span(&g->addrs[i], &all[n++], last);
+	if (extra)
+		all[n++] = *extra;
+	for (size_t i = 0; i < n; i++) {
+		int inside = 0;
+
+		for (size_t j = 0; j < n && !inside; j++)
+			inside = j != i &&
+				 tb_prefix_contains(&all[j], &all[i]) &&
+				 (all[j].len != all[i].len || j < i);
+		if (!inside)
+			out[k++] = all[i];
+	}
+	return k;
+}
+
+/* "{ a, b/l, ... }" of @n prefixes (n >= 1). */
+static void tb_guard_put_set(struct tb_gbuf *b, const struct tb_prefix *p,
+			     size_t n)
+{
+	char s[INET6_ADDRSTRLEN];
+	unsigned int full;
+
+	tb_gbuf_add(b, "{ ");
+	for (size_t i = 0; i < n; i++) {
+		full = p[i].family == AF_INET ? 32 : 128;
+		if (!inet_ntop(p[i].family, p[i].addr, s, sizeof(s)))
+			b->over = 1;
+		tb_gbuf_add(b, "%s%s", i ? ", " : "", s);
+		if (p[i].len != full)
+			tb_gbuf_add(b, "/%u", p[i].len);
+	}
+	tb_gbuf_add(b, " }");
+}
+
+static void tb_guard_put_hex(struct tb_gbuf *b, const uint8_t *v, size_t n)
+{
+	tb_gbuf_add(b, "0x");
+	for (size_t i = 0; i < n; i++)
+		tb_gbuf_add(b, "%02x", v[i]);
+}
+
+/* The same IPv6 prefixes as 128-bit integers, for a raw payload match. */
+static void tb_guard_put_hexset(struct tb_gbuf *b, const struct tb_prefix *p,
+				size_t n)
+{
+	uint8_t last[16];
+	struct tb_prefix first;
+
+	tb_gbuf_add(b, "{ ");
+	for (size_t i = 0; i < n; i++) {
+		tb_guard_span(&p[i], &first, last);
+		tb_gbuf_add(b, "%s", i ? ", " : "");
+		tb_guard_put_hex(b, first.addr, 16);
+		if (p[i].len != 128) {
+			tb_gbuf_add(b, "-");
+			tb_guard_put_hex(b, last, 16);
+		}
+	}
+	tb_gbuf_add(b, " }");
+}
+
+/* One rule: @body, then its comment; counted for the table's comment. */
+static void tb_guard_rule(struct tb_gbuf *b, const char *role, const char *fmt,
+			  ...) __attribute__((format(printf, 3, 4)));
+
+static void tb_guard_rule(struct tb_gbuf *b, const char *role, const char *fmt,
+			  ...)
+{
+	va_list ap;
+	int n;
+
+	tb_gbuf_add(b, "\t\t");
+	if (!b->over) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0 || (size_t)n >= b->cap - b->len)
+			b->over = 1;
+		else
+			b->len += (size_t)n;
+	}
+	tb_gbuf_add(b, " comment \"tapbroker: %s\"\n", role);
+	b->rules++;
+}
+
+#define TB_MACFMT "%02x:%02x:%02x:%02x:%02x:%02x"
+#define TB_MACARG(m) m[0], m[1], m[2], m[3], m[4], m[5]
+#define TB_MACHEX "0x%02x%02x%02x%02x%02x%02x"
+
+/* The IPv4 and ARP rules. */
+static void tb_guard_rules4(struct tb_gbuf *b, const struct tb_guard *g)
+{
+	static const struct tb_prefix any = {.family = AF_INET, .len = 32};
+	struct tb_prefix v4[TB_GUARD_ADDRS + 1];
+	size_t n;
+
+	n = tb_guard_family(g, AF_INET, &any, v4);
+	tb_gbuf_add(b,
+		    "\t\tmeta protocol arp arp htype 1 arp ptype ip "
+		    "arp hlen 6 arp plen 4 arp saddr ether " TB_MACFMT
+		    " arp saddr ip ",
+		    TB_MACARG(g->mac));
+	tb_guard_put_set(b, v4, n);
+	tb_guard_rule(b, "arp", "accept");
+	if (!g->router)
+		tb_guard_rule(b, "dhcp server",
+			      "meta protocol ip udp sport 67 counter drop");
+	tb_guard_rule(b, "dhcp client",
+		      "ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 "
+		      "udp dport 67 accept");
+	n = tb_guard_family(g, AF_INET, NULL, v4);
+	if (n) {
+		tb_gbuf_add(b, "\t\tip saddr ");
+		tb_guard_put_set(b, v4, n);
+		tb_guard_rule(b, "ipv4 source", "accept");
+	}
+}
+
+/* The NDP option rules: NS/NA (options at byte 24), RS (at byte 8). */
+static void tb_guard_rules_ndp(struct tb_gbuf *b, const struct tb_guard *g)
+{
+	static const char ns_na[] =
+		"icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }";
+
+	tb_guard_rule(
+		b, "ndp option",
+		"%s @th,192,16 != { 0x0101, 0x0201, 0x0e01 } counter drop",
+		ns_na);
+	tb_guard_rule(b, "ndp lladdr",
+		      "%s @th,192,8 { 1, 2 } @th,208,48 != " TB_MACHEX
+		      " counter drop",
+		      ns_na, TB_MACARG(g->mac));
+	tb_guard_rule(b, "ndp extra option", "%s @th,256,16 != 0 counter drop",
+		      ns_na);
+	tb_guard_rule(b, "rs option",
+		      "icmpv6 type nd-router-solicit @th,64,16 != 0x0101 "
+		      "counter drop");
+	tb_guard_rule(b, "rs lladdr",
+		      "icmpv6 type nd-router-solicit @th,80,48 != " TB_MACHEX
+		      " counter drop",
+		      TB_MACARG(g->mac));
+	tb_guard_rule(b, "rs extra option",
+		      "icmpv6 type nd-router-solicit @th,128,16 != 0 "
+		      "counter drop");
+}
+
+/* The IPv6 and NDP rules. */
+static void tb_guard_rules6(struct tb_gbuf *b, const struct tb_guard *g)
+{
+	struct tb_prefix v6[TB_GUARD_ADDRS + 1], ll;
+	size_t n;
+
+	tb_guard_ll(g->mac, &ll);
+	n = tb_guard_family(g, AF_INET6, &ll, v6);
+	if (!g->router) {
+		tb_guard_rule(b, "ra",
+			      "icmpv6 type { nd-router-advert, nd-redirect } "
+			      "counter drop");
+		tb_guard_rule(b, "dhcpv6 server",
+			      "meta protocol ip6 udp sport 547 counter drop");
+	}
+	tb_guard_rules_ndp(b, g);
+	tb_gbuf_add(b, "\t\ticmpv6 type nd-neighbor-advert @th,64,128 != ");
+	tb_guard_put_hexset(b, v6, n);
+	tb_guard_rule(b, "na target", "counter drop");
+	tb_guard_rule(b, "dad",
+		      "ip6 saddr :: icmpv6 type { nd-neighbor-solicit, "
+		      "mld-listener-report, mld2-listener-report } accept");
+	tb_gbuf_add(b, "\t\tip6 saddr ");
+	tb_guard_put_set(b, v6, n);
+	tb_guard_rule(b, "ipv6 source", "accept");
+}
+
+/* The chain's rules; the table around them is tb_guard_text()'s. */
+static void tb_guard_rules(struct tb_gbuf *b, const struct tb_guard *g)
+{
+	tb_guard_rule(b, "source MAC",
+		      "ether saddr != " TB_MACFMT " counter drop",
+		      TB_MACARG(g->mac));
+	tb_guard_rules4(b, g);
+	tb_guard_rules6(b, g);
+	tb_guard_rule(b, "other", "counter drop");
+}
+
+/*
+ * The whole transaction: the table is made (if missing) and deleted, so
+ * that whatever was left under its name goes, then made again.  The
+ * table's comment ("tapbroker guard mac=M router=R rules=N") is written
+ * last, once N is known.
+ */
+static int tb_guard_text(struct tb_gbuf *b, const struct tb_guard *g)
+{
+	struct tb_gbuf rules = {.cap = TB_GUARD_TEXT_MAX};
+
+	rules.p = malloc(rules.cap);
+	if (!rules.p)
+		return -ENOMEM;
+	tb_guard_rules(&rules, g);
+	tb_gbuf_add(b,
+		    "add table netdev " TB_GUARD_PREFIX "%s\n"
+		    "delete table netdev " TB_GUARD_PREFIX "%s\n"
+		    "table netdev " TB_GUARD_PREFIX "%s {\n"
+		    "\tcomment \"tapbroker guard mac=" TB_MACFMT
+		    " router=%d rules=%u\"\n"
+		    "\tchain ingress {\n"
+		    "\t\ttype filter hook ingress device \"%s\" "
+		    "priority -500; policy drop;\n",
+		    g->ifname, g->ifname, g->ifname, TB_MACARG(g->mac),
+		    !!g->router, rules.rules, g->ifname);
+	tb_gbuf_add(b, "%.*s\t}\n}\n", (int)rules.len, rules.p);
+	b->over |= rules.over;
+	free(rules.p);
+	return b->over ? -E2BIG : 0;
+}
+
+/* The VLANs whose FDB entry a bridged guard needs, in @vids: 0 alone
+ * when the port carries no VLAN.  Return: how many. */
+static size_t tb_guard_vids(const struct tb_guard *g, uint16_t *vids)
+{
+	size_t n = 0;
+
+	if (g->pvid)
+		vids[n++] = (uint16_t)g->pvid;
+	for (unsigned int v = TB_VLAN_MIN; g->tagged && v <= TB_VLAN_MAX; v++)
+		if (v != g->pvid && tb_vlan_has(g->tagged, v))
+			vids[n++] = (uint16_t)v;
+	if (!n)
+		vids[n++] = 0;
+	return n;
+}
+
+/* Bridged: lock the port, learning off, and check the kernel did both
+ * (an older kernel ignores IFLA_BRPORT_LOCKED). */
+static int tb_guard_lock(struct tb_nl *nl, const struct tb_guard *g, char *why,
+			 size_t len)
+{
+	int err = tb_nl_port_lock(nl, g->ifindex, 1);
+	int locked = -1, learning = -1;
+
+	if (!err)
+		err = tb_nl_port_lock_get(nl, g->ifindex, &locked, &learning);
+	if (!err && (locked != 1 || learning != 0))
+		err = -EOPNOTSUPP;
+	if (err)
+		snprintf(
+			why, len,
+			"cannot lock bridge port %s (locked on, learning off): %s; the guard needs Linux 5.18 or later",
+			g->ifname, strerror(-err));
+	return err;
+}
+
+static int tb_guard_fdb(struct tb_nl *nl, const struct tb_guard *g, char *why,
+			size_t len)
+{
+	uint16_t vids[TB_VLAN_MAX + 1];
+	size_t n = tb_guard_vids(g, vids);
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = tb_nl_fdb_static(nl, 1, g->ifindex, g->mac, vids[i]);
+	if (err)
+		snprintf(why, len,
+			 "cannot add the static FDB entry " TB_MACFMT
+			 " on %s: %s%s",
+			 TB_MACARG(g->mac), g->ifname, strerror(-err),
+			 err == -EEXIST ? " (the MAC is in use on this bridge; "
+					  "give the guest another MAC)"
+					: "");
+	return err;
+}
+
+/**
+ * tb_guard_install() - make the kernel enforce guard @g, all or nothing
+ *
+ * The nft table first (replacing any table left under the name), then,
+ * for a bridge port, its flags and FDB entries.  On any failure whatever
+ * was made is removed and @why says what failed, in one line.
+ * Return: 0, or -errno.
+ */
+int tb_guard_install(struct tb_guard_ctx *gc, struct tb_nl *nl,
+		     const struct tb_guard *g, char *why, size_t len)
+{
+	struct tb_gbuf b = {.cap = TB_GUARD_TEXT_MAX};
+	char nfterr[200];
+	int err = tb_guard_check(g, why, len);
+
+	if (err)
+		return err;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return -ENOMEM;
+	err = tb_guard_text(&b, g);
+	if (err)
+		snprintf(why, len,
+			 "the guard of %s is too large (%zu addresses)",
+			 g->ifname, g->naddrs);
+	else if (tb_guard_run(gc, b.p, nfterr, sizeof(nfterr))) {
+		snprintf(why, len,
+			 "cannot install the nftables guard of %s: %s",
+			 g->ifname, nfterr);
+		err = -EIO;
+	}
+	free(b.p);
+	if (!err && g->bridged)
+		err = tb_guard_lock(nl, g, why, len);
+	if (!err && g->bridged)
+		err = tb_guard_fdb(nl, g, why, len);
+	if (err)
+		tb_guard_remove(gc, nl, g);
+	return err;
+}
+
+/**
+ * tb_guard_remove() - remove guard @g (what of it there is)
+ *
+ * Idempotent: a missing table, FDB entry or device is not an error.  The
+ * port is unlocked and learns again (for an adopted tap, which stays).
+ * Return: 0, or the first -errno that was not "already gone".
+ */
+int tb_guard_remove(struct tb_guard_ctx *gc, struct tb_nl *nl,
+		    const struct tb_guard *g)
+{
+	uint16_t vids[TB_VLAN_MAX + 1];
+	char text[160];
+	size_t n;
+	int err = 0, e;
+
+	if (!tb_guard_ifname_ok(g->ifname))
+		return -EINVAL;
+	snprintf(text, sizeof(text),
+		 "add table netdev " TB_GUARD_PREFIX "%s\n"
+		 "delete table netdev " TB_GUARD_PREFIX "%s\n",
+		 g->ifname, g->ifname);
+	if (tb_guard_run(gc, text, NULL, 0))
+		err = -EIO;
+	if (!g->bridged || g->ifindex <= 0)
+		return err;
+	n = tb_guard_vids(g, vids);
+	for (size_t i = 0; i < n; i++) {
+		e = tb_nl_fdb_static(nl, 0, g->ifindex, g->mac, vids[i]);
+		if (e && e != -ENODEV && e != -ENOENT && !err)
+			err = e;
+	}
+	e = tb_nl_port_lock(nl, g->ifindex, 0);
+	if (e && e != -ENODEV && !err)
+		err = e;
+	return err;
+}
+
+/* Lists table @ifname's guard into gc's output buffer; NULL if none. */
+static const char *tb_guard_listing(struct tb_guard_ctx *gc, const char *ifname)
+{
+	char text[96];
+
+	snprintf(text, sizeof(text),
+		 "list table netdev " TB_GUARD_PREFIX "%s\n", ifname);
+	if (tb_guard_run(gc, text, NULL, 0)) {
+		nft_ctx_get_output_buffer(gc->nft); /* emptied */
+		return NULL;
+	}
+	return nft_ctx_get_output_buffer(gc->nft);
+}
+
+/* Reads the table's comment into @f; 0 or -EINVAL. */
+static int tb_guard_comment(const char *list, struct tb_guard_found *f)
+{
+	const char *c = strstr(list, "comment \"tapbroker guard mac=");
+	unsigned int m[6];
+
+	if (!c ||
+	    sscanf(c,
+		   "comment \"tapbroker guard mac=%2x:%2x:%2x:%2x:%2x:%2x router=%d rules=%u\"",
+		   &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &f->router,
+		   &f->rules) != 8)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		f->mac[i] = (uint8_t)m[i];
+	return 0;
+}
+
+/* Rules in the listed chain: each line after the hook line up to "}". */
+static unsigned int tb_guard_count(const char *hook, unsigned int *ours)
+{
+	const char *l = strchr(hook, '\n');
+	unsigned int n = 0;
+
+	*ours = 0;
+	while (l && *++l) {
+		size_t len = strcspn(l, "\n");
+		const char *t = l + strspn(l, "\t ");
+
+		if (*t == '}')
+			break;
+		if (t < l + len) {
+			n++;
+			*ours += memmem(l, len, "comment \"tapbroker: ", 20) !=
+				 NULL;
+		}
+		l = strchr(l, '\n');
+	}
+	return n;
+}
+
+/* Does the nft table of @g hold a whole guard?  0, or -ENOENT with @why. */
+static int tb_guard_verify_nft(struct tb_guard_ctx *gc,
+			       const struct tb_guard *g,
+			       struct tb_guard_found *f, char *why, size_t len)
+{
+	const char *list = tb_guard_listing(gc, g->ifname), *hook;
+	char want[96], mac[40];
+	unsigned int n, ours;
+
+	if (!list) {
+		snprintf(
+			why, len,
+			"the guard of %s is gone: no nft table netdev " TB_GUARD_PREFIX
+			"%s",
+			g->ifname, g->ifname);
+		return -ENOENT;
+	}
+	snprintf(want, sizeof(want),
+		 "hook ingress device \"%s\" priority -500; policy drop;",
+		 g->ifname);
+	hook = strstr(list, want);
+	if (tb_guard_comment(list, f) || !hook) {
+		snprintf(
+			why, len,
+			"the guard of %s is not tapbroker's: nft table netdev " TB_GUARD_PREFIX
+			"%s has no hook on %s or no comment",
+			g->ifname, g->ifname, g->ifname);
+		return -ENOENT;
+	}
+	snprintf(mac, sizeof(mac), "ether saddr != " TB_MACFMT " ",
+		 TB_MACARG(f->mac));
+	n = tb_guard_count(hook, &ours);
+	if (n != f->rules || ours != n || !strstr(hook, mac)) {
+		snprintf(
+			why, len,
+			"the guard of %s was changed: %u rules (%u of tapbroker's) where %u were made; see nft list table netdev " TB_GUARD_PREFIX
+			"%s",
+			g->ifname, n, ours, f->rules, g->ifname);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Bridged: is the port locked, without learning, with its FDB entries? */
+static int tb_guard_verify_port(struct tb_nl *nl, const struct tb_guard *g,
+				const uint8_t mac[6], char *why, size_t len)
+{
+	uint16_t vids[TB_VLAN_MAX + 1];
+	int locked, learning, err;
+	size_t n;
+
+	err = tb_nl_port_lock_get(nl, g->ifindex, &locked, &learning);
+	if (err || locked != 1 || learning != 0) {
+		snprintf(
+			why, len,
+			"the guard of %s is gone: the bridge port is %s (bridge -d link show dev %s)",
+			g->ifname,
+			err	      ? strerror(-err)
+			: locked != 1 ? "not locked"
+				      : "learning",
+			g->ifname);
+		return err ? err : -ENOENT;
+	}
+	n = tb_guard_vids(g, vids);
+	for (size_t i = 0; i < n; i++) {
+		err = tb_nl_fdb_static_get(nl, g->ifindex, mac, vids[i]);
+		if (err != 1) {
+			snprintf(
+				why, len,
+				"the guard of %s is gone: no static FDB entry " TB_MACFMT
+				" vlan %u on it (bridge fdb show dev %s)",
+				g->ifname, TB_MACARG(mac), vids[i], g->ifname);
+			return err < 0 ? err : -ENOENT;
+		}
+	}
+	return 0;
+}
+
+/**
+ * tb_guard_verify() - is the guard of @g's port fully in place?
+ * @g:		ifname, ifindex, bridged and the VLANs; a non-zero @g->mac
+ *		must be the one the guard was made for
+ * @found:	what the table records (MAC, router, rules), or NULL
+ *
+ * For a restarted broker: the nft table with its hook on the port, every
+ * rule tapbroker made and no other, and for a bridge port the lock, no
+ * learning and the static FDB entries.
+ * Return: 0; -ENOENT (missing or changed) or another -errno, with @why.
+ */
+int tb_guard_verify(struct tb_guard_ctx *gc, struct tb_nl *nl,
+		    const struct tb_guard *g, struct tb_guard_found *found,
+		    char *why, size_t len)
+{
+	static const uint8_t zero[6];
+	struct tb_guard_found f = {{0}, 0, 0};
+	int err;
+
+	if (!tb_guard_ifname_ok(g->ifname)) {
+		snprintf(why, len, "cannot guard interface '%.15s'", g->ifname);
+		return -EINVAL;
+	}
+	err = tb_guard_verify_nft(gc, g, &f, why, len);
+	if (!err && memcmp(g->mac, zero, 6) && memcmp(g->mac, f.mac, 6)) {
+		snprintf(why, len,
+			 "the guard of %s is for MAC " TB_MACFMT
+			 ", not " TB_MACFMT,
+			 g->ifname, TB_MACARG(f.mac), TB_MACARG(g->mac));
+		err = -ENOENT;
+	}
+	if (!err && g->bridged)
+		err = tb_guard_verify_port(nl, g, f.mac, why, len);
+	if (found)
+		*found = f;
+	return err;
+}
+
+/**
+ * tb_guard_table_ifname() - the port a guard table is for
+ * Return: 1 with @ifname set if @table is "tapbroker-IFNAME", else 0.
+ */
+int tb_guard_table_ifname(const char *table, char ifname[IFNAMSIZ])
+{
+	size_t p = strlen(TB_GUARD_PREFIX);
+
+	if (strncmp(table, TB_GUARD_PREFIX, p) ||
+	    !tb_guard_ifname_ok(table + p))
+		return 0;
+	snprintf(ifname, IFNAMSIZ, "%s", table + p);
+	return 1;
+}
+
+/**
+ * tb_guard_list() - call @fn with the port of every guard table
+ *
+ * For a restarted broker: a table whose port has no lease is an orphan.
+ * Return: 0, -ENOMEM or -EIO.
+ */
+int tb_guard_list(struct tb_guard_ctx *gc,
+		  void (*fn)(void *arg, const char *ifname), void *arg)
+{
+	static const char head[] = "table netdev ";
+	char name[64], ifname[IFNAMSIZ];
+	const char *out, *l;
+
+	if (tb_guard_run(gc, "list tables netdev\n", NULL, 0))
+		return -EIO;
+	/* a copy: @fn may run nft (remove an orphan), which reuses the buffer */
+	out = strdup(nft_ctx_get_output_buffer(gc->nft));
+	if (!out)
+		return -ENOMEM;
+	for (l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+
+		if (n <= sizeof(head) - 1 ||
+		    strncmp(l, head, sizeof(head) - 1) ||
+		    n - (sizeof(head) - 1) >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(n - (sizeof(head) - 1)), l + sizeof(head) - 1);
+		if (tb_guard_table_ifname(name, ifname))
+			fn(arg, ifname);
+	}
+	free((char *)out);
+	return 0;
+}
