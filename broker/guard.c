@@ -492,8 +492,13 @@ static int tb_guard_fdb(struct tb_nl *nl, const struct tb_guard *g, char *why,
 	size_t n = tb_guard_vids(g, vids);
 	int err = 0;
 
-	for (size_t i = 0; !err && i < n; i++)
+	for (size_t i = 0; !err && i < n; i++) {
 		err = tb_nl_fdb_static(nl, 1, g->ifindex, g->mac, vids[i]);
+		/* made by an earlier install on this very port: kept */
+		if (err == -EEXIST &&
+		    tb_nl_fdb_static_get(nl, g->ifindex, g->mac, vids[i]) == 1)
+			err = 0;
+	}
 	if (err)
 		snprintf(why, len,
 			 "cannot add the static FDB entry " TB_MACFMT

@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The guard (broker/guard.c): crafted guest frames against a guarded port.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+TB_GUARD="$top_builddir/tests/tb-guard"
+MAC=52:54:00:12:34:56
+tb_require_kernel
+[ -x "$TB_GUARD" ] || skip_all "$TB_GUARD is not built"
+command -v nft >/dev/null || skip_all "nft (nftables) is not installed"
+command -v bridge >/dev/null || skip_all "bridge (iproute2) is not installed"
+tb_netns_setup
+ip netns exec "$TB_NS" nft list tables >/dev/null 2>&1 ||
+	skip_all "nf_tables is not available in this kernel"
+tbip link add tbp type bridge && tbip link del tbp ||
+	skip_all "no bridge support in this kernel"
+
+g() { ip netns exec "$TB_NS" "$TB_GUARD" "$@"; }
+tnft() { ip netns exec "$TB_NS" nft "$@"; }
+tbr() { ip netns exec "$TB_NS" bridge "$@"; }
+flags() { tbr -d link show dev "$1" | grep -o 'learning [a-z]*\|locked [a-z]*' | tr '\n' ' '; }
+
+# br0 with the guarded tap tbg0 and a veth port va, captured at its peer vb
+tb_bridge br0
+tbip link add va type veth peer name vb
+tbip link set va master br0
+tbip link set va up
+tbip link set vb up
+bridge_locked=$(tbr -d link show dev va | grep -c 'locked')
+[ "$bridge_locked" -gt 0 ] || skip_all "this kernel has no locked bridge ports"
+g tap tbg0 br0 || { echo "Bail out! cannot make tap tbg0"; exit 1; }
+
+# ---- frames without a guard: the test can fail ---------------------------
+out=$(g send tbg0 vb 2>&1)
+is "$(grep -c '^not ok' <<<"$out")" 17 \
+	"without a guard, all 17 spoofed frames arrive (the check can fail)"
+
+# ---- install ---------------------------------------------------------------
+OUT=$(g install tbg0 $MAC 10.0.0.5 2001:db8::5 2>&1)
+ok $? "install a guard on tbg0 ($MAC, 10.0.0.5, 2001:db8::5): $OUT"
+list=$(tnft list table netdev tapbroker-tbg0 2>&1)
+like "$list" 'hook ingress device "tbg0" priority -500; policy drop;' \
+	"nft table netdev tapbroker-tbg0 hooks tbg0's ingress, policy drop"
+like "$list" "comment \"tapbroker guard mac=$MAC router=0 rules=17\"" \
+	"the table's comment records the MAC and the rule count"
+is "$(flags tbg0)" "learning off locked on " "the port is locked, learning off"
+like "$(tbr fdb show dev tbg0)" "^$MAC master br0 static" \
+	"a static FDB entry for the MAC"
+like "$(g verify tbg0 $MAC 2>&1)" "^guard tbg0 mac $MAC router 0 rules 17$" \
+	"verify: the guard is complete"
+
+# ---- frames ------------------------------------------------------------------
+out=$(g send tbg0 vb 2>&1)
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok 0 "${line#ok - }" ;;
+	"not ok - "*) ok 1 "${line#not ok - }" ;;
+	*) diag "$line" ;;
+	esac
+done <<<"$out"
+ok $rc "tb-guard send: every spoofed frame dropped, every legitimate one passed"
+is "$(tbr fdb show dev tbg0 | grep -v permanent)" "$MAC master br0 static" \
+	"the bridge learned no other MAC on the guarded port"
+like "$(tnft list table netdev tapbroker-tbg0)" \
+	'ether saddr != 52:54:00:12:34:56 counter packets [1-9]' \
+	"the source MAC rule counted its drops"
+
+# ---- verify finds a missing or changed guard -----------------------------------
+h=$(tnft -a list table netdev tapbroker-tbg0 |
+	sed -n 's/.*comment "tapbroker: arp" # handle \([0-9]*\)$/\1/p')
+tnft delete rule netdev tapbroker-tbg0 ingress handle "$h"
+like "$(g verify tbg0 2>&1)" "the guard of tbg0 was changed: 16 rules \(16 of tapbroker's\) where 17 were made" \
+	"verify: a deleted rule is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+tnft insert rule netdev tapbroker-tbg0 ingress accept
+like "$(g verify tbg0 2>&1)" "was changed: 18 rules \(17 of tapbroker's\)" \
+	"verify: an added rule is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+tnft add chain netdev tapbroker-tbg0 ingress '{ policy accept; }'
+like "$(g verify tbg0 2>&1)" "is not tapbroker's: .* no hook on tbg0" \
+	"verify: a chain policy turned to accept is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+like "$(g verify tbg0 52:54:00:12:34:57 2>&1)" "is for MAC $MAC, not 52:54:00:12:34:57" \
+	"verify: a guard for another MAC is found"
+tbr link set dev tbg0 locked off
+like "$(g verify tbg0 2>&1)" "the guard of tbg0 is gone: the bridge port is not locked" \
+	"verify: an unlocked port is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+tbr fdb del $MAC dev tbg0 master
+like "$(g verify tbg0 2>&1)" "no static FDB entry $MAC vlan 0" \
+	"verify: a deleted FDB entry is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+tnft delete table netdev tapbroker-tbg0
+like "$(g verify tbg0 2>&1)" "the guard of tbg0 is gone: no nft table netdev tapbroker-tbg0" \
+	"verify: a deleted table is found"
+
+# ---- router guests ---------------------------------------------------------------
+g install tbg0 $MAC 10.0.0.5 2001:db8::5 --router
+out=$(g send tbg0 vb --router 2>&1)
+ok $? "router = yes: DHCP offers and router advertisements pass, spoofing does not"
+like "$out" "ok - a router advertisement from a router guest passes" \
+	"... a router advertisement among them"
+
+# ---- remove, and the tap going ----------------------------------------------------
+g remove tbg0 $MAC
+ok $? "remove the guard"
+tnft list table netdev tapbroker-tbg0 >/dev/null 2>&1
+ok $((! $?)) "... its nft table is gone"
+is "$(flags tbg0)" "learning on locked off " "... the port learns again, unlocked"
+is "$(tbr fdb show dev tbg0 | grep -c static)" 0 "... its FDB entry is gone"
+g remove tbg0 $MAC
+ok $? "remove is idempotent"
+g install tbg0 $MAC 10.0.0.5
+tbip link del tbg0
+is "$(tbr fdb show | grep -c "$MAC")" 0 "the tap's deletion takes its FDB entry and port flags"
+if tnft list table netdev tapbroker-tbg0 >/dev/null 2>&1; then
+	diag "this kernel keeps a netdev table after its device goes: the lease's end removes it"
+fi
+g remove tbg0 $MAC
+tnft list table netdev tapbroker-tbg0 >/dev/null 2>&1
+ok $((! $?)) "remove after the tap went: the table is gone too"
+
+# a table left under the name is replaced, not merged
+g tap tbg0 br0
+tnft add table netdev tapbroker-tbg0
+tnft add chain netdev tapbroker-tbg0 stale "{ type filter hook ingress device tbg0 priority -600; policy accept; }"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+ok $? "install over a table left under the name"
+list=$(tnft list table netdev tapbroker-tbg0)
+ok $(grep -q stale <<<"$list"; echo $((! $?))) "... the old table's chain is gone"
+g verify tbg0 >/dev/null
+ok $? "... and the guard verifies"
+g remove tbg0 $MAC
+
+# ---- fail closed: an install that fails leaves nothing -------------------------------
+tbr fdb add 52:54:00:aa:aa:aa dev va master static
+OUT=$(g install tbg0 52:54:00:aa:aa:aa 10.0.0.7 2>&1)
+rc=$?
+ok $((! rc)) "install with a MAC that is static on another port fails"
+like "$OUT" "cannot add the static FDB entry 52:54:00:aa:aa:aa on tbg0: .*in use on this bridge" \
+	"... in one line naming the MAC"
+tnft list table netdev tapbroker-tbg0 >/dev/null 2>&1
+ok $((! $?)) "... no nft table is left"
+is "$(flags tbg0)" "learning on locked off " "... the port is not left locked"
+like "$(tbr fdb show dev va)" "52:54:00:aa:aa:aa master br0 static" \
+	"... the other port's entry is untouched"
+g tap tbn0 -
+OUT=$(g install tbn0 $MAC 10.0.0.5 2>&1)
+ok $((! $?)) "install as a bridge port on a tap in no bridge fails"
+like "$OUT" "cannot lock bridge port tbn0" "... saying so"
+tnft list table netdev tapbroker-tbn0 >/dev/null 2>&1
+ok $((! $?)) "... no nft table is left"
+
+# ---- bad inputs ---------------------------------------------------------------------------
+OUT=$(g install tbg0 00:00:00:00:00:00 10.0.0.5 2>&1)
+ok $((! $?)) "a zero MAC is refused"
+like "$OUT" "MAC 00:00:00:00:00:00 cannot be guarded: it is zero" "... in one line"
+OUT=$(g install tbg0 01:00:5e:00:00:01 10.0.0.5 2>&1)
+ok $((! $?)) "a multicast MAC is refused"
+like "$OUT" "it is multicast; give the guest NIC's unicast MAC" "... in one line"
+OUT=$(g install 'tb"0' $MAC 10.0.0.5 2>&1)
+ok $((! $?)) "an interface name with a quote is refused"
+like "$OUT" "a guarded name has only letters, digits" "... in one line"
+is "$(tnft list tables | grep -c tapbroker)" 0 "no guard table is left by any refusal"
+
+# ---- routed taps ------------------------------------------------------------------------------
+OUT=$(g install tbn0 $MAC 10.50.0.5 2001:db8:50::/64 --routed 2>&1)
+ok $? "a routed guard (no bridge): $OUT"
+like "$(g verify tbn0 --routed 2>&1)" "^guard tbn0 mac $MAC" "... verifies"
+like "$(tnft list table netdev tapbroker-tbn0)" "ip6 saddr \{ 2001:db8:50::/64, fe80::5054:ff:fe12:3456 \} accept" \
+	"... its IPv6 sources: the prefix and the EUI-64 link-local address"
+g remove tbn0 $MAC --routed
+
+# ---- a VLAN-filtering bridge: one FDB entry per VLAN ------------------------------------------
+if ! tbip link add br1 type bridge vlan_filtering 1 2>/dev/null; then
+	for t in "install on a VLAN-filtering bridge port" \
+		"one static FDB entry per VLAN" "... and it verifies" \
+		"frames in VLAN 10"; do
+		skip "$t" "this kernel's bridge has no VLAN filtering"
+	done
+else
+tbip link set br1 up
+tbip link add vc type veth peer name vd
+tbip link set vc master br1
+tbip link set vc up
+tbip link set vd up
+tbr vlan add dev vc vid 10 pvid untagged
+g tap tbv0 br1
+tbr vlan del dev tbv0 vid 1
+tbr vlan add dev tbv0 vid 10 pvid untagged
+tbr vlan add dev tbv0 vid 20
+g install tbv0 $MAC 10.0.0.5 2001:db8::5 --pvid=10 --tagged=20
+ok $? "install on a VLAN-filtering bridge port (PVID 10, tagged 20)"
+is "$(tbr fdb show dev tbv0 | grep static | sort | tr -s ' ')" \
+	"$MAC vlan 10 master br1 static
+$MAC vlan 20 master br1 static" "one static FDB entry per VLAN"
+g verify tbv0 --pvid=10 --tagged=20 >/dev/null
+ok $? "... and it verifies"
+out=$(g send tbv0 vd 2>&1)
+ok $? "frames in VLAN 10 (untagged and tagged): spoofed dropped, legitimate pass"
+grep '^not ok' <<<"$out" | while IFS= read -r l; do diag "$l"; done
+fi
+
+# ---- cost ------------------------------------------------------------------------------------
+out=$(g bench br0 50 2>&1)
+ok $? "tb-guard bench"
+diag "$out"
+done_testing
