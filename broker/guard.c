@@ -160,12 +160,17 @@ int tb_guard_check(const struct tb_guard *g, char *why, size_t len)
 {
 	static const uint8_t zero[6];
 
-	if (!tb_guard_ifname_ok(g->ifname) || g->ifindex <= 0) {
+	if (!tb_guard_ifname_ok(g->ifname)) {
 		snprintf(
 			why, len,
 			"cannot guard interface '%.15s': a guarded name has only letters, digits, '.', '_' and '-'",
 			g->ifname);
 		return -EINVAL;
+	}
+	if (g->ifindex <= 0) {
+		snprintf(why, len, "cannot guard %s: no such interface",
+			 g->ifname);
+		return -ENODEV;
 	}
 	if (!memcmp(g->mac, zero, 6) || (g->mac[0] & 1)) {
 		snprintf(

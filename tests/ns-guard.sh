@@ -164,6 +164,21 @@ ok $((! $?)) "an interface name with a quote is refused"
 like "$OUT" "a guarded name has only letters, digits" "... in one line"
 is "$(tnft list tables | grep -c tapbroker)" 0 "no guard table is left by any refusal"
 
+# ---- under the broker's seccomp allow-list -----------------------------------------
+OUT=$(g --seccomp install tbg0 $MAC 10.0.0.5 2001:db8::5 2>&1)
+ok $? "install under the broker's seccomp list: $OUT"
+OUT=$(g --seccomp verify tbg0 2>&1)
+ok $? "verify under the broker's seccomp list: $OUT"
+is "$(g --seccomp list 2>&1)" "tbg0" "list the guards under the broker's seccomp list"
+OUT=$(g --seccomp install tbg0 52:54:00:aa:aa:aa 10.0.0.7 2>&1)
+like "$OUT" "cannot add the static FDB entry" \
+	"a failing install (and its undo) under the broker's seccomp list"
+OUT=$(g --seccomp remove tbg0 $MAC 2>&1)
+ok $? "remove under the broker's seccomp list: $OUT"
+is "$(g --seccomp list 2>&1)" "" "... no guard is left"
+OUT=$(g --seccomp install tbn9 $MAC 2>&1)
+like "$OUT" "cannot guard tbn9: no such interface" "a missing interface is refused"
+
 # ---- routed taps ------------------------------------------------------------------------------
 OUT=$(g install tbn0 $MAC 10.50.0.5 2001:db8:50::/64 --routed 2>&1)
 ok $? "a routed guard (no bridge): $OUT"

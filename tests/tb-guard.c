@@ -13,7 +13,12 @@
  *		guest would; each must (or must not) arrive on link CAPTURE.
  *		Prints TAP lines (no plan).  The guest is 52:54:00:12:34:56,
  *		10.0.0.5 and 2001:db8::5 (the guard installed by the script).
+ *	tb-guard list			the ports of all guard tables
  *	tb-guard bench BRIDGE N		N installs + removes: median, in µs
+ *
+ * With --seccomp first, install, verify and remove run under the broker's
+ * system call allow-list (tb_priv_seccomp(), trap mode: a call off the
+ * list is named on stderr, exit status 70).
  *
  * Exit status: 0, 1 on failure (the reason on stderr), 2 on bad usage.
  */
@@ -551,6 +556,11 @@ static int cmd_bench(const char *bridge, int n)
 	return 0;
 }
 
+static void list_one(void *arg, const char *ifname)
+{
+	printf("%s\n", ifname);
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -560,20 +570,27 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	int err;
+	int err, sec = argc > 1 && !strcmp(argv[1], "--seccomp");
 
-	if (argc < 3)
+	argc -= sec;
+	argv += sec;
+	if (argc < 2)
 		return usage();
 	err = tb_nl_open(&nl);
 	if (!err)
 		err = tb_guard_open(&gc);
 	if (err)
 		die("open", err);
+	if (sec)
+		tb_priv_seccomp(TB_SECCOMP_TRAP);
 	if (!strcmp(argv[1], "tap") && argc == 4)
 		return cmd_tap(argv[2], argv[3]);
-	if (!strcmp(argv[1], "install") || !strcmp(argv[1], "verify") ||
-	    !strcmp(argv[1], "remove"))
+	if ((!strcmp(argv[1], "install") || !strcmp(argv[1], "verify") ||
+	     !strcmp(argv[1], "remove")) &&
+	    argc >= 3)
 		return cmd_guard(argv[1], argc - 2, argv + 2);
+	if (!strcmp(argv[1], "list"))
+		return tb_guard_list(gc, list_one, NULL) ? 1 : 0;
 	if (!strcmp(argv[1], "send") && argc >= 4)
 		return cmd_send(argv[2], argv[3],
 				argc > 4 && !strcmp(argv[4], "--router"));
