@@ -490,6 +490,28 @@ static int tb_guard_lock(struct tb_nl *nl, const struct tb_guard *g, char *why,
 	return err;
 }
 
+/*
+ * One VLAN's entry: a new static one, or the one the bridge has taken
+ * over when it is this port's (an earlier install) or only learned (a
+ * cache: the bridge itself moves such an entry when a frame says so).
+ * A static or permanent entry on another port holds the MAC: -EEXIST.
+ */
+static int tb_guard_fdb_one(struct tb_nl *nl, const struct tb_guard *g,
+			    unsigned int vid)
+{
+	int err = tb_nl_fdb_static(nl, TB_FDB_ADD, g->ifindex, g->mac, vid);
+	int port = 0, held = 1;
+
+	if (err != -EEXIST)
+		return err;
+	err = tb_nl_fdb_get(nl, g->ifindex, g->mac, vid, &port, &held);
+	if (err)
+		return err == -ENODEV ? -EEXIST : err;
+	if (port != g->ifindex && held)
+		return -EEXIST;
+	return tb_nl_fdb_static(nl, TB_FDB_TAKE, g->ifindex, g->mac, vid);
+}
+
 static int tb_guard_fdb(struct tb_nl *nl, const struct tb_guard *g, char *why,
 			size_t len)
 {
@@ -497,20 +519,15 @@ static int tb_guard_fdb(struct tb_nl *nl, const struct tb_guard *g, char *why,
 	size_t n = tb_guard_vids(g, vids);
 	int err = 0;
 
-	for (size_t i = 0; !err && i < n; i++) {
-		err = tb_nl_fdb_static(nl, 1, g->ifindex, g->mac, vids[i]);
-		/* made by an earlier install on this very port: kept */
-		if (err == -EEXIST &&
-		    tb_nl_fdb_static_get(nl, g->ifindex, g->mac, vids[i]) == 1)
-			err = 0;
-	}
+	for (size_t i = 0; !err && i < n; i++)
+		err = tb_guard_fdb_one(nl, g, vids[i]);
 	if (err)
 		snprintf(why, len,
 			 "cannot add the static FDB entry " TB_MACFMT
 			 " on %s: %s%s",
 			 TB_MACARG(g->mac), g->ifname, strerror(-err),
-			 err == -EEXIST ? " (the MAC is in use on this bridge; "
-					  "give the guest another MAC)"
+			 err == -EEXIST ? " (another port of the bridge holds "
+					  "the MAC; give the guest another MAC)"
 					: "");
 	return err;
 }
@@ -583,7 +600,8 @@ int tb_guard_remove(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		return err;
 	n = tb_guard_vids(g, vids);
 	for (size_t i = 0; i < n; i++) {
-		e = tb_nl_fdb_static(nl, 0, g->ifindex, g->mac, vids[i]);
+		e = tb_nl_fdb_static(nl, TB_FDB_DEL, g->ifindex, g->mac,
+				     vids[i]);
 		if (e && e != -ENODEV && e != -ENOENT && !err)
 			err = e;
 	}
@@ -712,14 +730,16 @@ static int tb_guard_verify_port(struct tb_nl *nl, const struct tb_guard *g,
 	}
 	n = tb_guard_vids(g, vids);
 	for (size_t i = 0; i < n; i++) {
-		err = tb_nl_fdb_static_get(nl, g->ifindex, mac, vids[i]);
-		if (err != 1) {
+		int port = 0, held = 0;
+
+		err = tb_nl_fdb_get(nl, g->ifindex, mac, vids[i], &port, &held);
+		if (err || port != g->ifindex || !held) {
 			snprintf(
 				why, len,
 				"the guard of %s is gone: no static FDB entry " TB_MACFMT
 				" vlan %u on it (bridge fdb show dev %s)",
 				g->ifname, TB_MACARG(mac), vids[i], g->ifname);
-			return err < 0 ? err : -ENOENT;
+			return err && err != -ENODEV ? err : -ENOENT;
 		}
 	}
 	return 0;

@@ -71,9 +71,10 @@ int tb_guard_list(struct tb_guard_ctx *gc,
 int tb_nl_port_lock(struct tb_nl *nl, int ifindex, int locked);
 int tb_nl_port_lock_get(struct tb_nl *nl, int ifindex, int *locked,
 			int *learning);
-int tb_nl_fdb_static(struct tb_nl *nl, int add, int ifindex,
+enum { TB_FDB_DEL, TB_FDB_ADD, TB_FDB_TAKE };
+int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
 		     const uint8_t mac[6], unsigned int vid);
-int tb_nl_fdb_static_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
-			 unsigned int vid);
+int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
+		  unsigned int vid, int *port, int *held);
 
 #endif

@@ -1166,20 +1166,27 @@ static struct nl_msg *tb_nl_fdb_msg(int type, int flags, int ifindex,
 }
 
 /**
- * tb_nl_fdb_static() - add (or delete) a static FDB entry for @mac on
- * bridge port @ifindex, in VLAN @vid (0: a bridge without VLAN filtering)
- *
- * NLM_F_EXCL: an entry for @mac that exists already (on another port: a
- * MAC another lease uses) is never taken over.
+ * tb_nl_fdb_static() - add, take over or delete a static FDB entry for
+ * @mac on bridge port @ifindex, in VLAN @vid (0: a bridge without VLAN
+ * filtering)
+ * @op:	TB_FDB_ADD: a new entry (NLM_F_EXCL: -EEXIST if the bridge has one
+ *	for @mac, on any port); TB_FDB_TAKE: this port's and static, whether
+ *	or not the bridge had one; TB_FDB_DEL: remove this port's (an entry
+ *	on another port is not touched)
  * Return: 0, -EEXIST, -ENODEV (delete: no such entry), or another -errno.
  */
-int tb_nl_fdb_static(struct tb_nl *nl, int add, int ifindex,
+int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
 		     const uint8_t mac[6], unsigned int vid)
 {
 	struct nl_msg *msg =
-		add ? tb_nl_fdb_msg(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL,
-				    ifindex, mac, vid)
-		    : tb_nl_fdb_msg(RTM_DELNEIGH, 0, ifindex, mac, vid);
+		op == TB_FDB_DEL
+			? tb_nl_fdb_msg(RTM_DELNEIGH, 0, ifindex, mac, vid)
+		: op == TB_FDB_ADD
+			? tb_nl_fdb_msg(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL,
+					ifindex, mac, vid)
+			: tb_nl_fdb_msg(RTM_NEWNEIGH,
+					NLM_F_CREATE | NLM_F_REPLACE, ifindex,
+					mac, vid);
 
 	return msg ? tb_nl_sync(nl, msg) : -ENOMEM;
 }
@@ -1201,12 +1208,15 @@ static int tb_nl_fdb_cb(struct nl_msg *msg, void *arg)
 }
 
 /**
- * tb_nl_fdb_static_get() - is there a static entry for @mac, VLAN @vid,
- * pointing at port @ifindex?  ("bridge fdb get MAC dev X vlan V")
- * Return: 1, 0 (none, or another port's, or not static), or -errno.
+ * tb_nl_fdb_get() - the bridge's entry for @mac in VLAN @vid, asked of
+ * the bridge of port @ifindex ("bridge fdb get MAC dev X vlan V")
+ * @port:	the port it points at
+ * @held:	1 if it is static or the bridge's own (permanent), 0 if
+ *		learned
+ * Return: 0, -ENODEV (no entry), or another -errno.
  */
-int tb_nl_fdb_static_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
-			 unsigned int vid)
+int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
+		  unsigned int vid, int *port, int *held)
 {
 	struct nl_msg *msg = tb_nl_fdb_msg(RTM_GETNEIGH, 0, ifindex, mac, vid);
 	struct tb_nl_fdb_ctx c = {0, 0};
@@ -1217,9 +1227,7 @@ int tb_nl_fdb_static_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
 	/* a get request must carry no state (the kernel checks it strictly) */
 	((struct ndmsg *)nlmsg_data(nlmsg_hdr(msg)))->ndm_state = 0;
 	err = tb_nl_query(nl, msg, tb_nl_fdb_cb, &c);
-	if (err == -ENODEV)
-		return 0;
-	if (err < 0)
-		return err;
-	return c.ifindex == ifindex && (c.state & NUD_NOARP);
+	*port = c.ifindex;
+	*held = !!(c.state & (NUD_NOARP | NUD_PERMANENT));
+	return err;
 }

@@ -138,13 +138,20 @@ tbr fdb add 52:54:00:aa:aa:aa dev va master static
 OUT=$(g install tbg0 52:54:00:aa:aa:aa 10.0.0.7 2>&1)
 rc=$?
 ok $((! rc)) "install with a MAC that is static on another port fails"
-like "$OUT" "cannot add the static FDB entry 52:54:00:aa:aa:aa on tbg0: .*in use on this bridge" \
+like "$OUT" "cannot add the static FDB entry 52:54:00:aa:aa:aa on tbg0: .*another port of the bridge holds the MAC" \
 	"... in one line naming the MAC"
 tnft list table netdev tapbroker-tbg0 >/dev/null 2>&1
 ok $((! $?)) "... no nft table is left"
 is "$(flags tbg0)" "learning on locked off " "... the port is not left locked"
 like "$(tbr fdb show dev va)" "52:54:00:aa:aa:aa master br0 static" \
 	"... the other port's entry is untouched"
+tbr fdb del 52:54:00:aa:aa:aa dev va master
+tbr fdb add 52:54:00:bb:bb:bb dev va master dynamic
+OUT=$(g install tbg0 52:54:00:bb:bb:bb 10.0.0.7 2>&1)
+ok $? "a MAC the bridge only learned on another port is taken over: $OUT"
+like "$(tbr fdb show | grep 52:54:00:bb:bb:bb)" "^52:54:00:bb:bb:bb dev tbg0 master br0 static$" \
+	"... its entry is now static on the guarded port"
+g remove tbg0 52:54:00:bb:bb:bb
 g tap tbn0 -
 OUT=$(g install tbn0 $MAC 10.0.0.5 2>&1)
 ok $((! $?)) "install as a bridge port on a tap in no bridge fails"
@@ -170,9 +177,11 @@ ok $? "install under the broker's seccomp list: $OUT"
 OUT=$(g --seccomp verify tbg0 2>&1)
 ok $? "verify under the broker's seccomp list: $OUT"
 is "$(g --seccomp list 2>&1)" "tbg0" "list the guards under the broker's seccomp list"
+tbr fdb add 52:54:00:aa:aa:aa dev va master static
 OUT=$(g --seccomp install tbg0 52:54:00:aa:aa:aa 10.0.0.7 2>&1)
 like "$OUT" "cannot add the static FDB entry" \
 	"a failing install (and its undo) under the broker's seccomp list"
+tbr fdb del 52:54:00:aa:aa:aa dev va master
 OUT=$(g --seccomp remove tbg0 $MAC 2>&1)
 ok $? "remove under the broker's seccomp list: $OUT"
 is "$(g --seccomp list 2>&1)" "" "... no guard is left"
