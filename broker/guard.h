@@ -13,7 +13,7 @@ struct tb_vlan_set;
 struct tb_guard_ctx;
 
 #define TB_GUARD_ADDRS 64 /* addresses of one guarded port, at most */
-#define TB_GUARD_PREFIX "tapbroker-" /* + ifname: the nft table's name */
+#define TB_GUARD_TABLE "tapbroker" /* the nft table (netdev) of all guards */
 
 /**
  * struct tb_guard - what a guarded port may send
@@ -59,7 +59,6 @@ int tb_guard_verify(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		    char *why, size_t len);
 int tb_guard_remove(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		    const struct tb_guard *g);
-int tb_guard_table_ifname(const char *table, char ifname[IFNAMSIZ]);
 int tb_guard_list(struct tb_guard_ctx *gc,
 		  void (*fn)(void *arg, const char *ifname), void *arg);
 
