@@ -60,8 +60,12 @@ while IFS= read -r line; do
 	esac
 done <<<"$out"
 ok $rc "tb-guard send: every spoofed frame dropped, every legitimate one passed"
-is "$(tbr fdb show dev tbg0 | grep -v permanent)" "$MAC master br0 static" \
+# (a kernel with VLAN filtering built in adds the entry once more in each
+# VLAN of the port, the bridge's default VLAN 1 even when it does not filter)
+is "$(tbr fdb show dev tbg0 | grep -v permanent | sed 's/ .*//' | sort -u)" "$MAC" \
 	"the bridge learned no other MAC on the guarded port"
+is "$(tbr fdb show dev tbg0 | grep -v permanent | grep -vc ' static$')" 0 \
+	"... and holds the guest's MAC as static entries only"
 like "$(tnft list chain netdev tapbroker tbg0)" \
 	'ether saddr != 52:54:00:12:34:56 counter packets [1-9]' \
 	"the source MAC rule counted its drops"
@@ -172,20 +176,28 @@ like "$OUT" "a guarded name has only letters, digits" "... in one line"
 is "$(g list)" "" "no guard is left by any refusal"
 
 # ---- under the broker's seccomp allow-list -----------------------------------------
-OUT=$(g --seccomp install tbg0 $MAC 10.0.0.5 2001:db8::5 2>&1)
-ok $? "install under the broker's seccomp list: $OUT"
-OUT=$(g --seccomp verify tbg0 2>&1)
-ok $? "verify under the broker's seccomp list: $OUT"
-is "$(g --seccomp list 2>&1)" "tbg0" "list the guards under the broker's seccomp list"
-tbr fdb add 52:54:00:aa:aa:aa dev va master static
-OUT=$(g --seccomp install tbg0 52:54:00:aa:aa:aa 10.0.0.7 2>&1)
-like "$OUT" "cannot add the static FDB entry" \
-	"a failing install (and its undo) under the broker's seccomp list"
-tbr fdb del 52:54:00:aa:aa:aa dev va master
-OUT=$(g --seccomp remove tbg0 $MAC 2>&1)
-ok $? "remove under the broker's seccomp list: $OUT"
-is "$(g --seccomp list 2>&1)" "" "... no guard is left"
-OUT=$(g --seccomp install tbn9 $MAC 2>&1)
+# (not in a sanitizer build: LeakSanitizer's exit-time check needs
+# system calls the broker's list does not have)
+if tb_sanitized; then
+	for t in install verify list "failing install" remove "... none left"; do
+		skip "$t under the broker's seccomp list" "sanitizer build"
+	done
+else
+	OUT=$(g --seccomp install tbg0 $MAC 10.0.0.5 2001:db8::5 2>&1)
+	ok $? "install under the broker's seccomp list: $OUT"
+	OUT=$(g --seccomp verify tbg0 2>&1)
+	ok $? "verify under the broker's seccomp list: $OUT"
+	is "$(g --seccomp list 2>&1)" "tbg0" "list the guards under the broker's seccomp list"
+	tbr fdb add 52:54:00:aa:aa:aa dev va master static
+	OUT=$(g --seccomp install tbg0 52:54:00:aa:aa:aa 10.0.0.7 2>&1)
+	like "$OUT" "cannot add the static FDB entry" \
+		"a failing install (and its undo) under the broker's seccomp list"
+	tbr fdb del 52:54:00:aa:aa:aa dev va master
+	OUT=$(g --seccomp remove tbg0 $MAC 2>&1)
+	ok $? "remove under the broker's seccomp list: $OUT"
+	is "$(g --seccomp list 2>&1)" "" "... no guard is left"
+fi
+OUT=$(g install tbn9 $MAC 2>&1)
 like "$OUT" "cannot guard tbn9: no such interface" "a missing interface is refused"
 
 # ---- routed taps ------------------------------------------------------------------------------
