@@ -462,6 +462,40 @@ static int tb_guard_text(struct tb_gbuf *b, const struct tb_guard *g)
 	return b->over ? -E2BIG : 0;
 }
 
+/* The rules in a rendered transaction: one line each. */
+static unsigned int tb_guard_count_text(const char *text)
+{
+	unsigned int n = 0;
+
+	for (const char *c = text; (c = strstr(c, "comment \"tapbroker: "));
+	     c++)
+		n++;
+	return n;
+}
+
+/**
+ * tb_guard_render() - the nftables transaction that installs @g, as text
+ *
+ * What tb_guard_install() hands libnftables, for "explain", "status" and
+ * tests.  No kernel is asked.
+ * Return: the number of rules, or -EINVAL (@g is unfit: see
+ * tb_guard_check()) or -E2BIG (@len is too small).
+ */
+int tb_guard_render(const struct tb_guard *g, char *buf, size_t len)
+{
+	struct tb_gbuf b = {.p = buf, .cap = len};
+	char why[160];
+	int err;
+
+	if (len == 0)
+		return -E2BIG;
+	buf[0] = '\0';
+	if (tb_guard_check(g, why, sizeof(why)) == -EINVAL)
+		return -EINVAL;
+	err = tb_guard_text(&b, g);
+	return err ? err : (int)tb_guard_count_text(buf);
+}
+
 /* The VLANs whose FDB entry a bridged guard needs, in @vids: 0 alone
  * when the port carries no VLAN.  Return: how many. */
 static size_t tb_guard_vids(const struct tb_guard *g, uint16_t *vids)

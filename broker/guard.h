@@ -52,6 +52,7 @@ struct tb_guard_found {
 int tb_guard_open(struct tb_guard_ctx **out);
 void tb_guard_close(struct tb_guard_ctx *gc);
 int tb_guard_check(const struct tb_guard *g, char *why, size_t len);
+int tb_guard_render(const struct tb_guard *g, char *buf, size_t len);
 int tb_guard_install(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		     const struct tb_guard *g, char *why, size_t len);
 int tb_guard_verify(struct tb_guard_ctx *gc, struct tb_nl *nl,
