@@ -390,6 +390,7 @@ static void check(const struct frame *f, int pass, const char *what)
 
 #define LL "fe80::5054:ff:fe12:3456"
 
+/* Spoofed IPv4 and IPv6 sources, and the router's frames. */
 static void send_spoofed(int router)
 {
 	struct frame f;
@@ -404,6 +405,21 @@ static void send_spoofed(int router)
 	check(&f, 0, "IPv6 from another lease's address");
 	udp6(&f, "fe80::1", 5000, 9);
 	check(&f, 0, "IPv6 from a link-local address not its own");
+	if (router)
+		return;
+	udp4(&f, me, "10.0.0.5", "255.255.255.255", 67, 68);
+	check(&f, 0, "a DHCP offer (UDP from port 67)");
+	rsra(&f, 134, LL, me);
+	check(&f, 0, "a router advertisement");
+	udp6(&f, LL, 547, 546);
+	check(&f, 0, "a DHCPv6 server reply (UDP from port 547)");
+}
+
+/* Spoofed ARP and NDP, other ethertypes, VLAN tags. */
+static void send_spoofed_l2(void)
+{
+	struct frame f;
+
 	arp(&f, 2, me, "10.0.0.1", "10.0.0.1");
 	check(&f, 0, "ARP poisoning the gateway 10.0.0.1");
 	arp(&f, 1, me, "10.0.0.6", "10.0.0.6");
@@ -424,14 +440,10 @@ static void send_spoofed(int router)
 	udp4(&f, me, "10.0.0.6", "10.0.0.255", 5000, 9);
 	tag(&f, 10);
 	check(&f, 0, "IPv4 from another lease's address, VLAN-tagged");
-	if (router)
-		return;
-	udp4(&f, me, "10.0.0.5", "255.255.255.255", 67, 68);
-	check(&f, 0, "a DHCP offer (UDP from port 67)");
-	rsra(&f, 134, LL, me);
-	check(&f, 0, "a router advertisement");
-	udp6(&f, LL, 547, 546);
-	check(&f, 0, "a DHCPv6 server reply (UDP from port 547)");
+	udp4(&f, me, "10.0.0.5", "10.0.0.255", 5000, 9);
+	tag(&f, 10);
+	tag(&f, 20);
+	check(&f, 0, "a double-tagged (802.1Q in 802.1Q) frame");
 }
 
 static void send_legit(int router)
@@ -494,6 +506,7 @@ static int cmd_send(const char *name, const char *capture, int router)
 	cap_fd = cap_open(capture);
 	warm_up();
 	send_spoofed(router);
+	send_spoofed_l2();
 	send_legit(router);
 	close(tap_fd);
 	close(cap_fd);
