@@ -44,7 +44,9 @@
  *                      address: accept
  *      other           anything else (other ethertypes too): drop
  *    VLAN tags are taken off before the ingress hook, so the same rules see
- *    a trunk port's tagged frames.
+ *    a trunk port's tagged frames.  A macvtap's guest frames never pass
+ *    its ingress: they are transmitted, so its chain hooks egress (Linux
+ *    5.16), where a VLAN tag is not taken off: tagged frames are dropped.
  * 2. For a bridge port, rtnetlink: the port is "locked" with learning off
  *    and gets one static FDB entry for the MAC (per VLAN it carries): the
  *    bridge never learns another MAC on it.
@@ -183,6 +185,12 @@ int tb_guard_check(const struct tb_guard *g, char *why, size_t len)
 			"MAC %02x:%02x:%02x:%02x:%02x:%02x cannot be guarded: it is %s; give the guest NIC's unicast MAC",
 			g->mac[0], g->mac[1], g->mac[2], g->mac[3], g->mac[4],
 			g->mac[5], g->mac[0] & 1 ? "multicast" : "zero");
+		return -EINVAL;
+	}
+	if (g->macvtap && g->bridged) {
+		snprintf(why, len,
+			 "%s cannot be both a macvtap and a bridge port",
+			 g->ifname);
 		return -EINVAL;
 	}
 	if (g->naddrs > TB_GUARD_ADDRS || (g->naddrs && !g->addrs)) {
@@ -430,6 +438,13 @@ static void tb_guard_rules(struct tb_gbuf *b, const struct tb_guard *g)
 	tb_guard_rule(b, "other", "\t\tcounter drop");
 }
 
+/* Where the guest's frames pass: a tap receives them (ingress), a
+ * macvtap transmits them (egress, before macvlan forwards them). */
+static const char *tb_guard_hook(const struct tb_guard *g)
+{
+	return g->macvtap ? "egress" : "ingress";
+}
+
 /*
  * The whole transaction: the chain is made (if missing) and deleted, so
  * that whatever was left under its name goes, then made again.  Its
@@ -452,10 +467,10 @@ static int tb_guard_text(struct tb_gbuf *b, const struct tb_guard *g)
 		    "\tchain %s {\n"
 		    "\t\tcomment \"tapbroker guard mac=" TB_MACFMT
 		    " router=%d rules=%u\"\n"
-		    "\t\ttype filter hook ingress device \"%s\" "
+		    "\t\ttype filter hook %s device \"%s\" "
 		    "priority -500; policy drop;\n",
 		    g->ifname, g->ifname, g->ifname, TB_MACARG(g->mac),
-		    !!g->router, rules.rules, g->ifname);
+		    !!g->router, rules.rules, tb_guard_hook(g), g->ifname);
 	tb_gbuf_add(b, "%.*s\t}\n}\n", (int)rules.len, rules.p);
 	b->over |= rules.over;
 	free(rules.p);
@@ -727,8 +742,8 @@ static int tb_guard_verify_nft(struct tb_guard_ctx *gc,
 		return -ENOENT;
 	}
 	snprintf(want, sizeof(want),
-		 "hook ingress device \"%s\" priority -500; policy drop;",
-		 g->ifname);
+		 "hook %s device \"%s\" priority -500; policy drop;",
+		 tb_guard_hook(g), g->ifname);
 	hook = strstr(list, want);
 	if (tb_guard_comment(list, f) || !hook) {
 		snprintf(

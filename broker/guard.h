@@ -23,7 +23,8 @@ struct tb_guard_ctx;
  * @addrs:	the guest's IPv4/IPv6 addresses or prefixes (may be none)
  * @router:	1: the guest may answer DHCP and send router advertisements
  * @bridged:	1: a bridge port (locked, learning off, static FDB entry);
- *		0: a routed tap (nftables only)
+ *		0: a routed tap or a macvtap (nftables only)
+ * @macvtap:	1: a macvtap (the chain hooks its egress, not its ingress)
  * @pvid:	bridged, VLAN-filtering bridge: the port's untagged VLAN
  *		(0: none, or a bridge that does not filter VLANs)
  * @tagged:	bridged, VLAN-filtering bridge: the port's tagged VLANs, or
@@ -38,6 +39,7 @@ struct tb_guard {
 	size_t naddrs;
 	int router;
 	int bridged;
+	int macvtap;
 	unsigned int pvid;
 	const struct tb_vlan_set *tagged;
 };

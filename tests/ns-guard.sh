@@ -210,6 +210,41 @@ like "$list" "ip6 saddr fe80::5054:ff:fe12:3456 accept" \
 	"... and from its EUI-64 link-local address"
 g remove tbn0 $MAC --routed
 
+# ---- macvtaps: the guest's frames leave through the macvtap's egress ----------------------
+tbip link add mvl type veth peer name mvr
+tbip link set mvl up
+tbip link set mvr up
+# /dev/tapIFINDEX is named in the host's /dev whatever the namespace: an
+# unusual ifindex, and a check that the node is this macvtap's
+mvidx=$((20000 + $$ % 10000))
+mvdev() {
+	local sys
+	sys=$(ip netns exec "$TB_NS" cat "/sys/class/net/mvt0/macvtap/tap$mvidx/dev" 2>/dev/null)
+	[ -n "$sys" ] && [ -c "/dev/tap$mvidx" ] &&
+		[ "$(stat -c '%t:%T' "/dev/tap$mvidx")" = "$(printf '%x:%x' "${sys%%:*}" "${sys##*:}")" ]
+}
+if ! tbip link add link mvl name mvt0 index "$mvidx" type macvtap mode bridge 2>/dev/null ||
+	! tbip link set mvt0 up || ! mvdev; then
+	for t in "without a guard, spoofed frames leave a macvtap" \
+		"install on a macvtap" "the chain hooks the macvtap's egress" \
+		"frames through a guarded macvtap" "verify a macvtap's guard"; do
+		skip "$t" "no macvtap (or no /dev/tapN) here"
+	done
+else
+	out=$(g send mvt0 mvr --macvtap 2>&1)
+	is "$(grep -c '^not ok' <<<"$out")" 19 \
+		"without a guard, spoofed frames leave a macvtap (18, and a tagged one)"
+	OUT=$(g install mvt0 $MAC 10.0.0.5 2001:db8::5 --macvtap 2>&1)
+	ok $? "install on a macvtap: $OUT"
+	like "$(tnft list chain netdev tapbroker mvt0)" 'hook egress device "mvt0" priority -500; policy drop;' \
+		"the chain hooks the macvtap's egress"
+	out=$(g send mvt0 mvr --macvtap 2>&1)
+	ok $? "frames through a guarded macvtap: spoofed dropped (tagged too), legitimate pass"
+	grep '^not ok' <<<"$out" | while IFS= read -r l; do diag "$l"; done
+	like "$(g verify mvt0 --macvtap 2>&1)" "^guard mvt0 mac $MAC" "verify a macvtap's guard"
+	g remove mvt0 $MAC --macvtap
+fi
+
 # ---- a VLAN-filtering bridge: one FDB entry per VLAN ------------------------------------------
 if ! tbip link add br1 type bridge vlan_filtering 1 2>/dev/null; then
 	for t in "install on a VLAN-filtering bridge port" \

@@ -5,10 +5,10 @@
  *
  *	tb-guard tap NAME BRIDGE|-	a persistent tap, in BRIDGE (or none), up
  *	tb-guard install NAME MAC [OPTS] [ADDR...]
- *		OPTS: --router, --routed, --pvid=N, --tagged=LIST
+ *		OPTS: --router, --routed, --macvtap, --pvid=N, --tagged=LIST
  *	tb-guard verify NAME [MAC] [OPTS]
  *	tb-guard remove NAME MAC [OPTS]
- *	tb-guard send NAME CAPTURE [--router]
+ *	tb-guard send NAME CAPTURE [--router] [--macvtap]
  *		attaches to tap NAME and writes crafted frames into it, as a
  *		guest would; each must (or must not) arrive on link CAPTURE.
  *		Prints TAP lines (no plan).  The guest is 52:54:00:12:34:56,
@@ -117,6 +117,8 @@ static void parse_guard(int argc, char **argv, int want_mac, struct tb_guard *g)
 			g->router = 1;
 		else if (!strcmp(argv[i], "--routed"))
 			g->bridged = 0;
+		else if (!strcmp(argv[i], "--macvtap"))
+			g->bridged = 0, g->macvtap = 1;
 		else if (!strncmp(argv[i], "--pvid=", 7))
 			g->pvid = (unsigned int)atoi(argv[i] + 7);
 		else if (!strncmp(argv[i], "--tagged=", 9) &&
@@ -318,7 +320,19 @@ static int same(const struct frame *f, const uint8_t *got, size_t n)
 	return n >= f->len && !memcmp(got, f->b, f->len);
 }
 
-static int tap_fd = -1, cap_fd = -1, n_ok, n_fail, n_case;
+static int tap_fd = -1, cap_fd = -1, n_ok, n_fail, n_case, vnet;
+
+/* Writes @f into the tap, after a zero virtio-net header on a macvtap
+ * (which has IFF_VNET_HDR set by default). */
+static void tap_write(const struct frame *f)
+{
+	uint8_t buf[sizeof(f->b) + 10] = {0};
+	size_t off = vnet ? 10 : 0;
+
+	memcpy(buf + off, f->b, f->len);
+	if (write(tap_fd, buf, off + f->len) != (ssize_t)(off + f->len))
+		die("write to the tap", -errno);
+}
 
 static int cap_open(const char *name)
 {
@@ -366,9 +380,8 @@ static int deliver(const struct frame *f)
 	while (recv(cap_fd, drain, sizeof(drain), 0) > 0)
 		;
 	udp4(&s, me, "10.0.0.5", "10.0.0.255", 40000 + n_case, 9);
-	if (write(tap_fd, f->b, f->len) != (ssize_t)f->len ||
-	    write(tap_fd, s.b, s.len) != (ssize_t)s.len)
-		die("write to the tap", -errno);
+	tap_write(f);
+	tap_write(&s);
 	return cap_until(f, &s);
 }
 
@@ -474,7 +487,10 @@ static void send_legit(int router)
 	check(&f, 1, "router solicitation with its MAC");
 	udp4(&f, me, "10.0.0.5", "10.0.0.255", 5000, 9);
 	tag(&f, 10);
-	check(&f, 1, "IPv4 from its own address, VLAN-tagged");
+	/* a macvtap's egress sees the tag: its guard drops tagged frames */
+	check(&f, !vnet,
+	      vnet ? "IPv4 from its own address, VLAN-tagged, on a macvtap"
+		   : "IPv4 from its own address, VLAN-tagged");
 	if (!router)
 		return;
 	udp4(&f, me, "10.0.0.5", "255.255.255.255", 67, 68);
@@ -500,9 +516,24 @@ static void warm_up(void)
 	}
 }
 
-static int cmd_send(const char *name, const char *capture, int router)
+/* A macvtap's character device, /dev/tapIFINDEX. */
+static int macvtap_open(const char *name)
 {
-	tap_fd = tun_open(name, 0);
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/tap%u", if_nametoindex(name));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die(path, -errno);
+	return fd;
+}
+
+static int cmd_send(const char *name, const char *capture, int router,
+		    int macvtap)
+{
+	vnet = macvtap;
+	tap_fd = macvtap ? macvtap_open(name) : tun_open(name, 0);
 	cap_fd = cap_open(capture);
 	warm_up();
 	send_spoofed(router);
@@ -569,6 +600,14 @@ static int cmd_bench(const char *bridge, int n)
 	return 0;
 }
 
+static int has(int argc, char **argv, const char *opt)
+{
+	for (int i = 4; i < argc; i++)
+		if (!strcmp(argv[i], opt))
+			return 1;
+	return 0;
+}
+
 static void list_one(void *arg, const char *ifname)
 {
 	printf("%s\n", ifname);
@@ -605,8 +644,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "list"))
 		return tb_guard_list(gc, list_one, NULL) ? 1 : 0;
 	if (!strcmp(argv[1], "send") && argc >= 4)
-		return cmd_send(argv[2], argv[3],
-				argc > 4 && !strcmp(argv[4], "--router"));
+		return cmd_send(argv[2], argv[3], has(argc, argv, "--router"),
+				has(argc, argv, "--macvtap"));
 	if (!strcmp(argv[1], "bench") && argc == 4)
 		return cmd_bench(argv[2], atoi(argv[3]));
 	return usage();

@@ -115,6 +115,13 @@ static void test_render(void)
 	ok(!has("nd-router-advert") && !has("sport 67") && !has("sport 547"),
 	   "... no RA, DHCP or DHCPv6 server drop");
 	is_int(tb_guard_render(&g, text, 100), -E2BIG, "a short buffer");
+	g.macvtap = 1;
+	is_int(tb_guard_render(&g, text, sizeof(text)), -EINVAL,
+	       "a macvtap cannot be a bridge port");
+	g.bridged = 0;
+	ok(tb_guard_render(&g, text, sizeof(text)) > 0 &&
+		   has("type filter hook egress device \"tb3\""),
+	   "a macvtap's chain hooks its egress");
 }
 
 int main(void)
