@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
 
 #include <nftables/libnftables.h>
 
@@ -106,12 +109,19 @@ static void tb_gbuf_add(struct tb_gbuf *b, const char *fmt, ...)
  *
  * libnftables reads its symbol tables (/etc/iproute2/...) and opens its
  * NETLINK_NETFILTER socket here, while the broker may still do both.
- * Return: 0, or -errno.
+ * Return: 0, or -errno (-EPROTONOSUPPORT: a kernel without nfnetlink).
  */
 int tb_guard_open(struct tb_guard_ctx **out)
 {
-	struct tb_guard_ctx *gc = calloc(1, sizeof(*gc));
+	struct tb_guard_ctx *gc;
+	int fd;
 
+	/* libnftables exit()s when it cannot open its socket: try first */
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	gc = calloc(1, sizeof(*gc));
 	if (!gc)
 		return -ENOMEM;
 	gc->nft = nft_ctx_new(NFT_CTX_DEFAULT);
