@@ -61,7 +61,7 @@
  * One table for all ports, not one each: libnftables 1.0.6 fetches the
  * named objects of every table, one request per table, before it adds a
  * rule, which made an install cost 49 ms with 200 guarded ports (0.6 ms
- * with none); with one table it stays near 1 ms.
+ * with none); with one table it is 1.9 ms (it still reads every chain).
  *
  * The kernel keeps a netdev chain when its device goes (since Linux 6.16
  * it even hooks it again onto a new device of the same name): the lease's
