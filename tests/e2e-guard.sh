@@ -41,5 +41,13 @@ is "$(ip netns exec "$TB_NS" bridge fdb show dev tbq0 | grep -v permanent | sed 
 	"$MAC" "the bridge learned neither wrong MAC nor address on the port"
 boot $MAC "tb.ip=10.77.0.2/24 tb.ping=10.77.0.1"
 ok $? "the right guest still pings afterwards"
+
+# IPv6: duplicate address detection, neighbour discovery, then the ping
+tbip addr add 2001:db8:77::1/64 dev br0 nodad
+g install tbq0 $MAC 10.77.0.2 2001:db8:77::2
+boot $MAC "tb.ip=2001:db8:77::2/64 tb.ping=2001:db8:77::1"
+ok $? "a guest with its granted IPv6 address pings over IPv6 (DAD, NDP pass)"
+boot $MAC "tb.ip=2001:db8:77::9/64 tb.ping=2001:db8:77::1" 2>/dev/null
+ok $((! $?)) "a guest with an IPv6 address not granted reaches nothing"
 g remove tbq0 $MAC
 done_testing
