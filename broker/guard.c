@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include <nftables/libnftables.h>
@@ -72,8 +75,16 @@
  * lists.
  */
 
+#define TB_GUARD_PENDING 16 /* chains named in one foreign transaction */
+
 struct tb_guard_ctx {
 	struct nft_ctx *nft;
+	int watch; /* NFNLGRP_NFTABLES events, or -1 */
+	int query; /* NETLINK_NETFILTER: the table's flags */
+	/* what the transaction being read changed, until its NEWGEN */
+	char pending[TB_GUARD_PENDING][IFNAMSIZ];
+	size_t npending;
+	int pending_all;
 };
 
 #define TB_GUARD_TEXT_MAX 65536
@@ -116,14 +127,18 @@ int tb_guard_open(struct tb_guard_ctx **out)
 	struct tb_guard_ctx *gc;
 	int fd;
 
-	/* libnftables exit()s when it cannot open its socket: try first */
+	/* libnftables exit()s when it cannot open its socket: try first;
+	 * the socket is kept to ask the table's flags (tb_guard_dormant()) */
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
 		return -errno;
-	close(fd);
 	gc = calloc(1, sizeof(*gc));
-	if (!gc)
+	if (!gc) {
+		close(fd);
 		return -ENOMEM;
+	}
+	gc->watch = -1;
+	gc->query = fd;
 	gc->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!gc->nft || nft_ctx_buffer_output(gc->nft) ||
 	    nft_ctx_buffer_error(gc->nft)) {
@@ -140,6 +155,10 @@ void tb_guard_close(struct tb_guard_ctx *gc)
 		return;
 	if (gc->nft)
 		nft_ctx_free(gc->nft);
+	if (gc->watch >= 0)
+		close(gc->watch);
+	if (gc->query >= 0)
+		close(gc->query);
 	free(gc);
 }
 
@@ -157,6 +176,51 @@ static int tb_guard_run(struct tb_guard_ctx *gc, const char *text, char *why,
 	if (why && len)
 		snprintf(why, len, "%.*s", (int)strcspn(err, "\n"), err);
 	return -EIO;
+}
+
+/* One GETTABLE request for the tapbroker table, as nfnetlink frames it. */
+struct tb_guard_gettable {
+	struct nlmsghdr h;
+	struct nfgenmsg g;
+	struct nlattr a;
+	char name[NLA_ALIGN(sizeof(TB_GUARD_TABLE))];
+};
+
+static uint32_t tb_guard_u32(const struct nlmsghdr *h, int type, int *found);
+
+/**
+ * tb_guard_dormant() - is the tapbroker table dormant ("flags dormant":
+ * every chain in it unhooked, every guard off)?
+ * Return: 1, 0 (or no table), or -errno.
+ */
+static int tb_guard_dormant(struct tb_guard_ctx *gc)
+{
+	struct tb_guard_gettable req = {
+		.h = {.nlmsg_len = sizeof(req),
+		      .nlmsg_type =
+			      NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
+		      .nlmsg_flags = NLM_F_REQUEST},
+		.g = {.nfgen_family = NFPROTO_NETDEV, .version = NFNETLINK_V0},
+		.a = {.nla_len = NLA_HDRLEN + sizeof(TB_GUARD_TABLE),
+		      .nla_type = NFTA_TABLE_NAME},
+		.name = TB_GUARD_TABLE};
+	static char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	int found = 0;
+	uint32_t flags;
+	ssize_t n;
+
+	if (send(gc->query, &req, sizeof(req), 0) < 0)
+		return -errno;
+	n = recv(gc->query, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (int)n))
+		return -EIO;
+	if (h->nlmsg_type == NLMSG_ERROR) /* ENOENT: no table yet */
+		return 0;
+	flags = tb_guard_u32(h, NFTA_TABLE_FLAGS, &found);
+	return found && (flags & NFT_TABLE_F_DORMANT);
 }
 
 static int tb_guard_ifname_ok(const char *s)
@@ -599,23 +663,24 @@ static int tb_guard_fdb(struct tb_nl *nl, const struct tb_guard *g, char *why,
 	return err;
 }
 
-/**
- * tb_guard_install() - make the kernel enforce guard @g, all or nothing
- *
- * The nft table first (replacing any table left under the name), then,
- * for a bridge port, its flags and FDB entries.  On any failure whatever
- * was made is removed and @why says what failed, in one line.
- * Return: 0, or -errno.
- */
-int tb_guard_install(struct tb_guard_ctx *gc, struct tb_nl *nl,
-		     const struct tb_guard *g, char *why, size_t len)
+/* The nft part: the table woken if it is dormant (alone: the kernel
+ * refuses that in a transaction that also adds chains), then the chain. */
+static int tb_guard_nft(struct tb_guard_ctx *gc, const struct tb_guard *g,
+			char *why, size_t len)
 {
 	struct tb_gbuf b = {.cap = TB_GUARD_TEXT_MAX};
 	char nfterr[200];
-	int err = tb_guard_check(g, why, len);
+	int err = 0;
 
-	if (err)
-		return err;
+	if (tb_guard_dormant(gc) > 0 &&
+	    tb_guard_run(gc, "add table netdev " TB_GUARD_TABLE " { }\n",
+			 nfterr, sizeof(nfterr))) {
+		snprintf(why, len,
+			 "nft table netdev " TB_GUARD_TABLE
+			 " is dormant and cannot be woken: %s",
+			 nfterr);
+		return -EIO;
+	}
 	b.p = malloc(b.cap);
 	if (!b.p)
 		return -ENOMEM;
@@ -631,11 +696,29 @@ int tb_guard_install(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		err = -EIO;
 	}
 	free(b.p);
+	return err;
+}
+
+/**
+ * tb_guard_install() - make the kernel enforce guard @g, all or nothing
+ *
+ * The nft table first (replacing any table left under the name), then,
+ * for a bridge port, its flags and FDB entries.  On any failure whatever
+ * was made is removed and @why says what failed, in one line.
+ * Return: 0, or -errno.
+ */
+int tb_guard_install(struct tb_guard_ctx *gc, struct tb_nl *nl,
+		     const struct tb_guard *g, char *why, size_t len)
+{
+	int err = tb_guard_check(g, why, len);
+
+	if (!err)
+		err = tb_guard_nft(gc, g, why, len);
 	if (!err && g->bridged)
 		err = tb_guard_lock(nl, g, why, len);
 	if (!err && g->bridged)
 		err = tb_guard_fdb(nl, g, why, len);
-	if (err)
+	if (err && err != -EINVAL && err != -ENODEV)
 		tb_guard_remove(gc, nl, g);
 	return err;
 }
@@ -837,7 +920,17 @@ int tb_guard_verify(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		snprintf(why, len, "cannot guard interface '%.15s'", g->ifname);
 		return -EINVAL;
 	}
-	err = tb_guard_verify_nft(gc, g, &f, why, len);
+	err = tb_guard_dormant(gc);
+	if (err > 0) {
+		snprintf(
+			why, len,
+			"the guard of %s is off: nft table netdev " TB_GUARD_TABLE
+			" is dormant (every guard is)",
+			g->ifname);
+		err = -ENOENT;
+	}
+	if (!err)
+		err = tb_guard_verify_nft(gc, g, &f, why, len);
 	if (!err && memcmp(g->mac, zero, 6) && memcmp(g->mac, f.mac, 6)) {
 		snprintf(why, len,
 			 "the guard of %s is for MAC " TB_MACFMT
@@ -893,4 +986,184 @@ int tb_guard_list(struct tb_guard_ctx *gc,
 			fn(arg, ifname);
 	free(out);
 	return 0;
+}
+
+/*
+ * Watching the guards.  Anyone with CAP_NET_ADMIN can change the ruleset:
+ * "nft flush ruleset" (as restarting Debian's nftables.service does)
+ * removes every guard at once.  The kernel announces each change of a
+ * transaction to NFNLGRP_NFTABLES, then the transaction's generation
+ * (NFT_MSG_NEWGEN) with the pid that made it; tb_guard_watch_read() names
+ * the chains of the tapbroker table that another process touched, so the
+ * broker can check (tb_guard_verify()) and put back or end those leases.
+ */
+
+/**
+ * tb_guard_watch_open() - subscribe to nftables changes, before seccomp
+ * Return: the socket's fd (non-blocking, to poll for input), or -errno.
+ */
+int tb_guard_watch_open(struct tb_guard_ctx *gc)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	int group = NFNLGRP_NFTABLES, one = 1, fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    NETLINK_NETFILTER);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+		       sizeof(group)) < 0 ||
+	    /* a lost event is reported (ENOBUFS), not silently missed */
+	    setsockopt(fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one,
+		       sizeof(one)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	gc->watch = fd;
+	return fd;
+}
+
+/* The string attribute @type of the nftables message @h, or NULL. */
+static const char *tb_guard_attr(const struct nlmsghdr *h, int type)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+
+	while (off + NLA_HDRLEN <= h->nlmsg_len) {
+		const struct nlattr *a =
+			(const struct nlattr *)((const char *)h + off);
+		size_t len = a->nla_len;
+
+		if (len < NLA_HDRLEN || off + len > h->nlmsg_len)
+			return NULL;
+		if ((a->nla_type & NLA_TYPE_MASK) == type) {
+			const char *v = (const char *)a + NLA_HDRLEN;
+
+			return memchr(v, '\0', len - NLA_HDRLEN) ? v : NULL;
+		}
+		off += NLA_ALIGN(len);
+	}
+	return NULL;
+}
+
+/* The big-endian u32 attribute @type of nftables message @h (*@found
+ * says whether there is one). */
+static uint32_t tb_guard_u32(const struct nlmsghdr *h, int type, int *found)
+{
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	uint32_t v;
+
+	*found = 0;
+	while (off + NLA_HDRLEN <= h->nlmsg_len) {
+		const struct nlattr *a =
+			(const struct nlattr *)((const char *)h + off);
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > h->nlmsg_len)
+			return 0;
+		if ((a->nla_type & NLA_TYPE_MASK) == type &&
+		    a->nla_len >= NLA_HDRLEN + 4) {
+			memcpy(&v, (const char *)a + NLA_HDRLEN, 4);
+			*found = 1;
+			return ntohl(v);
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+static void tb_guard_pend(struct tb_guard_ctx *gc, const char *chain)
+{
+	for (size_t i = 0; chain && i < gc->npending; i++)
+		if (!strncmp(gc->pending[i], chain, IFNAMSIZ - 1))
+			return; /* a chain's rules each say so */
+	if (!chain || gc->npending == TB_GUARD_PENDING) {
+		gc->pending_all = 1;
+		return;
+	}
+	snprintf(gc->pending[gc->npending++], IFNAMSIZ, "%s", chain);
+}
+
+/* The end of a transaction made by @pid: what it changed goes to @fn,
+ * unless this process made it. */
+static void tb_guard_deliver(struct tb_guard_ctx *gc, uint32_t pid,
+			     void (*fn)(void *arg, const char *ifname),
+			     void *arg)
+{
+	if (pid != (uint32_t)getpid()) {
+		if (gc->pending_all)
+			fn(arg, NULL);
+		for (size_t i = 0; !gc->pending_all && i < gc->npending; i++)
+			fn(arg, gc->pending[i]);
+	}
+	gc->npending = 0;
+	gc->pending_all = 0;
+}
+
+/* One event: a change to the tapbroker table is held until its NEWGEN
+ * says who made it; then @fn hears of it unless it was this process. */
+static void tb_guard_event(struct tb_guard_ctx *gc, const struct nlmsghdr *h,
+			   void (*fn)(void *arg, const char *ifname), void *arg)
+{
+	int msg = NFNL_MSG_TYPE(h->nlmsg_type), found;
+	const char *t = NULL, *c = NULL;
+
+	if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    h->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+		return;
+	if (msg == NFT_MSG_NEWGEN) {
+		tb_guard_deliver(gc, tb_guard_u32(h, NFTA_GEN_PROC_PID, &found),
+				 fn, arg);
+		return;
+	}
+	switch (msg) {
+	case NFT_MSG_NEWTABLE:
+	case NFT_MSG_DELTABLE:
+		t = tb_guard_attr(h, NFTA_TABLE_NAME);
+		break;
+	case NFT_MSG_NEWCHAIN:
+	case NFT_MSG_DELCHAIN:
+		t = tb_guard_attr(h, NFTA_CHAIN_TABLE);
+		c = tb_guard_attr(h, NFTA_CHAIN_NAME);
+		break;
+	case NFT_MSG_NEWRULE:
+	case NFT_MSG_DELRULE:
+		t = tb_guard_attr(h, NFTA_RULE_TABLE);
+		c = tb_guard_attr(h, NFTA_RULE_CHAIN);
+		break;
+	default: /* sets, objects: no guard uses one */
+		return;
+	}
+	if (t && !strcmp(t, TB_GUARD_TABLE))
+		tb_guard_pend(gc, c);
+}
+
+/**
+ * tb_guard_watch_read() - read the pending nftables events
+ * @fn:	called with the name of each chain (port) of the tapbroker table
+ *	another process changed, or with NULL: check every guard (the whole
+ *	table changed, or events were lost)
+ * Return: 0, or -errno.
+ */
+int tb_guard_watch_read(struct tb_guard_ctx *gc,
+			void (*fn)(void *arg, const char *ifname), void *arg)
+{
+	static char buf[65536] __attribute__((aligned(NLMSG_ALIGNTO)));
+	ssize_t n;
+
+	while ((n = recv(gc->watch, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		int left = (int)n;
+
+		for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+			tb_guard_event(gc, h, fn, arg);
+	}
+	if (n < 0 && errno == ENOBUFS) {
+		gc->npending = 0;
+		gc->pending_all = 0;
+		fn(arg, NULL);
+		return 0;
+	}
+	return n < 0 && errno != EAGAIN ? -errno : 0;
 }

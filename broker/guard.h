@@ -64,6 +64,9 @@ int tb_guard_remove(struct tb_guard_ctx *gc, struct tb_nl *nl,
 		    const struct tb_guard *g);
 int tb_guard_list(struct tb_guard_ctx *gc,
 		  void (*fn)(void *arg, const char *ifname), void *arg);
+int tb_guard_watch_open(struct tb_guard_ctx *gc);
+int tb_guard_watch_read(struct tb_guard_ctx *gc,
+			void (*fn)(void *arg, const char *ifname), void *arg);
 
 /*
  * netlink.c: a bridge port's flags and static FDB entries.  Declared here

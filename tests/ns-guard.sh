@@ -99,6 +99,38 @@ tnft delete chain netdev tapbroker tbg0
 like "$(g verify tbg0 2>&1)" "the guard of tbg0 is gone: no nft chain netdev tapbroker tbg0" \
 	"verify: a deleted chain is found"
 
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+tnft add table netdev tapbroker '{ flags dormant; }'
+like "$(g verify tbg0 2>&1)" "the guard of tbg0 is off: nft table netdev tapbroker is dormant" \
+	"verify: a dormant table (every guard off) is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+ok $? "install wakes a dormant table"
+g verify tbg0 >/dev/null
+ok $? "... and the guard verifies again"
+
+# ---- watching: another process's changes are reported, the broker's not ----
+g tap tbg1 br0
+ip netns exec "$TB_NS" "$TB_GUARD" watch 6 tbg1 52:54:00:12:34:57 10.0.0.6 \
+	>"$TB_TMP/watch" 2>&1 &
+watch_pid=$!
+for _ in $(seq 1 100); do
+	grep -q '^ready$' "$TB_TMP/watch" && break
+	sleep 0.05
+done
+h=$(tnft -a list chain netdev tapbroker tbg0 |
+	sed -n 's/.*comment "tapbroker: arp" # handle \([0-9]*\)$/\1/p' | head -1)
+tnft delete rule netdev tapbroker tbg0 handle "$h"
+sleep 0.3
+tnft delete chain netdev tapbroker tbg1
+sleep 0.3
+tnft flush ruleset
+wait $watch_pid
+is "$(cat "$TB_TMP/watch")" "ready
+changed tbg0
+changed tbg1
+changed *" "watch: a deleted rule, a deleted chain, a flushed ruleset are reported; its own install is not"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+
 # ---- router guests ---------------------------------------------------------------
 g install tbg0 $MAC 10.0.0.5 2001:db8::5 --router
 out=$(g send tbg0 vb --router 2>&1)

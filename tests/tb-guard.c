@@ -13,7 +13,10 @@
  *		guest would; each must (or must not) arrive on link CAPTURE.
  *		Prints TAP lines (no plan).  The guest is 52:54:00:12:34:56,
  *		10.0.0.5 and 2001:db8::5 (the guard installed by the script).
- *	tb-guard list			the ports of all guard tables
+ *	tb-guard list			the ports of all guard chains
+ *	tb-guard watch SECONDS NAME MAC [OPTS] [ADDR...]
+ *		installs that guard, prints "ready", then for SECONDS one
+ *		"changed IFNAME" (or "changed *") per foreign change
  *	tb-guard bench BRIDGE N		N installs + removes: median, in µs
  *
  * With --seccomp first, install, verify and remove run under the broker's
@@ -613,6 +616,38 @@ static void list_one(void *arg, const char *ifname)
 	printf("%s\n", ifname);
 }
 
+static void changed(void *arg, const char *ifname)
+{
+	printf("changed %s\n", ifname ? ifname : "*");
+	fflush(stdout);
+}
+
+/* Watches for @secs seconds, printing "changed IFNAME" (or "changed *")
+ * for each foreign change; installs the guard of @argv first (its own
+ * change, which must not be reported), then prints "ready". */
+static int cmd_watch(int secs, int argc, char **argv)
+{
+	struct pollfd p = {.events = POLLIN};
+	struct tb_guard g;
+	char why[512];
+	int err;
+
+	p.fd = tb_guard_watch_open(gc);
+	if (p.fd < 0)
+		die("watch", p.fd);
+	parse_guard(argc, argv, 1, &g);
+	if (tb_guard_install(gc, nl, &g, why, sizeof(why)))
+		return fprintf(stderr, "tb-guard: %s\n", why), 1;
+	printf("ready\n");
+	fflush(stdout);
+	for (uint64_t end = now_us() + (uint64_t)secs * 1000000u;
+	     now_us() < end;)
+		if (poll(&p, 1, 100) > 0 &&
+		    (err = tb_guard_watch_read(gc, changed, NULL)))
+			die("watch", err);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -641,6 +676,8 @@ int main(int argc, char **argv)
 	     !strcmp(argv[1], "remove")) &&
 	    argc >= 3)
 		return cmd_guard(argv[1], argc - 2, argv + 2);
+	if (!strcmp(argv[1], "watch") && argc >= 5)
+		return cmd_watch(atoi(argv[2]), argc - 3, argv + 3);
 	if (!strcmp(argv[1], "list"))
 		return tb_guard_list(gc, list_one, NULL) ? 1 : 0;
 	if (!strcmp(argv[1], "send") && argc >= 4)
