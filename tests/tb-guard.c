@@ -616,6 +616,8 @@ static void list_one(void *arg, const char *ifname)
 	printf("%s\n", ifname);
 }
 
+static int watch_fd = -1; /* opened before seccomp, as the broker must */
+
 static void changed(void *arg, const char *ifname)
 {
 	printf("changed %s\n", ifname ? ifname : "*");
@@ -632,9 +634,7 @@ static int cmd_watch(int secs, int argc, char **argv)
 	char why[512];
 	int err;
 
-	p.fd = tb_guard_watch_open(gc);
-	if (p.fd < 0)
-		die("watch", p.fd);
+	p.fd = watch_fd;
 	parse_guard(argc, argv, 1, &g);
 	if (tb_guard_install(gc, nl, &g, why, sizeof(why)))
 		return fprintf(stderr, "tb-guard: %s\n", why), 1;
@@ -668,6 +668,9 @@ int main(int argc, char **argv)
 		err = tb_guard_open(&gc);
 	if (err)
 		die("open", err);
+	if (!strcmp(argv[1], "watch") &&
+	    (watch_fd = tb_guard_watch_open(gc)) < 0)
+		die("watch", watch_fd);
 	if (sec)
 		tb_priv_seccomp(TB_SECCOMP_TRAP);
 	if (!strcmp(argv[1], "tap") && argc == 4)
