@@ -162,8 +162,8 @@ void tb_guard_close(struct tb_guard_ctx *gc)
 	free(gc);
 }
 
-/* Runs @text; on failure @why gets nft's first line of error.  The output
- * buffer is left for the caller (tb_guard_run_out()). */
+/* Runs @text; on failure @why (if any) gets nft's first line of error.
+ * What a "list" printed stays in the output buffer for the caller. */
 static int tb_guard_run(struct tb_guard_ctx *gc, const char *text, char *why,
 			size_t len)
 {
