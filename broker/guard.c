@@ -793,8 +793,63 @@ static int tb_guard_comment(const char *list, struct tb_guard_found *f)
 	return 0;
 }
 
-/* Rules in the listed chain: each line after the hook line up to "}". */
-static unsigned int tb_guard_count(const char *hook, unsigned int *ours)
+/* What a rule of each role must contain as nft lists it (the MAC
+ * between @head and @tail, if there is a tail), and its verdict.  Only
+ * the match that makes an accept safe is asked for, not nft's exact
+ * wording, which may change between its versions.  A rule edited under
+ * its old comment into an accept, or out of its match, no longer fits. */
+static const struct {
+	const char *role, *head, *tail;
+	int accept;
+} tb_guard_roles[] = {
+	{"source MAC", "ether saddr != ", " ", 0},
+	{"arp", "arp saddr ether ", " arp saddr ip ", 1},
+	{"dhcp server", "udp sport 67 ", NULL, 0},
+	{"dhcp client", "ip saddr 0.0.0.0 ", NULL, 1},
+	{"ipv4 source", "ip saddr ", NULL, 1},
+	{"ra", "icmpv6 type ", NULL, 0},
+	{"dhcpv6 server", "udp sport 547 ", NULL, 0},
+	{"ndp option", "icmpv6 type ", NULL, 0},
+	{"ndp lladdr", "icmpv6 type ", NULL, 0},
+	{"ndp extra option", "icmpv6 type ", NULL, 0},
+	{"na target", "icmpv6 type ", NULL, 0},
+	{"dad", "ip6 saddr :: ", NULL, 1},
+	{"ipv6 source", "ip6 saddr ", NULL, 1},
+	{"other", "", NULL, 0},
+};
+
+/* Does rule @t (@len bytes, indentation skipped) fit its role? */
+static int tb_guard_rule_fits(const char *t, size_t len, const char *mac)
+{
+	const char *c = memmem(t, len, " comment \"tapbroker: ", 21), *verdict;
+	char need[160];
+	size_t v;
+
+	if (!c)
+		return 0;
+	for (size_t i = 0;
+	     i < sizeof(tb_guard_roles) / sizeof(tb_guard_roles[0]); i++) {
+		size_t r = strlen(tb_guard_roles[i].role);
+
+		if (strncmp(c + 21, tb_guard_roles[i].role, r) ||
+		    c[21 + r] != '"')
+			continue;
+		snprintf(need, sizeof(need), "%s%s%s", tb_guard_roles[i].head,
+			 tb_guard_roles[i].tail ? mac : "",
+			 tb_guard_roles[i].tail ? tb_guard_roles[i].tail : "");
+		verdict = tb_guard_roles[i].accept ? " accept" : " drop";
+		v = strlen(verdict);
+		return (!need[0] ||
+			memmem(t, (size_t)(c - t), need, strlen(need))) &&
+		       (size_t)(c - t) >= v && !strncmp(c - v, verdict, v);
+	}
+	return 0;
+}
+
+/* Rules in the listed chain (each line after the hook line up to "}"):
+ * how many, and how many are tapbroker's and fit their role. */
+static unsigned int tb_guard_count(const char *hook, const char *mac,
+				   unsigned int *ours)
 {
 	const char *l = strchr(hook, '\n');
 	unsigned int n = 0;
@@ -809,8 +864,8 @@ static unsigned int tb_guard_count(const char *hook, unsigned int *ours)
 		if (t < l + len &&
 		    strncmp(t, "comment \"tapbroker guard ", 25)) {
 			n++;
-			*ours += memmem(l, len, "comment \"tapbroker: ", 20) !=
-				 NULL;
+			*ours += tb_guard_rule_fits(t, len - (size_t)(t - l),
+						    mac);
 		}
 		l = strchr(l, '\n');
 	}
@@ -846,13 +901,12 @@ static int tb_guard_verify_nft(struct tb_guard_ctx *gc,
 			g->ifname, g->ifname, g->ifname);
 		return -ENOENT;
 	}
-	snprintf(mac, sizeof(mac), "ether saddr != " TB_MACFMT " ",
-		 TB_MACARG(f->mac));
-	n = tb_guard_count(hook, &ours);
-	if (n != f->rules || ours != n || !strstr(hook, mac)) {
+	snprintf(mac, sizeof(mac), TB_MACFMT, TB_MACARG(f->mac));
+	n = tb_guard_count(hook, mac, &ours);
+	if (n != f->rules || ours != n) {
 		snprintf(
 			why, len,
-			"the guard of %s was changed: %u rules (%u of tapbroker's) where %u were made; see nft list chain netdev " TB_GUARD_TABLE
+			"the guard of %s was changed: %u rules (%u of them tapbroker's as made) where %u were made; see nft list chain netdev " TB_GUARD_TABLE
 			" %s",
 			g->ifname, n, ours, f->rules, g->ifname);
 		return -ENOENT;

@@ -74,12 +74,26 @@ like "$(tnft list chain netdev tapbroker tbg0)" \
 h=$(tnft -a list chain netdev tapbroker tbg0 |
 	sed -n 's/.*comment "tapbroker: arp" # handle \([0-9]*\)$/\1/p' | head -1)
 tnft delete rule netdev tapbroker tbg0 handle "$h"
-like "$(g verify tbg0 2>&1)" "the guard of tbg0 was changed: 24 rules \(24 of tapbroker's\) where 25 were made" \
+like "$(g verify tbg0 2>&1)" "the guard of tbg0 was changed: 24 rules \(24 of them tapbroker's as made\) where 25 were made" \
 	"verify: a deleted rule is found"
 g install tbg0 $MAC 10.0.0.5 2001:db8::5
 tnft insert rule netdev tapbroker tbg0 accept
-like "$(g verify tbg0 2>&1)" "was changed: 26 rules \(25 of tapbroker's\)" \
+like "$(g verify tbg0 2>&1)" "was changed: 26 rules \(25 of them tapbroker's as made\)" \
 	"verify: an added rule is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+handle() {	# handle ROLE: the handle of the first rule with that role
+	tnft -a list chain netdev tapbroker tbg0 |
+		sed -n "s/.*comment \"tapbroker: $1\" # handle \([0-9]*\)\$/\1/p" | head -1
+}
+tnft replace rule netdev tapbroker tbg0 handle "$(handle 'dhcp server')" \
+	meta protocol ip udp sport 67 accept comment '"tapbroker: dhcp server"'
+like "$(g verify tbg0 2>&1)" "was changed: 25 rules \(24 of them tapbroker's as made\)" \
+	"verify: a drop rule turned into an accept under its old comment is found"
+g install tbg0 $MAC 10.0.0.5 2001:db8::5
+tnft replace rule netdev tapbroker tbg0 handle "$(handle 'ipv4 source')" \
+	accept comment '"tapbroker: ipv4 source"'
+like "$(g verify tbg0 2>&1)" "was changed: 25 rules \(24 of them tapbroker's as made\)" \
+	"verify: an accept rule stripped of its match under its old comment is found"
 g install tbg0 $MAC 10.0.0.5 2001:db8::5
 tnft add chain netdev tapbroker tbg0 '{ policy accept; }'
 like "$(g verify tbg0 2>&1)" "is not tapbroker's: .* no hook on tbg0" \
