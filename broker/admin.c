@@ -86,8 +86,8 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 	snprintf(
 		buf, len,
 		"ifname=%s kind=%s bridge=%s mtu=%u uid=%u user=%s vm=%d label=%s age=%llu%s\n",
-		l->ifname, kinds[l->kind], l->bridge, l->mtu,
-		(unsigned int)l->uid, res ? res->pw_name : "-", (int)l->vm,
+		l->ifname, kinds[l->kind], l->dev, l->mtu, (unsigned int)l->uid,
+		res ? res->pw_name : "-", (int)l->vm,
 		l->label[0] ? l->label : "-",
 		(unsigned long long)(now - l->since), routes);
 }

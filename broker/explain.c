@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `tapbroker explain`: which rule decides a request, by the broker's code. */
+/* `tapbroker explain`: the options into a request, its plan printed. */
 #include "broker.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -11,23 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prefix.h"
-#include "vlan.h"
+#include "fields.h"
 
 #define TB_EXPLAIN_GROUPS_MAX 256
 
 struct tb_explain {
-	const char *config, *qemu_acl, *user, *bridge;
-	const char *lower, *mode, *trunk, *adopt;
-	unsigned long mtu, vlan, metric;
-	int has_metric;
-	struct tb_prefix addrs[TB_ADDRS];
-	size_t naddrs;
-	uint32_t tables[8];
-	size_t ntables;
+	const char *config, *qemu_acl, *user;
+	struct tb_request req; /* what the helper would send */
 	const char *groups[TB_EXPLAIN_GROUPS_MAX];
 	size_t ngroups;
-	const char *proxy;
 };
 
 static const char tb_explain_usage[] =
@@ -36,12 +29,15 @@ static const char tb_explain_usage[] =
 	"                         [--vlan N] [--trunk LIST] [--mtu N] [--adopt TAP]\n"
 	"       tapbroker explain ... --user U --macvtap LOWER [--mode M] [--mtu N]\n"
 	"       tapbroker explain ... --user U --address ADDR ... [--table T ...]\n"
-	"                         [--metric M] [--proxy UPLINK]\n"
+	"                         [--metric M] [--gateway ADDR[/LEN]] [--proxy UPLINK]\n"
+	"       any of them: [--mac MAC] [--vm NAME] [--queues N]; a bridge or\n"
+	"       macvtap with --address names the guest's addresses (the guard)\n"
 	"\n"
-	"Prints allow or deny, the reason the broker would give, and the\n"
-	"deciding rule.  Without --group, the user's groups come from the\n"
-	"system, as SO_PEERGROUPS would report them.\n"
-	"Exit: 0 allow, 1 deny, 2 usage or policy error.\n";
+	"Prints the policy's plan for the request, the one the broker carries\n"
+	"out: allow or deny, the reason the broker gives, the deciding rule,\n"
+	"then every grant and the rule that set it.  Without --group, the\n"
+	"user's groups come from the system, as SO_PEERGROUPS would report them.\n"
+	"Exit: 0 allow, 1 deny, 2 usage or policy error, or a malformed request.\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 tb_usage_exit(const char *fmt, ...)
@@ -59,43 +55,73 @@ tb_usage_exit(const char *fmt, ...)
 /* A name or a number; numbers need not exist in the database. */
 static int tb_parse_id(const char *s, unsigned long *id)
 {
-	char *end;
-
-	if (!*s || strlen(s) > 10 || s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	*id = strtoul(s, &end, 10);
-	return *end || errno || *id >= 0xffffffffUL ? -EINVAL : 0;
+	return tb_number_parse(s, 0xfffffffeUL, id) ? -EINVAL : 0;
 }
 
-static void tb_explain_number(const char *opt, const char *v,
-			      unsigned long *out)
+static unsigned int tb_explain_number(const char *opt, const char *v)
 {
-	if (tb_parse_id(v, out))
+	unsigned long n;
+
+	if (tb_number_parse(v, 0xffffffffUL, &n))
 		tb_usage_exit("--%s %s is not a number", opt, v);
+	return (unsigned int)n;
 }
 
-static void tb_explain_address(struct tb_explain *e, const char *v)
+/* Copies @v into @out (@len bytes) as the helper would, or refuses. */
+static void tb_explain_str(const char *opt, const char *v, char *out,
+			   size_t len)
 {
-	char why[128];
-
-	if (e->naddrs == TB_ADDRS)
-		tb_usage_exit("more than %d --address", TB_ADDRS);
-	if (tb_prefix_parse(v, 0, &e->addrs[e->naddrs++], why, sizeof(why)))
-		tb_usage_exit("--address: %s", why);
+	if (strlen(v) >= len)
+		tb_usage_exit("--%s %.20s... is too long", opt, v);
+	snprintf(out, len, "%s", v);
 }
 
-static void tb_explain_table(struct tb_explain *e, const char *v)
+/* --address and --table repeat: joined by commas, as the helper does. */
+static void tb_explain_append(const char *opt, const char *v, char *list,
+			      size_t len)
 {
-	unsigned long t = 254;
+	size_t used = strlen(list);
 
-	if (e->ntables == 8 || (strcmp(v, "main") && tb_parse_id(v, &t)))
-		tb_usage_exit("--table %s: main or a number, at most 8", v);
-	e->tables[e->ntables++] = (uint32_t)t;
+	if (used + strlen(v) + 2 > len)
+		tb_usage_exit("--%s: too many values", opt);
+	snprintf(list + used, len - used, "%s%s", used ? "," : "", v);
 }
 
-static void tb_explain_opt(struct tb_explain *e, int c, const char *v)
+/* The request's string fields each option fills, as the helper does. */
+static char *tb_explain_field(struct tb_request *r, int c, size_t *len)
 {
+	static const struct {
+		int c;
+		size_t off, len;
+	} f[] = {
+#define TB_F(ch, field)                          \
+	{ch, offsetof(struct tb_request, field), \
+	 sizeof(((struct tb_request *)0)->field)}
+		TB_F('b', bridge),  TB_F('L', lower), TB_F('M', mode),
+		TB_F('T', trunk),   TB_F('A', adopt), TB_F('P', proxy),
+		TB_F('G', gateway), TB_F('C', mac),   TB_F('N', label),
+#undef TB_F
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].c == c) {
+			*len = f[i].len;
+			return (char *)r + f[i].off;
+		}
+	return NULL;
+}
+
+static void tb_explain_opt(struct tb_explain *e, int c, const char *v,
+			   const char *name)
+{
+	struct tb_request *r = &e->req;
+	size_t len;
+	char *field = tb_explain_field(r, c, &len);
+
+	if (field) {
+		tb_explain_str(name, v, field, len);
+		return;
+	}
 	switch (c) {
 	case 'c':
 		e->config = v;
@@ -106,39 +132,24 @@ static void tb_explain_opt(struct tb_explain *e, int c, const char *v)
 	case 'u':
 		e->user = v;
 		break;
-	case 'b':
-		e->bridge = v;
-		break;
-	case 'L':
-		e->lower = v;
-		break;
-	case 'M':
-		e->mode = v;
-		break;
-	case 'T':
-		e->trunk = v;
-		break;
-	case 'A':
-		e->adopt = v;
-		break;
 	case 'm':
-		tb_explain_number("mtu", v, &e->mtu);
+		r->mtu = tb_explain_number(name, v);
 		break;
 	case 'v':
-		tb_explain_number("vlan", v, &e->vlan);
+		r->vlan = tb_explain_number(name, v);
+		break;
+	case 'Q':
+		r->queues = tb_explain_number(name, v);
 		break;
 	case 'r':
-		tb_explain_number("metric", v, &e->metric);
-		e->has_metric = 1;
+		r->metric = tb_explain_number(name, v);
+		r->flags |= TB_F_METRIC;
 		break;
 	case 'a':
-		tb_explain_address(e, v);
+		tb_explain_append(name, v, r->addrs, sizeof(r->addrs));
 		break;
 	case 't':
-		tb_explain_table(e, v);
-		break;
-	case 'P':
-		e->proxy = v;
+		tb_explain_append(name, v, r->tables, sizeof(r->tables));
 		break;
 	case 'g':
 		if (e->ngroups == TB_EXPLAIN_GROUPS_MAX)
@@ -172,21 +183,38 @@ static void tb_explain_args(int argc, char **argv, struct tb_explain *e)
 		{"table", required_argument, NULL, 't'},
 		{"metric", required_argument, NULL, 'r'},
 		{"proxy", required_argument, NULL, 'P'},
+		{"gateway", required_argument, NULL, 'G'},
+		{"mac", required_argument, NULL, 'C'},
+		{"vm", required_argument, NULL, 'N'},
+		{"queues", required_argument, NULL, 'Q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	int c;
+	int c, i = -1;
 
-	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, NULL)) != -1)
-		tb_explain_opt(e, c, optarg);
+	while ((c = getopt_long(argc, argv, "c:q:u:g:b:m:h", opts, &i)) != -1) {
+		for (size_t k = 0; i < 0 && opts[k].name; k++)
+			i = opts[k].val == c ? (int)k : -1; /* a short option */
+		tb_explain_opt(e, c, optarg, i >= 0 ? opts[i].name : "option");
+		i = -1;
+	}
 	if (optind < argc)
 		tb_usage_exit("unexpected argument '%s'", argv[optind]);
-	if (!e->user || (!e->bridge && !e->lower && !e->naddrs))
+	if (!e->user ||
+	    (!e->req.bridge[0] && !e->req.lower[0] && !e->req.addrs[0]))
 		tb_usage_exit(
 			"%s",
 			"--user and one of --bridge, --macvtap, --address are required");
-	if (e->proxy && !e->naddrs)
-		tb_usage_exit("%s", "--proxy is for --address (routed)");
+	if (!e->req.bridge[0] && !e->req.lower[0])
+		e->req.flags |= TB_F_ROUTED; /* addresses alone: a routed tap */
+	if (e->req.bridge[0] && e->req.lower[0])
+		tb_usage_exit("%s", "--bridge or --macvtap, not both");
+	if (!(e->req.flags & TB_F_ROUTED) &&
+	    (e->req.proxy[0] || e->req.tables[0] || e->req.gateway[0] ||
+	     (e->req.flags & TB_F_METRIC)))
+		tb_usage_exit(
+			"%s",
+			"--proxy, --table, --metric and --gateway are for a routed tap (--address without --bridge or --macvtap)");
 	if (!e->config && !e->qemu_acl)
 		tb_usage_exit("%s",
 			      "give --config FILE and/or --qemu-acl FILE");
@@ -236,84 +264,13 @@ static void tb_explain_groups(const struct tb_explain *e, struct tb_who *who,
 	who->ngroups = e->ngroups;
 }
 
-/* Macvtap: lower device and mode, then the MTU ceiling. */
-static void tb_explain_macvtap(const struct tb_policy *pol,
-			       const struct tb_who *who,
-			       const struct tb_explain *e,
-			       struct tb_decision *d)
-{
-	int mode = e->mode ? tb_macvtap_mode(e->mode) : TB_MODE_VEPA;
-
-	if (!mode)
-		tb_usage_exit(
-			"--mode %s: vepa, bridge, private, passthru or source",
-			e->mode);
-	tb_policy_decide_macvtap(pol, who, e->lower, mode, d);
-	if (d->allow && e->mtu)
-		tb_policy_decide_mtu(pol, who, e->lower, (unsigned int)e->mtu,
-				     d);
-}
-
-/* Bridge, then adopt, VLANs and MTU: the broker's order, its functions. */
-static void tb_explain_bridge(const struct tb_policy *pol,
-			      const struct tb_who *who,
-			      const struct tb_explain *e, struct tb_decision *d)
-{
-	struct tb_vlan_set tagged = {0};
-	char why[128];
-
-	tb_policy_decide_bridge(pol, who, e->bridge, d);
-	if (d->allow && e->adopt)
-		tb_policy_decide_adopt(pol, who, e->adopt, d);
-	if (e->trunk && tb_vlan_parse(e->trunk, &tagged, why, sizeof(why)))
-		tb_usage_exit("--trunk: %s", why);
-	if (d->allow && (e->vlan || e->trunk))
-		tb_policy_decide_vlan(pol, who, e->bridge,
-				      (unsigned int)e->vlan,
-				      e->trunk ? &tagged : NULL, d);
-	if (d->allow && e->mtu)
-		tb_policy_decide_mtu(pol, who, e->bridge, (unsigned int)e->mtu,
-				     d);
-}
-
-static void tb_explain_decide(const struct tb_policy *pol,
-			      const struct tb_who *who,
-			      const struct tb_explain *e, struct tb_decision *d)
-{
-	struct tb_routed_ask ask = {e->addrs,	   e->naddrs,
-				    e->tables,	   e->ntables,
-				    e->has_metric, (uint32_t)e->metric};
-	uint32_t metric;
-
-	if (e->lower)
-		tb_explain_macvtap(pol, who, e, d);
-	else if (e->naddrs)
-		tb_policy_decide_routed(pol, who, &ask, &metric, d);
-	else
-		tb_explain_bridge(pol, who, e, d);
-	if (!e->lower && e->naddrs && e->proxy && d->allow)
-		tb_policy_decide_proxy(pol, who, e->proxy, e->addrs, e->naddrs,
-				       d);
-}
-
-/* What bounds an allowed user: how many taps, how many queues each. */
-static void tb_explain_limits(const struct tb_policy *pol,
-			      const struct tb_who *who)
-{
-	struct tb_quota q;
-	struct tb_queues qs;
-
-	tb_policy_quota(pol, who, &q);
-	tb_policy_queues(pol, who, &qs);
-	printf("quota: %u tap%s at once, set by %s\n", q.limit,
-	       q.limit == 1 ? "" : "s", q.source);
-	printf("queues: at most %u per tap (launcher mode), set by %s\n",
-	       qs.limit, qs.source);
-}
-
 /**
- * tb_explain_main() - `tapbroker explain ...`
+ * tb_explain_main() - `tapbroker explain ...`: the plan, printed
  *
+ * The request is built as the helper builds it, and decided by the one
+ * function the broker calls (tb_policy_plan()), so the two cannot
+ * disagree; what the broker learns from the kernel (bridge MTU, VLAN
+ * filtering, leases held, addresses in use) is not known here.
  * Return: the exit status: 0 allow, 1 deny, 2 usage or policy error.
  */
 int tb_explain_main(int argc, char **argv)
@@ -321,22 +278,14 @@ int tb_explain_main(int argc, char **argv)
 	struct tb_explain e = {0};
 	struct tb_who who = {0};
 	struct tb_diag diag = {0};
-	struct tb_decision d;
+	struct tb_plan plan;
 	struct tb_policy *pol;
 	gid_t gids[TB_EXPLAIN_GROUPS_MAX];
-	char name[256], why[128];
+	char name[256];
 
 	tb_explain_args(argc, argv, &e);
 	tb_explain_user(e.user, &who, name, sizeof(name));
 	tb_explain_groups(&e, &who, gids, TB_EXPLAIN_GROUPS_MAX);
-	if (tb_ifname_check(e.bridge  ? e.bridge
-			    : e.lower ? e.lower
-				      : "lo",
-			    why, sizeof(why)) ||
-	    (e.proxy && tb_ifname_check(e.proxy, why, sizeof(why)))) {
-		fprintf(stderr, "tapbroker explain: interface name %s\n", why);
-		return 2;
-	}
 	if (tb_policy_load(e.config, e.qemu_acl, &pol, &diag)) {
 		fputs(diag.text, stderr);
 		fprintf(stderr,
@@ -344,11 +293,10 @@ int tb_explain_main(int argc, char **argv)
 			diag.count, diag.count == 1 ? "" : "s");
 		return 2;
 	}
-	tb_explain_decide(pol, &who, &e, &d);
-	printf("%s\nreason: %s\nrule: %s\n", d.allow ? "allow" : "deny",
-	       d.reason, d.rule[0] ? d.rule : "(none: default deny)");
-	if (d.allow)
-		tb_explain_limits(pol, &who);
+	tb_policy_plan(pol, &who, &e.req, &plan);
+	tb_plan_print(&plan, stdout);
 	tb_policy_free(pol);
-	return d.allow ? 0 : 1;
+	if (plan.err == -EINVAL) /* malformed: what the broker refuses too */
+		return 2;
+	return plan.d.allow ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@
 
 #define TB_GUARD_PENDING 16 /* chains named in one foreign transaction */
 
+static int tb_guard_ready; /* a context was opened: guards can be made */
+
 struct tb_guard_ctx {
 	struct nft_ctx *nft;
 	int watch; /* NFNLGRP_NFTABLES events, or -1 */
@@ -146,6 +149,7 @@ int tb_guard_open(struct tb_guard_ctx **out)
 		return -ENOMEM;
 	}
 	*out = gc;
+	tb_guard_ready = 1;
 	return 0;
 }
 
@@ -178,15 +182,53 @@ static int tb_guard_run(struct tb_guard_ctx *gc, const char *text, char *why,
 	return -EIO;
 }
 
-/* One GETTABLE request for the tapbroker table, as nfnetlink frames it. */
-struct tb_guard_gettable {
+/* One GETTABLE or GETCHAIN request, as nfnetlink frames it: the table's
+ * name, and a chain's. */
+struct tb_guard_get {
 	struct nlmsghdr h;
 	struct nfgenmsg g;
 	struct nlattr a;
-	char name[NLA_ALIGN(sizeof(TB_GUARD_TABLE))];
+	char table[NLA_ALIGN(sizeof(TB_GUARD_TABLE))];
+	struct nlattr b;
+	char chain[NLA_ALIGN(IFNAMSIZ)];
 };
 
 static uint32_t tb_guard_u32(const struct nlmsghdr *h, int type, int *found);
+
+/* Asks for the tapbroker table (@chain NULL) or its chain @chain; the
+ * answer goes to @buf.  Return: 1 (it exists), 0, or -errno. */
+static int tb_guard_get(struct tb_guard_ctx *gc, const char *chain, char *buf,
+			size_t size)
+{
+	struct tb_guard_get req = {
+		.h = {.nlmsg_type =
+			      NFNL_SUBSYS_NFTABLES << 8 |
+			      (chain ? NFT_MSG_GETCHAIN : NFT_MSG_GETTABLE),
+		      .nlmsg_flags = NLM_F_REQUEST},
+		.g = {.nfgen_family = NFPROTO_NETDEV, .version = NFNETLINK_V0},
+		.a = {.nla_len = NLA_HDRLEN + sizeof(TB_GUARD_TABLE),
+		      .nla_type = chain ? NFTA_CHAIN_TABLE : NFTA_TABLE_NAME},
+		.table = TB_GUARD_TABLE,
+		.b = {.nla_type = NFTA_CHAIN_NAME}};
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	size_t len = offsetof(struct tb_guard_get, b);
+	ssize_t n;
+
+	if (chain) {
+		snprintf(req.chain, sizeof(req.chain), "%s", chain);
+		req.b.nla_len = (uint16_t)(NLA_HDRLEN + strlen(req.chain) + 1);
+		len = sizeof(req);
+	}
+	req.h.nlmsg_len = (uint32_t)len;
+	if (send(gc->query, &req, len, 0) < 0)
+		return -errno;
+	n = recv(gc->query, buf, size, 0);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (int)n))
+		return -EIO;
+	return h->nlmsg_type != NLMSG_ERROR; /* ENOENT: none */
+}
 
 /**
  * tb_guard_dormant() - is the tapbroker table dormant ("flags dormant":
@@ -195,32 +237,34 @@ static uint32_t tb_guard_u32(const struct nlmsghdr *h, int type, int *found);
  */
 static int tb_guard_dormant(struct tb_guard_ctx *gc)
 {
-	struct tb_guard_gettable req = {
-		.h = {.nlmsg_len = sizeof(req),
-		      .nlmsg_type =
-			      NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
-		      .nlmsg_flags = NLM_F_REQUEST},
-		.g = {.nfgen_family = NFPROTO_NETDEV, .version = NFNETLINK_V0},
-		.a = {.nla_len = NLA_HDRLEN + sizeof(TB_GUARD_TABLE),
-		      .nla_type = NFTA_TABLE_NAME},
-		.name = TB_GUARD_TABLE};
 	static char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-	int found = 0;
+	int err = tb_guard_get(gc, NULL, buf, sizeof(buf)), found = 0;
 	uint32_t flags;
-	ssize_t n;
 
-	if (send(gc->query, &req, sizeof(req), 0) < 0)
-		return -errno;
-	n = recv(gc->query, buf, sizeof(buf), 0);
-	if (n < 0)
-		return -errno;
-	if (!NLMSG_OK(h, (int)n))
-		return -EIO;
-	if (h->nlmsg_type == NLMSG_ERROR) /* ENOENT: no table yet */
-		return 0;
-	flags = tb_guard_u32(h, NFTA_TABLE_FLAGS, &found);
+	if (err <= 0)
+		return err;
+	flags = tb_guard_u32((const struct nlmsghdr *)buf, NFTA_TABLE_FLAGS,
+			     &found);
 	return found && (flags & NFT_TABLE_F_DORMANT);
+}
+
+/**
+ * tb_guard_exists() - is there a guard chain for port @ifname?
+ *
+ * One request, cheap enough for every lease's end.
+ * Return: 1, 0, or -errno.
+ */
+int tb_guard_exists(struct tb_guard_ctx *gc, const char *ifname)
+{
+	static char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	return tb_guard_get(gc, ifname, buf, sizeof(buf));
+}
+
+/* Was a guard context opened (can this process install guards)? */
+int tb_guard_opened(void)
+{
+	return tb_guard_ready;
 }
 
 static int tb_guard_ifname_ok(const char *s)
@@ -636,8 +680,8 @@ static int tb_guard_fdb_one(struct tb_nl *nl, const struct tb_guard *g,
 	if (err != -EEXIST)
 		return err;
 	err = tb_nl_fdb_get(nl, g->ifindex, g->mac, vid, &port, &held);
-	if (err)
-		return err == -ENODEV ? -EEXIST : err;
+	if (err) /* gone meanwhile: another port's still, say */
+		return err == -ENOENT || err == -ENODEV ? -EEXIST : err;
 	if (port != g->ifindex && held)
 		return -EEXIST;
 	return tb_nl_fdb_static(nl, TB_FDB_TAKE, g->ifindex, g->mac, vid);
@@ -945,7 +989,9 @@ static int tb_guard_verify_port(struct tb_nl *nl, const struct tb_guard *g,
 				"the guard of %s is gone: no static FDB entry " TB_MACFMT
 				" vlan %u on it (bridge fdb show dev %s)",
 				g->ifname, TB_MACARG(mac), vids[i], g->ifname);
-			return err && err != -ENODEV ? err : -ENOENT;
+			return err && err != -ENODEV && err != -ENOENT
+				       ? err
+				       : -ENOENT;
 		}
 	}
 	return 0;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netlink.h"
+
 struct tb_nl;
 struct tb_prefix;
 struct tb_vlan_set;
@@ -52,6 +54,8 @@ struct tb_guard_found {
 };
 
 int tb_guard_open(struct tb_guard_ctx **out);
+int tb_guard_opened(void);
+int tb_guard_exists(struct tb_guard_ctx *gc, const char *ifname);
 void tb_guard_close(struct tb_guard_ctx *gc);
 int tb_guard_check(const struct tb_guard *g, char *why, size_t len);
 int tb_guard_render(const struct tb_guard *g, char *buf, size_t len);
@@ -67,19 +71,5 @@ int tb_guard_list(struct tb_guard_ctx *gc,
 int tb_guard_watch_open(struct tb_guard_ctx *gc);
 int tb_guard_watch_read(struct tb_guard_ctx *gc,
 			void (*fn)(void *arg, const char *ifname), void *arg);
-
-/*
- * netlink.c: a bridge port's flags and static FDB entries.  Declared here
- * until broker.h is split into one header per module (then they move to
- * netlink's header).
- */
-int tb_nl_port_lock(struct tb_nl *nl, int ifindex, int locked);
-int tb_nl_port_lock_get(struct tb_nl *nl, int ifindex, int *locked,
-			int *learning);
-enum { TB_FDB_DEL, TB_FDB_ADD, TB_FDB_TAKE };
-int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
-		     const uint8_t mac[6], unsigned int vid);
-int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
-		  unsigned int vid, int *port, int *held);
 
 #endif

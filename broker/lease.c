@@ -2,10 +2,18 @@
 /*
  * Leases: which taps the broker handed to whom, kept in the kernel.
  *
- * A tap's lease lasts while an fd is attached to it, which the kernel shows
- * as the tap's carrier: when the VM exits, however it exits, or a client
- * leaves before taking its fd, the carrier drops (RTM_NEWLINK) and the
- * lease ends, freeing the user's quota slot.
+ * A tap's lease lasts while an fd is attached to it.  When the VM exits,
+ * however it exits, or a client leaves before taking its fd, the carrier
+ * drops (RTM_NEWLINK); the broker then asks the kernel whether any fd is
+ * still attached (tb_tenant_hold()), and if none is the lease ends,
+ * freeing the user's quota slot.  Carrier is only that hint: the holder
+ * can turn it off itself (TUNSETCARRIER), so it never ends a lease alone,
+ * and the periodic sweep asks about every lease whatever its carrier.
+ * A tap whose tun owner changes (TUNSETOWNER by its holder, to attach more
+ * fds by name) loses its lease at once.  An adopted tap is put back in its
+ * previous bridge only once nothing holds it; a lease of one that ends
+ * earlier (released, owner changed) leaves it down and in no bridge until
+ * then.
  *
  * Taps are persistent so that the last close() does not delete them: the
  * kernel spends ~10-60 ms of RCU waits unregistering one device, holding
@@ -23,6 +31,8 @@
  * orphan's proxy entries go through the usual lease end.
  */
 #include "broker.h"
+#include "tenant.h"
+#include "port.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +49,13 @@
 #define TB_REAP_GROUP 0x74627270u /* "tbrp": reserved for ended taps */
 #define TB_REAP_BATCH 128
 #define TB_REAP_DELAY_MS 250
-#define TB_SWEEP_MS 10000 /* carrier check of every lease, for lost events */
+#define TB_SWEEP_MS 10000 /* hold check of every lease, for lost events */
+/* hold check of an ending lease: a down tap's detach sends no RTM_NEWLINK
+ * (netdev_state_change() is for up devices only) */
+#define TB_ENDING_MS 500
+
+_Static_assert(TB_TUN_OWNER == 0,
+	       "a lease made with { ... } zeroed has the tun owner of its tap");
 
 static uint64_t tb_now_ms(void)
 {
@@ -79,7 +95,7 @@ void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l)
 {
 	snprintf(buf, len,
 		 TB_ALIAS_PREFIX "uid=%u vm=%d start=%llu macvtap=%s mode=%s",
-		 (unsigned int)l->uid, (int)l->vm, l->start, l->bridge,
+		 (unsigned int)l->uid, (int)l->vm, l->start, l->dev,
 		 tb_macvtap_mode_name(l->mode));
 }
 
@@ -244,10 +260,14 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 		close(l->pidfd); /* also leaves the epoll set */
 	if (l->kind == TB_LEASE_ROUTED)
 		tb_routed_release(b, l);
+	tb_port_unguard(b, l->ifname, l->ifindex,
+			l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED);
+	if (l->ending)
+		b->ending--;
 	free(l->addrs);
 	tb_log(LOG_INFO,
 	       "release %s on %s of uid %u vm %d%s%s after %" PRIu64 " s: %s",
-	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm,
+	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm,
 	       l->label[0] ? " " : "", l->label, tb_lease_now() - l->since,
 	       why);
 	*l = b->leases[--b->nleases];
@@ -313,38 +333,94 @@ void tb_lease_reap(struct tb_broker *b, int ifindex)
 		b->reap_since = tb_now_ms();
 }
 
-/* Undoes a lease's interface: an adopted tap is put back, others deleted. */
-static void tb_lease_end(struct tb_broker *b, const struct tb_lease *l)
+/*
+ * Undoes the interface of lease @l, which nothing holds (@probe: the
+ * broker's fd on it, or -1): an adopted tap is put back, others deleted.
+ */
+static void tb_lease_end(struct tb_broker *b, const struct tb_lease *l,
+			 int probe)
 {
-	int err;
-
-	if (l->kind != TB_LEASE_ADOPTED) {
-		tb_lease_reap(b, l->ifindex);
+	if (l->kind == TB_LEASE_ADOPTED) {
+		tb_tenant_put_back(b, l, probe);
 		return;
 	}
-	err = tb_nl_link_restore(b->nl, &l->was);
-	if (err && err != -ENODEV)
-		tb_log(LOG_ERR, "cannot restore %s: %s", l->ifname,
-		       strerror(-err));
+	tb_lease_reap(b, l->ifindex);
+	if (probe >= 0)
+		tb_closer_close(probe);
 }
 
-/* Ends a tap's lease if its carrier is really gone (events can be stale). */
+/*
+ * Ends lease @l now, held or not, logging @why.  A tap the broker made is
+ * deleted, which detaches every fd.  An adopted tap leaves its bridge and
+ * goes down; it stays a lease (ending) until nothing holds it, and is put
+ * back only then (tb_lease_check()).
+ * Return: 1 if @l was dropped, 0 if it stays, ending.
+ */
+static int tb_lease_revoke(struct tb_broker *b, struct tb_lease *l,
+			   const char *why)
+{
+	int probe, err;
+
+	if (l->kind != TB_LEASE_ADOPTED) {
+		tb_lease_end(b, l, -1);
+		tb_lease_drop(b, l, why);
+		return 1;
+	}
+	if (!l->ending++)
+		b->ending++;
+	if (tb_tenant_hold(b, l, &probe) == TB_HOLD_FREE) {
+		tb_lease_end(b, l, probe);
+		tb_lease_drop(b, l, why);
+		return 1;
+	}
+	err = tb_nl_link_isolate(b->nl, l->ifindex);
+	tb_log(err ? LOG_ERR : LOG_NOTICE,
+	       "%s of uid %u %s: %s, put back once nothing holds it%s%s",
+	       l->ifname, (unsigned int)l->uid,
+	       err ? "stays in its bridge" : "left its bridge and is down", why,
+	       err ? ": " : "", err ? strerror(-err) : "");
+	return 0;
+}
+
+/* Ends a tap's lease if no fd is attached any more (events can be stale,
+ * and carrier can be faked). */
 static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
 			   const char *why)
 {
-	int carrier = tb_nl_link_carrier(b->nl, l->ifindex);
+	int probe;
 
-	if (carrier == 1)
+	switch (tb_tenant_hold(b, l, &probe)) {
+	case TB_HOLD_HELD:
 		return;
-	if (carrier == 0)
-		tb_lease_end(b, l);
-	tb_lease_drop(b, l, carrier == 0 ? why : "the interface is gone");
+	case TB_HOLD_GONE:
+		tb_lease_drop(b, l, "the interface is gone");
+		return;
+	case TB_HOLD_STOLEN:
+		tb_lease_revoke(
+			b, l,
+			"its holder changed the tap's tun owner (TUNSETOWNER)");
+		return;
+	case TB_HOLD_DEBUG:
+		tb_lease_revoke(
+			b, l,
+			"its holder turned on the tun driver's messages (TUNSETDEBUG), a line in the kernel log for every frame");
+		return;
+	case TB_HOLD_FREE:
+		tb_lease_end(b, l, probe);
+		tb_lease_drop(b, l,
+			      l->ending ? "nothing holds it any more" : why);
+		return;
+	}
 }
 
 /**
  * tb_lease_link() - a link changed (RTM_NEWLINK) or went away (RTM_DELLINK)
+ *
+ * A tap's lease is checked when its carrier is off (its holder may have
+ * closed it) or its tun owner is not the lease's (TUNSETOWNER).
  */
-void tb_lease_link(void *arg, int ifindex, int gone, int carrier)
+void tb_lease_link(void *arg, int ifindex, int gone, int carrier,
+		   uint32_t tun_owner)
 {
 	struct tb_broker *b = arg;
 	struct tb_lease *l = tb_lease_find(b, ifindex);
@@ -353,7 +429,8 @@ void tb_lease_link(void *arg, int ifindex, int gone, int carrier)
 		return;
 	if (gone)
 		tb_lease_drop(b, l, "the interface is gone");
-	else if (l->kind != TB_LEASE_MACVTAP && carrier == 0)
+	else if (l->kind != TB_LEASE_MACVTAP &&
+		 (carrier == 0 || (!l->ending && tun_owner != l->tun_owner)))
 		tb_lease_check(b, l, "its VM closed it");
 }
 
@@ -379,9 +456,17 @@ int tb_lease_tick(struct tb_broker *b)
 			if (b->leases[i].kind != TB_LEASE_MACVTAP)
 				tb_lease_check(b, &b->leases[i],
 					       "its VM closed it");
-		b->swept = now;
+		b->swept = b->ending_swept = now;
+	}
+	if (b->ending && now - b->ending_swept >= TB_ENDING_MS) {
+		for (size_t i = b->nleases; i-- > 0;)
+			if (b->leases[i].ending)
+				tb_lease_check(b, &b->leases[i], "");
+		b->ending_swept = now;
 	}
 	due = b->swept + TB_SWEEP_MS - now;
+	if (b->ending && b->ending_swept + TB_ENDING_MS - now < due)
+		due = b->ending_swept + TB_ENDING_MS - now;
 	if (b->reap_pending && b->reap_since + TB_REAP_DELAY_MS - now < due)
 		due = b->reap_since + TB_REAP_DELAY_MS - now;
 	return (int)due;
@@ -414,7 +499,7 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	if (!err && !tb_lease_add(b, l)) {
 		tb_log(LOG_INFO,
 		       "lease %s (macvtap on %s) of uid %u vm %d found again",
-		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+		       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 		return;
 	}
 	if (l->pidfd >= 0)
@@ -422,7 +507,7 @@ static void tb_lease_found_macvtap(struct tb_broker *b, struct tb_lease *l)
 	tb_lease_reap(b, l->ifindex);
 	tb_log(LOG_INFO,
 	       "removed orphan %s (macvtap on %s) of uid %u: its VM %d exited while the broker was away",
-	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 }
 
 /* Taps and macvtaps the broker named (tbN, tbmN), alias or not. */
@@ -434,7 +519,8 @@ static int tb_lease_ours(const char *ifname)
 	       strspn(d, "0123456789") == strlen(d);
 }
 
-/* An adopted tap's alias ends "was=MASTER,MTU,UP": how to put it back. */
+/* An adopted tap's alias ends "was=MASTER,MTU,UP[,OWNER]": how to put it
+ * back. */
 static void tb_lease_found_was(struct tb_lease *l, const char *alias)
 {
 	const char *was = strstr(alias, " was=");
@@ -447,7 +533,10 @@ static void tb_lease_found_was(struct tb_lease *l, const char *alias)
 	l->was = (struct tb_link_info){.ifindex = l->ifindex,
 				       .master = master,
 				       .mtu = mtu,
-				       .flags = up ? IFF_UP : 0};
+				       .flags = up ? IFF_UP : 0,
+				       .owner = (uint32_t)-1};
+	/* ",OWNER" since owners are taken: the tun owner to give back */
+	sscanf(was, " was=%*d,%*u,%*d,%u", &l->was.owner);
 }
 
 /* A routed tap's alias also has "start=S" and maybe "proxy=UPLINK". */
@@ -463,20 +552,69 @@ static void tb_lease_found_routed(struct tb_lease *l, const char *alias)
 		sscanf(s, " proxy=%15s", l->proxy);
 }
 
-static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
-			       int carrier)
+/* Fields of an alias's " was=..." (3 before owners were taken, then 4). */
+static int tb_lease_was_fields(const char *alias)
 {
-	/* a routed one is taken even without a carrier: its addresses are
-	 * learnt first (tb_routed_rescan()), then its lease ends properly */
-	if ((carrier || l->kind == TB_LEASE_ROUTED) && !tb_lease_add(b, l)) {
+	const char *w = strstr(alias, " was=");
+	int n = 1;
+
+	if (!w)
+		return 0;
+	for (w += 5; *w && *w != ' '; w++)
+		n += *w == ',';
+	return n;
+}
+
+/*
+ * The tun owner a found tap must keep.  A broker before TB_TUN_OWNER left
+ * taps owned by their user (or, adopted, by their admin's choice: the
+ * alias then has 3 fields in was=).  A multi_queue one is made root's now
+ * (else its user could attach queues by name); a single-queue one keeps
+ * its owner to its end: while held nobody attaches it at all (EBUSY).
+ */
+static void tb_lease_found_owner(struct tb_broker *b, struct tb_lease *l,
+				 const char *alias)
+{
+	struct tb_link_info info;
+	int old = l->kind != TB_LEASE_ADOPTED || tb_lease_was_fields(alias) < 4;
+
+	l->tun_owner = TB_TUN_OWNER;
+	if (!old || tb_nl_link_info(b->nl, l->ifname, &info) ||
+	    info.owner == TB_TUN_OWNER ||
+	    (info.owner != (uint32_t)l->uid &&
+	     (l->kind != TB_LEASE_ADOPTED || info.owner != (uint32_t)-1)))
+		return; /* root's, or changed by its holder: judged as such */
+	if (!info.multi_queue || tb_tenant_own(l, &info))
+		l->tun_owner = info.owner;
+}
+
+static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
+			       const char *alias)
+{
+	enum tb_hold hold;
+	int probe;
+
+	tb_lease_found_owner(b, l, alias);
+	hold = tb_tenant_hold(b, l, &probe);
+	/* a routed one is taken even when free: its addresses are learnt
+	 * first (tb_routed_rescan()), then its lease ends properly */
+	if (hold == TB_HOLD_FREE && l->kind == TB_LEASE_ROUTED && probe >= 0) {
+		tb_closer_close(probe);
+		probe = -1;
+	}
+	if ((hold == TB_HOLD_HELD || hold == TB_HOLD_STOLEN ||
+	     hold == TB_HOLD_DEBUG || l->kind == TB_LEASE_ROUTED) &&
+	    !tb_lease_add(b, l)) {
 		tb_log(LOG_INFO, "lease %s on %s of uid %u vm %d found again",
-		       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+		       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 		return;
 	}
-	tb_lease_end(b, l);
+	if (hold == TB_HOLD_GONE)
+		return;
+	tb_lease_end(b, l, probe);
 	tb_log(LOG_INFO,
 	       "removed orphan %s on %s of uid %u: its VM %d closed it while the broker was away",
-	       l->ifname, l->bridge, (unsigned int)l->uid, (int)l->vm);
+	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 }
 
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
@@ -488,26 +626,27 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 	unsigned int uid;
 	int vm;
 
+	(void)carrier; /* only a hint: tb_tenant_hold() asks the kernel */
 	snprintf(l.ifname, sizeof(l.ifname), "%s", ifname);
 	if (strstr(alias, " label="))
 		sscanf(strstr(alias, " label="), " label=%32s", l.label);
 	if (sscanf(alias,
 		   TB_ALIAS_PREFIX
 		   "uid=%u vm=%d start=%llu macvtap=%15s mode=%15s",
-		   &uid, &vm, &l.start, l.bridge, mode) == 5) {
+		   &uid, &vm, &l.start, l.dev, mode) == 5) {
 		l.kind = TB_LEASE_MACVTAP;
 		l.mode = tb_macvtap_mode(mode);
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
 		tb_lease_found_macvtap(b, &l);
 	} else if (sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid,
-			  &vm, l.bridge) == 3) {
+			  &vm, l.dev) == 3) {
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
 		tb_lease_found_was(&l, alias);
-		if (!strcmp(l.bridge, "-"))
+		if (!strcmp(l.dev, "-"))
 			tb_lease_found_routed(&l, alias);
-		tb_lease_found_tap(b, &l, carrier);
+		tb_lease_found_tap(b, &l, alias);
 	} else if (!alias[0] && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex);
 		tb_log(LOG_INFO,
@@ -551,6 +690,9 @@ int tb_lease_release(struct tb_broker *b, const char *ifname, uid_t by)
 
 /**
  * tb_lease_cancel() - end the lease on @ifname now, logging @why
+ *
+ * An adopted tap still held stays a lease, out of its bridge and down,
+ * until nothing holds it (tb_lease_revoke()).
  * Return: 0, or -ENOENT (no such lease).
  */
 int tb_lease_cancel(struct tb_broker *b, const char *ifname, const char *why)
@@ -559,8 +701,7 @@ int tb_lease_cancel(struct tb_broker *b, const char *ifname, const char *why)
 
 	if (!l)
 		return -ENOENT;
-	tb_lease_end(b, l);
-	tb_lease_drop(b, l, why);
+	tb_lease_revoke(b, l, why);
 	return 0;
 }
 

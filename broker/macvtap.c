@@ -8,9 +8,11 @@
  * when the VM exits the broker deletes the macvtap (lease.c).
  */
 #include "broker.h"
+#include "port.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,60 +42,30 @@ static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
 	return 0;
 }
 
-/* Mode, name, policy: everything decided before the kernel is touched. */
-static int tb_macvtap_decide(struct tb_broker *b, const struct tb_who *who,
-			     const struct tb_request *req, struct tb_lease *l,
-			     struct tb_reply *rep)
+/* The lower device's ifindex, and the MTU: the plan's, or the lower's
+ * within the plan's ceiling; never above the lower's (a kernel fact). */
+static int tb_macvtap_lower(struct tb_broker *b, const struct tb_plan *plan,
+			    int *lower, struct tb_lease *l,
+			    struct tb_reply *rep)
 {
-	char why[128], shown[64];
-	struct tb_decision d;
-
-	l->mode = req->mode[0] ? tb_macvtap_mode(req->mode) : TB_MODE_VEPA;
-	if (!l->mode) {
-		tb_escape(req->mode, strlen(req->mode), shown, sizeof(shown));
-		return tb_refuse(
-			rep, -EINVAL,
-			"macvtap mode '%s' is not one of vepa, bridge, private, passthru, source",
-			shown);
-	}
-	if (tb_ifname_check(req->lower, why, sizeof(why))) {
-		tb_escape(req->lower, strlen(req->lower), shown, sizeof(shown));
-		return tb_refuse(rep, -EINVAL,
-				 "macvtap lower device name '%s' %s", shown,
-				 why);
-	}
-	tb_policy_decide_macvtap(b->policy, who, req->lower, l->mode, &d);
-	if (!d.allow)
-		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	snprintf(rep->message, sizeof(rep->message), "%s", d.reason);
-	return tb_quota_check(b, who, rep);
-}
-
-/* The lower device's ifindex, and the MTU: asked for, or the lower's. */
-static int tb_macvtap_lower(struct tb_broker *b, const struct tb_who *who,
-			    const struct tb_request *req, int *lower,
-			    struct tb_lease *l, struct tb_reply *rep)
-{
-	unsigned int lmtu;
-	struct tb_decision d;
-	int err = tb_nl_link_get(b->nl, req->lower, lower, &lmtu);
+	unsigned int lmtu, ceiling = plan->mtu_ceiling.limit;
+	int err = tb_nl_link_get(b->nl, plan->dev, lower, &lmtu);
 
 	if (err == -ENODEV)
 		return tb_refuse(
 			rep, err,
 			"macvtap lower device %s does not exist (see ip link)",
-			req->lower);
+			plan->dev);
 	if (err)
-		return tb_refuse(rep, err, "cannot look up %s: %s", req->lower,
+		return tb_refuse(rep, err, "cannot look up %s: %s", plan->dev,
 				 strerror(-err));
-	l->mtu = req->mtu ? req->mtu : lmtu;
+	l->mtu = plan->mtu ? plan->mtu : lmtu < ceiling ? lmtu : ceiling;
 	if (l->mtu < TB_MTU_MIN || l->mtu > lmtu)
 		return tb_refuse(
 			rep, -EINVAL,
 			"MTU %u is outside %d-%u (the most is lower device %s's MTU %u)",
-			l->mtu, TB_MTU_MIN, lmtu, req->lower, lmtu);
-	tb_policy_decide_mtu(b->policy, who, req->lower, l->mtu, &d);
-	return d.allow ? 0 : tb_refuse(rep, -EPERM, "%s", d.reason);
+			l->mtu, TB_MTU_MIN, lmtu, plan->dev, lmtu);
+	return 0;
 }
 
 /* Creates the interface under the first free name tbmN. */
@@ -117,56 +89,60 @@ static int tb_macvtap_create(struct tb_broker *b, int lower, struct tb_lease *l,
 		err = tb_nl_link_get(b->nl, l->ifname, &l->ifindex, &mtu);
 	if (err)
 		return tb_refuse(rep, err, "cannot create a macvtap on %s: %s",
-				 l->bridge, strerror(-err));
+				 l->dev, strerror(-err));
 	return 0;
 }
 
 /**
- * tb_do_macvtap() - carry out a macvtap request from @who
+ * tb_do_macvtap() - carry out a macvtap plan for @who
  *
- * Same order as a tap: check, decide, then touch the kernel; any failure
- * after the interface exists deletes it.
+ * The facts (the VM, the lower device and its MTU), then the interface,
+ * its queue, the port sequence (port.c), the VM's watch and the lease;
+ * any failure rolls back the one undo record.
  *
- * Return: 0 with *@fd open on /dev/tapN, or -errno with @rep saying why.
+ * Return: the fd on /dev/tapN, or -errno with @rep saying why.
  */
 int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
-		  const struct tb_request *req, struct tb_reply *rep, int *fd)
+		  const struct tb_request *req, const struct tb_plan *plan,
+		  struct tb_reply *rep)
 {
-	struct tb_lease l = {
-		.kind = TB_LEASE_MACVTAP, .uid = who->uid, .pidfd = -1};
+	struct tb_lease l = {.kind = TB_LEASE_MACVTAP,
+			     .uid = who->uid,
+			     .pidfd = -1,
+			     .mode = plan->mode};
+	struct tb_port port = {0};
+	struct tb_undo u;
 	char alias[160];
 	int lower, err;
 
-	snprintf(l.bridge, sizeof(l.bridge), "%s", req->lower);
-	err = tb_macvtap_decide(b, who, req, &l, rep);
+	tb_undo_init(&u);
+	snprintf(l.dev, sizeof(l.dev), "%s", plan->dev);
+	snprintf(l.label, sizeof(l.label), "%s", req->label);
+	err = tb_macvtap_vm(who, caller, req, &l, rep);
 	if (!err)
-		err = tb_macvtap_vm(who, caller, req, &l, rep);
-	if (!err)
-		err = tb_macvtap_lower(b, who, req, &lower, &l, rep);
+		err = tb_macvtap_lower(b, plan, &lower, &l, rep);
 	if (!err)
 		err = tb_macvtap_create(b, lower, &l, rep);
 	if (err)
 		return err;
-	*fd = tb_macvtap_open(l.ifindex, tb_tun_flags(req));
-	snprintf(l.label, sizeof(l.label), "%s", req->label);
+	u.made = 1;
+	u.ifindex = l.ifindex;
+	u.fd = tb_macvtap_open(l.ifindex, tb_tun_flags(req));
 	tb_lease_alias_macvtap(alias, sizeof(alias), &l);
 	tb_lease_alias_label(alias, sizeof(alias), l.label);
-	err = *fd < 0 ? *fd : tb_nl_link_up(b->nl, l.ifindex, alias);
+	port = (struct tb_port){.mtu = l.mtu, .alias = alias};
+	err = u.fd < 0 ? u.fd : tb_port_setup(b, &u, &port, plan);
 	if (!err)
 		err = tb_lease_watch(b, &l);
-	if (!err)
-		err = tb_lease_add(b, &l);
-	if (err) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		if (l.pidfd >= 0)
-			close(l.pidfd);
-		tb_nl_link_del(b->nl, l.ifindex);
+	u.pidfd = l.pidfd;
+	if (!err && (err = tb_lease_claim(&l, plan, rep)) == 0)
+		err = tb_port_record(b, &u, &l, rep);
+	if (err < 0) {
+		free(l.addrs);
+		tb_undo_rollback(b, &u);
 		return tb_refuse(rep, err, "cannot set up macvtap %s: %s",
 				 l.ifname, strerror(-err));
 	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", l.ifname);
-	rep->status = 0;
-	return 0;
+	return err;
 }

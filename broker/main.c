@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tapbroker: start-up in the fixed privilege order, then serve. */
 #include "broker.h"
+#include "guard.h"
+#include "port.h"
+#include "doctor.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +24,7 @@ static const char tb_usage[] =
 	"                         [--group G ...] --bridge BR\n"
 	"       tapbroker status [--json] [--socket PATH]\n"
 	"       tapbroker release IFNAME [--socket PATH]\n"
+	"       tapbroker doctor [--config FILE] [--qemu-acl FILE] [--json]\n"
 	"\n"
 	"Hands unprivileged VMs bridged taps, as its policy allows.\n"
 	"\n"
@@ -35,7 +39,9 @@ static const char tb_usage[] =
 	"with FILE:LINE (exit 1).\n"
 	"explain: print allow or deny, the reason and the deciding rule\n"
 	"(exit 0 allow, 1 deny, 2 error); see tapbroker explain --help.\n"
-	"status, release: list the leases, end one (root and admin_groups).\n";
+	"status, release: list the leases, end one (root and admin_groups).\n"
+	"doctor: find what breaks VM networking here, with the fix of each\n"
+	"(exit 0 nothing at warning or above, 1 something, 2 error).\n";
 
 static void tb_parse_seccomp(const char *s, struct tb_broker *b)
 {
@@ -147,6 +153,39 @@ static int tb_check(struct tb_broker *b)
 	return 0;
 }
 
+/* Step 2, continued: rtnetlink (requests and link events), the tun ioctl
+ * socket, the event loop, and the leases of a previous run. */
+static void tb_open_kernel(struct tb_broker *b)
+{
+	int err = tb_nl_open(&b->nl);
+
+	if (err)
+		tb_die("cannot open rtnetlink: %s", strerror(-err));
+	b->events_fd = tb_nl_events_open(b->nl, tb_lease_link, b);
+	if (b->events_fd < 0)
+		tb_die("cannot subscribe to link events: %s",
+		       strerror(-b->events_fd));
+	err = tb_tun_init();
+	if (err)
+		tb_die("cannot open the ioctl socket: %s", strerror(-err));
+	err = tb_loop_init(b);
+	if (err)
+		tb_die("cannot set up the event loop: %s", strerror(-err));
+	err = tb_lease_rescan(b); /* after the loop: macvtaps are watched */
+	if (err)
+		tb_die("cannot look for leases of a previous run: %s",
+		       strerror(-err));
+	/* guards (guard.c): libnftables' socket and tables, before seccomp */
+	err = tb_guard_open(&b->guard);
+	if (err)
+		tb_log(LOG_NOTICE, "no guards can be made (nftables: %s)",
+		       strerror(-err));
+	err = tb_port_guards_rescan(b);
+	if (err)
+		tb_log(LOG_ERR, "cannot check the guards of a previous run: %s",
+		       strerror(-err));
+}
+
 int main(int argc, char **argv)
 {
 	struct tb_broker b = {.socket_path = TB_DEFAULT_SOCKET};
@@ -157,6 +196,8 @@ int main(int argc, char **argv)
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "status") || !strcmp(argv[1], "release")))
 		return tb_admin_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "doctor"))
+		return tb_doctor_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return tb_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check")) {
@@ -177,23 +218,7 @@ int main(int argc, char **argv)
 	if (!b.foreground && daemon(0, 0) < 0)
 		tb_die("cannot become a daemon: %s", strerror(errno));
 	tb_log_init(b.foreground);
-	err = tb_nl_open(&b.nl);
-	if (err)
-		tb_die("cannot open rtnetlink: %s", strerror(-err));
-	b.events_fd = tb_nl_events_open(b.nl, tb_lease_link, &b);
-	if (b.events_fd < 0)
-		tb_die("cannot subscribe to link events: %s",
-		       strerror(-b.events_fd));
-	err = tb_tun_init();
-	if (err)
-		tb_die("cannot open the ioctl socket: %s", strerror(-err));
-	err = tb_loop_init(&b);
-	if (err)
-		tb_die("cannot set up the event loop: %s", strerror(-err));
-	err = tb_lease_rescan(&b); /* after the loop: macvtaps are watched */
-	if (err)
-		tb_die("cannot look for leases of a previous run: %s",
-		       strerror(-err));
+	tb_open_kernel(&b);
 	tb_priv_drop(); /* 3. capabilities */
 	err = tb_closer_start(); /* inherits them; seccomp covers it too */
 	if (err)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* What happens to the kernel's links: one rtnetlink socket, one call each. */
+/* What happens to the kernel's network state (links, addresses, routes,
+ * neighbours, nexthops): one rtnetlink socket, one call each. */
 #include "broker.h"
+#include "tenant.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +20,6 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
-#include "guard.h"
 #include "prefix.h"
 #include "vlan.h"
 
@@ -26,7 +27,8 @@
  * One long-lived NETLINK_ROUTE socket serves every request.  Lookups ask for
  * one link by name (RTM_GETLINK with IFLA_IFNAME), never for a dump, so the
  * cost of a request does not grow with the number of interfaces.  Every
- * change waits for the kernel's ack.
+ * request goes through one send-and-ack path, tb_nl_talk(), which waits
+ * for the kernel's ack and returns the kernel's own errno.
  */
 struct tb_nl {
 	struct nl_sock *sk;
@@ -54,9 +56,90 @@ static int tb_nl_errno(int nlerr)
 		return -EINVAL;
 	case NLE_NOMEM:
 		return -ENOMEM;
-	default:
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	default: /* a libnl-side failure with no kernel errno behind it */
 		return -EIO;
 	}
+}
+
+struct tb_nl_talk_ctx {
+	int err; /* the kernel's -errno from its NLMSG_ERROR, or 0 */
+	int done;
+};
+
+static int tb_nl_talk_err(struct sockaddr_nl *who, struct nlmsgerr *e,
+			  void *arg)
+{
+	struct tb_nl_talk_ctx *t = arg;
+
+	(void)who;
+	t->err = e->error;
+	t->done = 1;
+	return NL_STOP;
+}
+
+static int tb_nl_talk_done(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct tb_nl_talk_ctx *)arg)->done = 1;
+	return NL_STOP;
+}
+
+/* A copy of the socket's callbacks (nl_socket_get_cb() takes a reference,
+ * given back here). */
+static struct nl_cb *tb_nl_cb_clone(struct tb_nl *nl)
+{
+	struct nl_cb *orig = nl_socket_get_cb(nl->sk);
+	struct nl_cb *cb = orig ? nl_cb_clone(orig) : NULL;
+
+	nl_cb_put(orig);
+	return cb;
+}
+
+/**
+ * tb_nl_talk() - the one send-and-ack path
+ * @msg:	the request, freed here (NULL: out of memory)
+ * @valid:	called with each answer (a get or a dump), or NULL
+ *
+ * Sends @msg with NLM_F_ACK and reads until the kernel's ack, its error,
+ * or the end of a dump.  The kernel's errno is kept as it sent it.
+ * Return: 0, the kernel's -errno, or -errno of a local failure.
+ */
+static int tb_nl_talk(struct tb_nl *nl, struct nl_msg *msg,
+		      nl_recvmsg_msg_cb_t valid, void *arg)
+{
+	struct tb_nl_talk_ctx t = {0, 0};
+	struct nl_cb *cb = msg ? tb_nl_cb_clone(nl) : NULL;
+	int err = -NLE_NOMEM;
+
+	if (cb) {
+		nl_cb_err(cb, NL_CB_CUSTOM, tb_nl_talk_err, &t);
+		nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, tb_nl_talk_done, &t);
+		nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, tb_nl_talk_done, &t);
+		if (valid)
+			nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid, arg);
+		err = nl_send_auto(nl->sk, msg); /* adds NLM_F_ACK */
+		while (err >= 0 && !t.done)
+			err = nl_recvmsgs(nl->sk, cb);
+		nl_cb_put(cb);
+	}
+	nlmsg_free(msg);
+	if (t.err)
+		return t.err;
+	return err < 0 ? tb_nl_errno(err) : 0;
 }
 
 /**
@@ -140,29 +223,31 @@ static int tb_nl_change(struct tb_nl *nl, int ifindex,
 			struct rtnl_link *changes)
 {
 	struct rtnl_link *orig = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
 	int err;
 
 	if (!orig)
 		return -ENOMEM;
 	rtnl_link_set_ifindex(orig, ifindex);
-	err = rtnl_link_change(nl->sk, orig, changes, 0);
+	err = rtnl_link_build_change_request(orig, changes, 0, &msg);
 	rtnl_link_put(orig);
-	return err < 0 ? tb_nl_errno(err) : 0;
+	return err < 0 ? tb_nl_errno(err) : tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 /**
- * tb_nl_port_join() - make link @ifindex a port of bridge @master, still down
+ * tb_nl_link_config() - alias, MAC, MTU and (if @master) bridge of a link
  *
- * MAC address, MTU, master and the lease's ifalias go in one message, so
- * the port joins the bridge already at the bridge's MTU and never lowers
- * it.  "Up" (tb_nl_link_up()) comes last, after any VLAN settings: the
+ * A tap joins bridge @master still down; a macvtap or routed tap (@master
+ * 0) joins nothing.  MAC address, MTU, master and the lease's ifalias go
+ * in one message, so a port joins its bridge already at the bridge's MTU
+ * and never lowers it.  "Up" (tb_nl_link_up()) comes last, after any VLAN settings: the
  * kernel applies flags before master, and a tap must never be up outside
  * its bridge, or in the wrong VLAN.
  *
  * Return: 0, or -errno.
  */
-int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
-		    const uint8_t mac[6], const char *alias)
+int tb_nl_link_config(struct tb_nl *nl, int ifindex, int master,
+		      unsigned int mtu, const uint8_t mac[6], const char *alias)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
 	struct nl_addr *addr = mac ? nl_addr_build(AF_LLC, mac, 6) : NULL;
@@ -182,12 +267,26 @@ int tb_nl_port_join(struct tb_nl *nl, int ifindex, int master, unsigned int mtu,
 	return err;
 }
 
+/* IFLA_TUN_OWNER inside @linkinfo (IFLA_INFO_DATA of a tun), or -1. */
+static uint32_t tb_nl_tun_owner(struct nlattr *linkinfo)
+{
+	struct nlattr *li[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
+
+	if (!linkinfo || nla_parse_nested(li, IFLA_INFO_MAX, linkinfo, NULL) ||
+	    !li[IFLA_INFO_DATA] ||
+	    nla_parse_nested(tun, IFLA_TUN_MAX, li[IFLA_INFO_DATA], NULL) ||
+	    !tun[IFLA_TUN_OWNER])
+		return (uint32_t)-1;
+	return nla_get_u32(tun[IFLA_TUN_OWNER]);
+}
+
 static int tb_nl_event(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct nlattr *tb[IFLA_MAX + 1];
 	struct tb_nl *nl = arg;
 	struct ifinfomsg *ifi;
+	uint32_t owner = (uint32_t)-1;
 	int carrier = -1;
 
 	if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
@@ -198,17 +297,21 @@ static int tb_nl_event(struct nl_msg *msg, void *arg)
 	if (ifi->ifi_family != AF_UNSPEC)
 		return NL_OK;
 	if (h->nlmsg_type == RTM_NEWLINK &&
-	    !nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) &&
-	    tb[IFLA_CARRIER])
-		carrier = nla_get_u8(tb[IFLA_CARRIER]);
+	    !nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL)) {
+		if (tb[IFLA_CARRIER])
+			carrier = nla_get_u8(tb[IFLA_CARRIER]);
+		owner = tb_nl_tun_owner(tb[IFLA_LINKINFO]);
+	}
 	nl->changed(nl->changed_arg, ifi->ifi_index,
-		    h->nlmsg_type == RTM_DELLINK, carrier);
+		    h->nlmsg_type == RTM_DELLINK, carrier, owner);
 	return NL_OK;
 }
 
 /**
  * tb_nl_events_open() - subscribe to link changes and deletions
- * @changed:	called for each: ifindex, deleted or not, carrier (or -1)
+ * @changed:	called for each: ifindex, deleted or not, carrier (or -1),
+ *		and a tun device's owner (or (uint32_t)-1): a holder can
+ *		change it (TUNSETOWNER), and the kernel then tells
  *
  * Return: the socket's fd, to poll for input, or -errno.
  */
@@ -297,12 +400,12 @@ int tb_nl_group_del(struct tb_nl *nl, uint32_t group)
 
 	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
 	    nla_put_u32(msg, IFLA_GROUP, group) >= 0)
-		err = nl_send_sync(nl->sk, msg); /* frees msg */
+		err = tb_nl_talk(nl, msg, NULL, NULL);
 	else
 		nlmsg_free(msg);
-	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
+	if (err == -ENODEV || err == -ENOENT) /* an empty group */
 		return 0;
-	return err < 0 ? tb_nl_errno(err) : 0;
+	return err == -NLE_NOMEM ? -ENOMEM : err;
 }
 
 struct tb_nl_scan_ctx {
@@ -344,14 +447,15 @@ int tb_nl_scan(struct tb_nl *nl, tb_nl_scan_fn fn, void *arg)
 int tb_nl_link_del(struct tb_nl *nl, int ifindex)
 {
 	struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_msg *msg = NULL;
 	int err;
 
 	if (!link)
 		return -ENOMEM;
 	rtnl_link_set_ifindex(link, ifindex);
-	err = rtnl_link_delete(nl->sk, link);
+	err = rtnl_link_build_delete_request(link, &msg);
 	rtnl_link_put(link);
-	return err < 0 ? tb_nl_errno(err) : 0;
+	return err < 0 ? tb_nl_errno(err) : tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 /**
@@ -368,6 +472,19 @@ int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
 		return tb_nl_errno(err);
 	*ifindex = rtnl_link_get_ifindex(link);
 	*mtu = rtnl_link_get_mtu(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+/* The name of link @ifindex (for a message): 0, or -errno. */
+int tb_nl_link_name(struct tb_nl *nl, int ifindex, char name[IFNAMSIZ])
+{
+	struct rtnl_link *link = NULL;
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	snprintf(name, IFNAMSIZ, "%s", rtnl_link_get_name(link));
 	rtnl_link_put(link);
 	return 0;
 }
@@ -393,6 +510,7 @@ int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
 {
 	struct rtnl_link *link = rtnl_link_macvtap_alloc();
 	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+	struct nl_msg *msg = NULL;
 	int err = -ENOMEM;
 
 	if (link && addr) {
@@ -401,8 +519,10 @@ int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
 		rtnl_link_set_addr(link, addr);
 		rtnl_link_set_mtu(link, mtu);
 		rtnl_link_macvtap_set_mode(link, tb_nl_modes[mode]);
-		err = rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL);
-		err = err < 0 ? tb_nl_errno(err) : 0;
+		err = rtnl_link_build_add_request(
+			link, NLM_F_CREATE | NLM_F_EXCL, &msg);
+		err = err < 0 ? tb_nl_errno(err)
+			      : tb_nl_talk(nl, msg, NULL, NULL);
 	}
 	nl_addr_put(addr);
 	rtnl_link_put(link);
@@ -429,17 +549,6 @@ struct tb_nl_brinfo {
 	int filtering;
 	unsigned int default_pvid;
 };
-
-/* A copy of the socket's callbacks (nl_socket_get_cb() takes a reference,
- * given back here). */
-static struct nl_cb *tb_nl_cb_clone(struct tb_nl *nl)
-{
-	struct nl_cb *orig = nl_socket_get_cb(nl->sk);
-	struct nl_cb *cb = orig ? nl_cb_clone(orig) : NULL;
-
-	nl_cb_put(orig);
-	return cb;
-}
 
 static int tb_nl_brinfo_cb(struct nl_msg *msg, void *arg)
 {
@@ -473,21 +582,16 @@ int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct tb_nl_brinfo info = {0, 0};
-	struct nl_cb *cb = tb_nl_cb_clone(nl);
-	int err = -NLE_NOMEM;
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	int err;
 
-	if (cb) {
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_brinfo_cb,
-			  &info);
-		err = nl_send_simple(nl->sk, RTM_GETLINK, 0, &ifi, sizeof(ifi));
-		if (err >= 0)
-			err = nl_recvmsgs(nl->sk, cb);
-		if (err >= 0)
-			err = nl_wait_for_ack(nl->sk);
-		nl_cb_put(cb);
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
 	}
-	if (err < 0)
-		return tb_nl_errno(err);
+	err = tb_nl_talk(nl, msg, tb_nl_brinfo_cb, &info);
+	if (err)
+		return err;
 	*filtering = info.filtering;
 	*default_pvid = info.default_pvid;
 	return 0;
@@ -524,8 +628,7 @@ static int tb_nl_vlan_msg(struct tb_nl *nl, int type, int ifindex,
 	if (err < 0)
 		goto out;
 	nla_nest_end(msg, spec);
-	err = nl_send_sync(nl->sk, msg); /* frees msg */
-	return err < 0 ? tb_nl_errno(err) : 0;
+	return tb_nl_talk(nl, msg, NULL, NULL);
 out:
 	nlmsg_free(msg);
 	return err < 0 ? tb_nl_errno(err) : -ENOMEM;
@@ -566,6 +669,15 @@ static struct nl_addr *tb_nl_prefix(const struct tb_prefix *p)
 	return a;
 }
 
+/* Sends route @r as RTM_NEWROUTE with @flags; 0 or the kernel's -errno. */
+static int tb_nl_route_send(struct tb_nl *nl, struct rtnl_route *r, int flags)
+{
+	struct nl_msg *msg = NULL;
+	int err = rtnl_route_build_add_request(r, flags, &msg);
+
+	return err < 0 ? tb_nl_errno(err) : tb_nl_talk(nl, msg, NULL, NULL);
+}
+
 /**
  * tb_nl_route_add() - a host route to @dst via link @ifindex
  *
@@ -591,8 +703,7 @@ int tb_nl_route_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *dst,
 		rtnl_route_nh_set_ifindex(nh, ifindex);
 		rtnl_route_add_nexthop(r, nh);
 		nh = NULL; /* the route owns it now */
-		err = rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_EXCL);
-		err = err < 0 ? tb_nl_errno(err) : 0;
+		err = tb_nl_route_send(nl, r, NLM_F_CREATE | NLM_F_EXCL);
 	}
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -632,8 +743,7 @@ int tb_nl_route_multipath(struct tb_nl *nl, const int *ifindex, size_t n,
 		rtnl_route_nh_set_ifindex(nh, ifindex[i]);
 		rtnl_route_add_nexthop(r, nh); /* the route owns it now */
 	}
-	err = rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_REPLACE);
-	err = err < 0 ? tb_nl_errno(err) : 0;
+	err = tb_nl_route_send(nl, r, NLM_F_CREATE | NLM_F_REPLACE);
 out:
 	nl_addr_put(a);
 	rtnl_route_put(r);
@@ -648,14 +758,6 @@ out:
  * group (and deleting an emptied group with its routes).  libnl 3.7
  * cannot build these messages: they are built here.
  */
-
-/* Sends @msg (freed) and waits for the kernel's answer; 0 or -errno. */
-static int tb_nl_sync(struct tb_nl *nl, struct nl_msg *msg)
-{
-	int err = nl_send_sync(nl->sk, msg);
-
-	return err < 0 ? tb_nl_errno(err) : 0;
-}
 
 /**
  * tb_nl_nexthop_dev() - nexthop object @id: "dev @ifindex", IPv6
@@ -673,7 +775,7 @@ int tb_nl_nexthop_dev(struct tb_nl *nl, uint32_t id, int ifindex)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return tb_nl_sync(nl, msg);
+	return tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 /**
@@ -702,7 +804,7 @@ int tb_nl_nexthop_group(struct tb_nl *nl, uint32_t id, const uint32_t *members,
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return tb_nl_sync(nl, msg);
+	return tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 /* Deletes nexthop object (or group) @id; 0 or -errno. */
@@ -716,7 +818,7 @@ int tb_nl_nexthop_del(struct tb_nl *nl, uint32_t id)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return tb_nl_sync(nl, msg);
+	return tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 /* The route header and keys of a host route @dst in @table, @metric. */
@@ -758,7 +860,7 @@ int tb_nl_route_nhid(struct tb_nl *nl, const struct tb_prefix *dst,
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return tb_nl_sync(nl, msg);
+	return tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 struct tb_nl_nhid_ctx {
@@ -800,19 +902,16 @@ int tb_nl_route_nhid_get(struct tb_nl *nl, const struct tb_prefix *dst,
 {
 	struct tb_nl_nhid_ctx c = {dst, table, metric, 0};
 	struct rtmsg rtm = {.rtm_family = (uint8_t)dst->family};
-	struct nl_cb *cb = tb_nl_cb_clone(nl);
-	int err = -NLE_NOMEM;
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+	int err;
 
-	if (cb) {
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_nhid_cb, &c);
-		err = nl_send_simple(nl->sk, RTM_GETROUTE, NLM_F_DUMP, &rtm,
-				     sizeof(rtm));
-		if (err >= 0)
-			err = nl_recvmsgs(nl->sk, cb);
-		nl_cb_put(cb);
+	if (msg && nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
 	}
-	if (err < 0)
-		return tb_nl_errno(err);
+	err = tb_nl_talk(nl, msg, tb_nl_nhid_cb, &c);
+	if (err)
+		return err;
 	*nhid = c.nhid;
 	return 0;
 }
@@ -833,26 +932,18 @@ static int tb_nl_proxy_exists(struct tb_nl *nl, int ifindex,
 			    .ndm_ifindex = ifindex,
 			    .ndm_flags = NTF_PROXY};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
-	struct nl_cb *cb = tb_nl_cb_clone(nl);
-	int err = -NLE_NOMEM, n = 0;
+	int err, n = 0;
 
-	if (msg && cb &&
-	    nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) >= 0 &&
-	    nla_put(msg, NDA_DST, p->family == AF_INET ? 4 : 16, p->addr) >=
-		    0) {
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_count_cb, &n);
-		err = nl_send_auto(nl->sk, msg);
-		if (err >= 0)
-			err = nl_recvmsgs(nl->sk, cb);
-		if (err >= 0 && n)
-			err = nl_wait_for_ack(nl->sk);
+	if (msg && (nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||
+		    nla_put(msg, NDA_DST, p->family == AF_INET ? 4 : 16,
+			    p->addr) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
 	}
-	nlmsg_free(msg);
-	if (cb)
-		nl_cb_put(cb);
-	if (err == -NLE_OBJ_NOTFOUND)
+	err = tb_nl_talk(nl, msg, tb_nl_count_cb, &n);
+	if (err == -ENOENT) /* the kernel: no such entry */
 		return 0;
-	return err < 0 ? tb_nl_errno(err) : n > 0;
+	return err ? err : n > 0;
 }
 
 /**
@@ -863,13 +954,14 @@ static int tb_nl_proxy_exists(struct tb_nl *nl, int ifindex,
  * The kernel takes an existing proxy entry as made (NLM_F_EXCL is not
  * honoured for them), so one is looked for first: an entry someone else
  * made is never taken over, nor later removed.
- * Return: 0, -EEXIST, -ENODEV (delete: no such entry), or another -errno.
+ * Return: 0, -EEXIST, -ENOENT (delete: no such entry), or another -errno.
  */
 int tb_nl_proxy(struct tb_nl *nl, int add, int ifindex,
 		const struct tb_prefix *p)
 {
 	struct rtnl_neigh *ne = rtnl_neigh_alloc();
 	struct nl_addr *a = tb_nl_prefix(p);
+	struct nl_msg *msg = NULL;
 	int err = add ? tb_nl_proxy_exists(nl, ifindex, p) : 0;
 
 	if (err > 0)
@@ -881,10 +973,11 @@ int tb_nl_proxy(struct tb_nl *nl, int add, int ifindex,
 		rtnl_neigh_set_ifindex(ne, ifindex);
 		rtnl_neigh_set_dst(ne, a);
 		rtnl_neigh_set_flags(ne, NTF_PROXY);
-		err = add ? rtnl_neigh_add(nl->sk, ne,
-					   NLM_F_CREATE | NLM_F_EXCL)
-			  : rtnl_neigh_delete(nl->sk, ne, 0);
-		err = err < 0 ? tb_nl_errno(err) : 0;
+		err = add ? rtnl_neigh_build_add_request(
+				    ne, NLM_F_CREATE | NLM_F_EXCL, &msg)
+			  : rtnl_neigh_build_delete_request(ne, 0, &msg);
+		err = err < 0 ? tb_nl_errno(err)
+			      : tb_nl_talk(nl, msg, NULL, NULL);
 	}
 	nl_addr_put(a);
 	rtnl_neigh_put(ne);
@@ -937,11 +1030,16 @@ int tb_nl_route_scan(struct tb_nl *nl, tb_nl_route_fn fn, void *arg)
 	return 0;
 }
 
-/* Puts address @p (with its prefix length) on link @ifindex. */
+/*
+ * Puts address @p (with its prefix length) on link @ifindex, with
+ * IFA_F_NOPREFIXROUTE: no connected route appears (in main or anywhere),
+ * so a host-side address never routes outside the plan's tables.
+ */
 int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
 	struct nl_addr *a = tb_nl_prefix(p);
+	struct nl_msg *msg = NULL;
 	int err = -ENOMEM;
 
 	if (ra && a) {
@@ -949,12 +1047,74 @@ int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_prefix *p)
 		rtnl_addr_set_family(ra, p->family);
 		rtnl_addr_set_local(ra, a);
 		rtnl_addr_set_prefixlen(ra, (int)p->len);
-		err = rtnl_addr_add(nl->sk, ra, NLM_F_CREATE | NLM_F_EXCL);
-		err = err < 0 ? tb_nl_errno(err) : 0;
+		rtnl_addr_set_flags(ra, IFA_F_NOPREFIXROUTE);
+		err = rtnl_addr_build_add_request(ra, NLM_F_CREATE | NLM_F_EXCL,
+						  &msg);
+		err = err < 0 ? tb_nl_errno(err)
+			      : tb_nl_talk(nl, msg, NULL, NULL);
 	}
 	nl_addr_put(a);
 	rtnl_addr_put(ra);
 	return err;
+}
+
+struct tb_nl_ascan_ctx {
+	tb_nl_addr_fn fn;
+	void *arg;
+	int family;
+};
+
+static void tb_nl_ascan_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+	struct tb_nl_ascan_ctx *c = arg;
+	struct nl_addr *local = rtnl_addr_get_local(ra);
+	struct tb_prefix p = {.family = rtnl_addr_get_family(ra)};
+	size_t len = local ? nl_addr_get_len(local) : 0;
+
+	if (p.family != c->family || len != (p.family == AF_INET ? 4u : 16u))
+		return;
+	memcpy(p.addr, nl_addr_get_binary_addr(local), len);
+	p.len = (unsigned int)len * 8; /* the address itself */
+	c->fn(c->arg, rtnl_addr_get_ifindex(ra), &p);
+}
+
+/**
+ * tb_nl_addr_scan() - call @fn for every address of @family on the host
+ *
+ * One dump, asked only by requests that name addresses: whether the host
+ * has an address already is a fact the plan cannot know.
+ * Return: 0, or -errno.
+ */
+int tb_nl_addr_scan(struct tb_nl *nl, int family, tb_nl_addr_fn fn, void *arg)
+{
+	struct tb_nl_ascan_ctx c = {fn, arg, family};
+	struct nl_cache *cache;
+	int err = rtnl_addr_alloc_cache(nl->sk, &cache);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	nl_cache_foreach(cache, tb_nl_ascan_one, &c);
+	nl_cache_free(cache);
+	return 0;
+}
+
+/* The rest of a tun device's IFLA_INFO_DATA.  The kernel reports queue
+ * counts for multi_queue taps only (tun_fill_info()). */
+static void tb_nl_tun_info(struct nlattr **tun, struct tb_link_info *info)
+{
+	if (tun[IFLA_TUN_OWNER])
+		info->owner = nla_get_u32(tun[IFLA_TUN_OWNER]);
+	if (tun[IFLA_TUN_GROUP])
+		info->group = nla_get_u32(tun[IFLA_TUN_GROUP]);
+	if (tun[IFLA_TUN_VNET_HDR])
+		info->vnet_hdr = nla_get_u8(tun[IFLA_TUN_VNET_HDR]);
+	if (tun[IFLA_TUN_MULTI_QUEUE])
+		info->multi_queue = nla_get_u8(tun[IFLA_TUN_MULTI_QUEUE]);
+	if (tun[IFLA_TUN_NUM_QUEUES])
+		info->queues += nla_get_u32(tun[IFLA_TUN_NUM_QUEUES]);
+	if (tun[IFLA_TUN_NUM_DISABLED_QUEUES])
+		info->queues += nla_get_u32(tun[IFLA_TUN_NUM_DISABLED_QUEUES]);
 }
 
 static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
@@ -968,8 +1128,14 @@ static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
 		return NL_OK;
 	info->ifindex = ifi->ifi_index;
 	info->flags = ifi->ifi_flags;
+	info->type = ifi->ifi_type;
 	info->mtu = tb[IFLA_MTU] ? nla_get_u32(tb[IFLA_MTU]) : 0;
 	info->master = tb[IFLA_MASTER] ? (int)nla_get_u32(tb[IFLA_MASTER]) : 0;
+	info->carrier = tb[IFLA_CARRIER] ? nla_get_u8(tb[IFLA_CARRIER]) : 0;
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(info->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+		info->has_mac = 1;
+	}
 	if (!tb[IFLA_LINKINFO] ||
 	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) ||
 	    !li[IFLA_INFO_KIND])
@@ -983,16 +1149,16 @@ static int tb_nl_info_cb(struct nl_msg *msg, void *arg)
 		info->tun_type = nla_get_u8(tun[IFLA_TUN_TYPE]);
 	if (tun[IFLA_TUN_PERSIST])
 		info->persist = nla_get_u8(tun[IFLA_TUN_PERSIST]);
-	if (tun[IFLA_TUN_OWNER])
-		info->owner = nla_get_u32(tun[IFLA_TUN_OWNER]);
+	tb_nl_tun_info(tun, info);
 	return NL_OK;
 }
 
 /**
  * tb_nl_link_info() - what an adopter must know about link @name
  *
- * Kind, and for a tun device its type, persistence and owner (from
- * IFLA_INFO_DATA, which libnl 3.7 does not parse), master, MTU, flags.
+ * Kind, and for a tun device its type, persistence, owner, group and
+ * queues (from IFLA_INFO_DATA, which libnl 3.7 does not parse), master,
+ * MTU, flags, carrier, link type and MAC.
  * Return: 0, -ENODEV, or another -errno.
  */
 int tb_nl_link_info(struct tb_nl *nl, const char *name,
@@ -1000,39 +1166,36 @@ int tb_nl_link_info(struct tb_nl *nl, const char *name,
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-	struct nl_cb *cb = tb_nl_cb_clone(nl);
-	int err = -NLE_NOMEM;
 
-	*info = (struct tb_link_info){.owner = (uint32_t)-1};
-	if (msg && cb &&
-	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
-	    nla_put_string(msg, IFLA_IFNAME, name) >= 0) {
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, tb_nl_info_cb, info);
-		err = nl_send_auto(nl->sk, msg);
-		if (err >= 0)
-			err = nl_recvmsgs(nl->sk, cb);
-		if (err >= 0)
-			err = nl_wait_for_ack(nl->sk);
+	*info = (struct tb_link_info){.owner = (uint32_t)-1,
+				      .group = (uint32_t)-1};
+	if (msg && (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+		    nla_put_string(msg, IFLA_IFNAME, name) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
 	}
-	nlmsg_free(msg);
-	if (cb)
-		nl_cb_put(cb);
-	return err < 0 ? tb_nl_errno(err) : 0;
+	return tb_nl_talk(nl, msg, tb_nl_info_cb, info);
 }
 
 /**
  * tb_nl_link_restore() - put an adopted link back as it was
  *
- * Its master (or none), MTU and up/down state; its ifalias is cleared.
+ * Its MAC (if known: a holder can change it with SIOCSIFHWADDR), master
+ * (or none), MTU and up/down state; its ifalias is cleared.
  * Return: 0, or -errno.
  */
 int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was)
 {
 	struct rtnl_link *chg = rtnl_link_alloc();
+	struct nl_addr *addr = NULL;
 	int err;
 
 	if (!chg)
 		return -ENOMEM;
+	if (was->has_mac) /* before the master: the kernel sets it first */
+		addr = nl_addr_build(AF_LLC, was->mac, 6);
+	if (addr)
+		rtnl_link_set_addr(chg, addr);
 	rtnl_link_set_master(chg, was->master);
 	rtnl_link_set_mtu(chg, was->mtu);
 	rtnl_link_set_ifalias(chg, "");
@@ -1041,6 +1204,7 @@ int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was)
 	else
 		rtnl_link_unset_flags(chg, IFF_UP);
 	err = tb_nl_change(nl, was->ifindex, chg);
+	nl_addr_put(addr);
 	rtnl_link_put(chg);
 	return err;
 }
@@ -1072,7 +1236,7 @@ int tb_nl_port_lock(struct tb_nl *nl, int ifindex, int locked)
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, pi);
-	return tb_nl_sync(nl, msg);
+	return tb_nl_talk(nl, msg, NULL, NULL);
 }
 
 struct tb_nl_lock_ctx {
@@ -1100,26 +1264,6 @@ static int tb_nl_lock_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Sends request @msg (freed) and feeds each answer to @fn, then the ack. */
-static int tb_nl_query(struct tb_nl *nl, struct nl_msg *msg,
-		       nl_recvmsg_msg_cb_t fn, void *arg)
-{
-	struct nl_cb *cb = tb_nl_cb_clone(nl);
-	int err = -NLE_NOMEM;
-
-	if (cb) {
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
-		err = nl_send_auto(nl->sk, msg);
-		if (err >= 0)
-			err = nl_recvmsgs(nl->sk, cb);
-		if (err >= 0)
-			err = nl_wait_for_ack(nl->sk);
-		nl_cb_put(cb);
-	}
-	nlmsg_free(msg);
-	return err < 0 ? tb_nl_errno(err) : 0;
-}
-
 /**
  * tb_nl_port_lock_get() - is bridge port @ifindex locked, does it learn?
  *
@@ -1139,7 +1283,7 @@ int tb_nl_port_lock_get(struct tb_nl *nl, int ifindex, int *locked,
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	err = tb_nl_query(nl, msg, tb_nl_lock_cb, &c);
+	err = tb_nl_talk(nl, msg, tb_nl_lock_cb, &c);
 	*locked = c.locked;
 	*learning = c.learning;
 	return err;
@@ -1173,7 +1317,7 @@ static struct nl_msg *tb_nl_fdb_msg(int type, int flags, int ifindex,
  *	for @mac, on any port); TB_FDB_TAKE: this port's and static, whether
  *	or not the bridge had one; TB_FDB_DEL: remove this port's (an entry
  *	on another port is not touched)
- * Return: 0, -EEXIST, -ENODEV (delete: no such entry), or another -errno.
+ * Return: 0, -EEXIST, -ENOENT (delete: no such entry), or another -errno.
  */
 int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
 		     const uint8_t mac[6], unsigned int vid)
@@ -1188,7 +1332,7 @@ int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
 					NLM_F_CREATE | NLM_F_REPLACE, ifindex,
 					mac, vid);
 
-	return msg ? tb_nl_sync(nl, msg) : -ENOMEM;
+	return msg ? tb_nl_talk(nl, msg, NULL, NULL) : -ENOMEM;
 }
 
 struct tb_nl_fdb_ctx {
@@ -1213,7 +1357,7 @@ static int tb_nl_fdb_cb(struct nl_msg *msg, void *arg)
  * @port:	the port it points at
  * @held:	1 if it is static or the bridge's own (permanent), 0 if
  *		learned
- * Return: 0, -ENODEV (no entry), or another -errno.
+ * Return: 0, -ENOENT (no entry), or another -errno.
  */
 int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
 		  unsigned int vid, int *port, int *held)
@@ -1226,8 +1370,65 @@ int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
 		return -ENOMEM;
 	/* a get request must carry no state (the kernel checks it strictly) */
 	((struct ndmsg *)nlmsg_data(nlmsg_hdr(msg)))->ndm_state = 0;
-	err = tb_nl_query(nl, msg, tb_nl_fdb_cb, &c);
+	err = tb_nl_talk(nl, msg, tb_nl_fdb_cb, &c);
 	*port = c.ifindex;
 	*held = !!(c.state & (NUD_NOARP | NUD_PERMANENT));
+	return err;
+}
+
+/**
+ * tb_nl_link_isolate() - take link @ifindex out of its bridge, and down
+ *
+ * For an adopted tap whose lease is over while a tenant may still hold
+ * it: it must neither stay in the bridge granted to that tenant nor go
+ * back to its previous one.  Down, it is in no broadcast domain at all
+ * (and the host stack takes nothing from it, router advertisements
+ * included).  Its ifalias (the lease record) is kept.
+ * Return: 0, or -errno.
+ */
+int tb_nl_link_isolate(struct tb_nl *nl, int ifindex)
+{
+	struct rtnl_link *chg = rtnl_link_alloc();
+	int err;
+
+	if (!chg)
+		return -ENOMEM;
+	rtnl_link_set_master(chg, 0);
+	rtnl_link_unset_flags(chg, IFF_UP);
+	err = tb_nl_change(nl, ifindex, chg);
+	rtnl_link_put(chg);
+	return err;
+}
+
+/**
+ * tb_nl_link_mac_pin() - set link @ifindex's MAC to what it is now
+ * @mac:	receives that MAC
+ *
+ * Setting a MAC, even the same one, makes its assignment NET_ADDR_SET: a
+ * bridge then keeps it, instead of following its lowest port's MAC
+ * (br_stp_recalculate_bridge_id()), which a tenant can set on its tap.
+ * Return: 0, or -errno.
+ */
+int tb_nl_link_mac_pin(struct tb_nl *nl, int ifindex, uint8_t mac[6])
+{
+	struct rtnl_link *link = NULL, *chg = NULL;
+	struct nl_addr *addr;
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link);
+
+	if (err < 0)
+		return tb_nl_errno(err);
+	addr = rtnl_link_get_addr(link);
+	err = -EINVAL;
+	if (addr && nl_addr_get_len(addr) == 6) {
+		memcpy(mac, nl_addr_get_binary_addr(addr), 6);
+		chg = rtnl_link_alloc();
+		err = -ENOMEM;
+	}
+	if (chg) {
+		rtnl_link_set_addr(chg, addr);
+		err = tb_nl_change(nl, ifindex, chg);
+		rtnl_link_put(chg);
+	}
+	rtnl_link_put(link);
 	return err;
 }

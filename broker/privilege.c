@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,12 +108,13 @@ static const int tb_seccomp_plain[] = {
 };
 // clang-format on
 
-/* ioctl() requests: tun.c. */
+/* ioctl() requests: tun.c (TUNSETLINK, TUNDETACHFILTER: an adopted tap
+ * made Ethernet and unfiltered again before it is put back,
+ * tb_tun_reset(); SIOCETHTOOL: a tap's driver messages read and turned
+ * off, tb_tun_debug_off()). */
 static const unsigned long tb_seccomp_ioctls[] = {
-	TUNSETIFF,
-	TUNSETOWNER,
-	TUNSETPERSIST,
-	SIOCGIFINDEX,
+	TUNSETIFF,  TUNSETOWNER, TUNSETPERSIST,	  SIOCGIFINDEX,
+	TUNSETLINK, SIOCETHTOOL, TUNDETACHFILTER,
 };
 
 static void tb_sigsys(int sig, siginfo_t *si, void *uc)

@@ -6,7 +6,7 @@
  * QEMU's helper protocol carries one fd, so only "run" asks for these.
  * The first queue comes from the usual path (request.c, macvtap.c,
  * routed.c, adopt.c), made with IFF_MULTI_QUEUE when more than one queue
- * is asked for; this adds the others, attached by name (tap) or opened
+ * is asked for (the plan checked the policy's `queues` ceiling); this adds the others, attached by name (tap) or opened
  * again on /dev/tapN (macvtap), then one vhost-net fd per queue.  The
  * broker never touches the vhost fds: QEMU's VHOST_SET_OWNER binds each to
  * the VM.  Any failure ends the lease at once, so nothing is left behind.
@@ -23,31 +23,6 @@
 
 _Static_assert(TB_QUEUES_LIMIT == TB_QUEUES_MAX,
 	       "the policy's queues ceiling is what the protocol carries");
-
-/**
- * tb_queues_check() - may @who have a tap with @req->queues queues?
- *
- * Asked before anything is made: the policy's `queues` ceiling (the same
- * number bounds the vhost-net fds, one per queue).
- * Return: 0, or -EPERM with the reason in @rep.
- */
-int tb_queues_check(struct tb_broker *b, const struct tb_who *who,
-		    const struct tb_request *req, struct tb_reply *rep)
-{
-	struct tb_queues q;
-	char user[64];
-
-	if (req->queues <= 1)
-		return 0;
-	tb_policy_queues(b->policy, who, &q);
-	if (req->queues <= q.limit)
-		return 0;
-	return tb_refuse(
-		rep, -EPERM,
-		"%u queues asked for; user %s may have at most %u per tap, set by %s; ask for fewer, or raise queues",
-		req->queues, tb_who_name(who, user, sizeof(user)), q.limit,
-		q.source);
-}
 
 /* One more queue of lease @l, IFF_MULTI_QUEUE like the first. */
 static int tb_queue_open(const struct tb_lease *l, unsigned int iff)

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* One tap request: check it, decide it by policy, then build the port. */
+/*
+ * One tap request: the policy's plan (policy/plan.c), then the kernel facts
+ * it needs, fitted against the plan, then the plan carried out (port.c).
+ */
 #include "broker.h"
+#include "port.h"
+#include "tenant.h"
 #include "vlan.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -36,229 +42,213 @@ int tb_tap_mac(uint8_t mac[6])
  * A bridge whose MTU was never set explicitly takes its smallest port's:
  * a tap below the bridge's MTU may have lowered it.  Never let that stand.
  */
-static int tb_mtu_kept(struct tb_broker *b, const struct tb_request *req,
+static int tb_mtu_kept(struct tb_broker *b, const struct tb_plan *plan,
 		       const struct tb_bridge_info *br, unsigned int mtu,
 		       struct tb_reply *rep)
 {
 	struct tb_bridge_info now;
 	char why[TB_MESSAGE_MAX];
+	const char *dev = plan->dev;
 
 	if (mtu >= br->mtu ||
-	    tb_nl_bridge_get(b->nl, req->bridge, &now, why, sizeof(why)) ||
+	    tb_nl_bridge_get(b->nl, dev, &now, why, sizeof(why)) ||
 	    now.mtu >= br->mtu)
 		return 0;
 	return tb_refuse(
 		rep, -EINVAL,
 		"MTU %u would lower bridge %s's MTU from %u (its MTU follows its smallest port; set it explicitly with ip link set %s mtu %u, or ask for %u)",
-		mtu, req->bridge, br->mtu, req->bridge, br->mtu, br->mtu);
+		mtu, dev, br->mtu, dev, br->mtu, br->mtu);
 }
 
-/* VLANs asked for: parsed, decided by policy, and the bridge must filter. */
-static int tb_tap_vlans(struct tb_broker *b, const struct tb_who *who,
-			const struct tb_request *req,
+/* The plan's VLANs, and the kernel fact they need: the bridge filters. */
+static int tb_tap_vlans(struct tb_broker *b, const struct tb_plan *plan,
 			const struct tb_bridge_info *br,
 			struct tb_port_vlans *pv, struct tb_reply *rep)
 {
-	struct tb_decision d;
-	char why[128];
 	int filtering, err;
 
 	memset(pv, 0, sizeof(*pv));
-	if (!req->vlan && !req->trunk[0])
+	if (!plan->vlans)
 		return 0;
 	pv->any = 1;
-	pv->access = req->vlan;
-	if (req->vlan > TB_VLAN_MAX)
-		return tb_refuse(rep, -EINVAL, "VLAN %u is not 1-4094",
-				 req->vlan);
-	if (req->trunk[0] &&
-	    tb_vlan_parse(req->trunk, &pv->tagged, why, sizeof(why)))
-		return tb_refuse(rep, -EINVAL, "trunk: %s", why);
-	tb_policy_decide_vlan(b->policy, who, req->bridge, pv->access,
-			      req->trunk[0] ? &pv->tagged : NULL, &d);
-	if (!d.allow)
-		return tb_refuse(rep, -EPERM, "%s", d.reason);
+	pv->access = plan->access;
+	pv->tagged = plan->tagged;
 	err = tb_nl_bridge_vlans(b->nl, br->ifindex, &filtering, &pv->drop);
 	if (err)
 		return tb_refuse(rep, err, "cannot read bridge %s: %s",
-				 req->bridge, strerror(-err));
+				 plan->dev, strerror(-err));
 	if (!filtering)
 		return tb_refuse(
 			rep, -EOPNOTSUPP,
 			"bridge %s does not filter VLANs; turn it on with ip link set %s type bridge vlan_filtering 1",
-			req->bridge, req->bridge);
+			plan->dev, plan->dev);
 	return 0;
 }
 
-static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
-			 pid_t vm, const struct tb_request *req,
-			 const struct tb_bridge_info *br, unsigned int mtu,
-			 const struct tb_port_vlans *pv, struct tb_reply *rep)
-{
-	struct tb_lease lease = {.uid = who->uid, .vm = vm, .mtu = mtu};
-	char alias[128];
-	uint8_t mac[6];
-	int fd, err;
-
-	fd = tb_tun_create(tb_tun_flags(req), who->uid, rep->ifname,
-			   &lease.ifindex);
-	if (fd < 0)
-		return tb_refuse(
-			rep, fd,
-			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
-			strerror(-fd));
-	tb_lease_alias(alias, sizeof(alias), who->uid, vm, req->bridge);
-	tb_lease_alias_label(alias, sizeof(alias), req->label);
-	snprintf(lease.label, sizeof(lease.label), "%s", req->label);
-	err = tb_tap_mac(mac);
-	if (!err)
-		err = tb_nl_port_join(b->nl, lease.ifindex, br->ifindex, mtu,
-				      mac, alias);
-	if (!err && pv->any)
-		err = tb_nl_port_vlans(b->nl, lease.ifindex, pv->access,
-				       &pv->tagged, pv->drop);
-	if (!err)
-		err = tb_nl_link_up(b->nl, lease.ifindex, alias);
-	if (err)
-		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
-			  rep->ifname, req->bridge, strerror(-err));
-	if (!err)
-		err = tb_mtu_kept(b, req, br, mtu, rep);
-	snprintf(lease.ifname, sizeof(lease.ifname), "%s", rep->ifname);
-	snprintf(lease.bridge, sizeof(lease.bridge), "%s", req->bridge);
-	if (!err && (err = tb_lease_add(b, &lease)))
-		tb_refuse(rep, err, "cannot record the lease: %s",
-			  strerror(-err));
-	if (err) {
-		close(fd);
-		/* persistent: delete it now, which also restores the MTU */
-		tb_nl_link_del(b->nl, lease.ifindex);
-		rep->ifname[0] = '\0';
-		return err;
-	}
-	return fd;
-}
-
-/* The tap's MTU: asked for, or the bridge's, within the policy's ceiling. */
-static int tb_tap_mtu(struct tb_broker *b, const struct tb_who *who,
-		      const struct tb_request *req,
+/* The tap's MTU: the plan's, or the bridge's within the plan's ceiling;
+ * never above the bridge's (a kernel fact). */
+static int tb_tap_mtu(const struct tb_plan *plan,
 		      const struct tb_bridge_info *br, unsigned int *mtu,
 		      struct tb_reply *rep)
 {
-	struct tb_mtu_ceiling m;
-	struct tb_decision d;
+	unsigned int ceiling = plan->mtu_ceiling.limit;
 
-	tb_policy_mtu(b->policy, who, req->bridge, &m);
-	*mtu = req->mtu ? req->mtu : br->mtu < m.limit ? br->mtu : m.limit;
-	if (*mtu < TB_MTU_MIN || *mtu > TB_MTU_MAX)
+	*mtu = plan->mtu ? plan->mtu : br->mtu < ceiling ? br->mtu : ceiling;
+	if (*mtu < TB_MTU_MIN)
 		return tb_refuse(rep, -EINVAL, "MTU %u is out of range (%d-%d)",
 				 *mtu, TB_MTU_MIN, TB_MTU_MAX);
 	if (*mtu > br->mtu)
 		return tb_refuse(
 			rep, -EINVAL,
 			"MTU %u is above bridge %s's MTU %u; ask for at most %u, or raise the bridge's (ip link set %s mtu %u)",
-			*mtu, req->bridge, br->mtu, br->mtu, req->bridge, *mtu);
-	tb_policy_decide_mtu(b->policy, who, req->bridge, *mtu, &d);
-	return d.allow ? 0 : tb_refuse(rep, -EPERM, "%s", d.reason);
+			*mtu, plan->dev, br->mtu, br->mtu, plan->dev, *mtu);
+	return 0;
 }
 
-/* @who's user name for a message, or "uid N" when it has none. */
-const char *tb_who_name(const struct tb_who *who, char *buf, size_t len)
+/* A new tap: create, configure (port.c), check the bridge MTU, record. */
+static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
+			 pid_t vm, const struct tb_request *req,
+			 const struct tb_plan *plan,
+			 const struct tb_bridge_info *br, struct tb_port *port,
+			 struct tb_reply *rep)
 {
-	if (who->user)
-		snprintf(buf, len, "%s", who->user);
-	else
-		snprintf(buf, len, "uid %u", who->uid);
-	return buf;
+	struct tb_lease lease = {.uid = who->uid, .vm = vm, .pidfd = -1};
+	struct tb_undo u;
+	char alias[128];
+	uint8_t mac[6];
+	int err;
+
+	tb_undo_init(&u);
+	u.made = 1;
+	u.fd = tb_tun_create(tb_tun_flags(req), rep->ifname, &u.ifindex);
+	if (u.fd < 0)
+		return tb_refuse(
+			rep, u.fd,
+			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
+			strerror(-u.fd));
+	tb_lease_alias(alias, sizeof(alias), who->uid, vm, plan->dev);
+	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	port->alias = alias;
+	port->mac = mac;
+	err = tb_tap_mac(mac);
+	if (!err && (err = tb_port_setup(b, &u, port, plan)))
+		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
+			  rep->ifname, plan->dev, strerror(-err));
+	if (!err)
+		err = tb_mtu_kept(b, plan, br, port->mtu, rep);
+	lease.ifindex = u.ifindex;
+	lease.mtu = port->mtu;
+	snprintf(lease.ifname, sizeof(lease.ifname), "%s", rep->ifname);
+	snprintf(lease.dev, sizeof(lease.dev), "%s", plan->dev);
+	snprintf(lease.label, sizeof(lease.label), "%s", req->label);
+	if (!err)
+		err = tb_lease_claim(&lease, plan, rep);
+	err = err ? err : tb_port_record(b, &u, &lease, rep);
+	if (err < 0) {
+		free(lease.addrs);
+		tb_undo_rollback(b, &u);
+		rep->ifname[0] = '\0';
+	}
+	return err;
 }
 
 /**
  * tb_quota_check() - may @who hold one more lease?
  *
- * The broker is single-threaded: nothing runs between this count and the
- * lease's addition, so concurrent requests can never exceed the quota.
+ * The plan's ceiling against the leases held (a fact only the broker
+ * knows).  The broker is single-threaded: nothing runs between this count
+ * and the lease's addition, so concurrent requests never exceed the quota.
  * Return: 0, or -EDQUOT with the reason in @rep.
  */
-int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
-		   struct tb_reply *rep)
+static int tb_quota_check(struct tb_broker *b, const struct tb_who *who,
+			  const struct tb_plan *plan, struct tb_reply *rep)
 {
 	unsigned int held = tb_lease_count(b, who->uid);
-	struct tb_quota q;
 	char user[64];
 
-	tb_policy_quota(b->policy, who, &q);
-	if (held < q.limit)
+	if (held < plan->quota.limit)
 		return 0;
-	tb_who_name(who, user, sizeof(user));
 	return tb_refuse(
 		rep, -EDQUOT,
 		"user %s already holds %u tap%s, the quota of %u set by %s; stop a VM first, or raise quota",
-		user, held, held == 1 ? "" : "s", q.limit, q.source);
+		tb_who_name(who, user, sizeof(user)), held,
+		held == 1 ? "" : "s", plan->quota.limit, plan->quota.source);
+}
+
+/* A tap in a bridge, made or adopted: the bridge's facts, then the port. */
+static int tb_do_bridged(struct tb_broker *b, const struct tb_who *who,
+			 pid_t caller, const struct tb_request *req,
+			 const struct tb_plan *plan, struct tb_reply *rep)
+{
+	pid_t vm = tb_lease_vm(caller, !!(req->flags & TB_F_LAUNCHER));
+	struct tb_bridge_info br;
+	struct tb_port_vlans pv;
+	struct tb_port port = {.pv = &pv};
+	char why[TB_MESSAGE_MAX];
+	int ret;
+
+	ret = tb_nl_bridge_get(b->nl, plan->dev, &br, why, sizeof(why));
+	if (ret)
+		return tb_refuse(rep, ret, "%s", why);
+	ret = tb_tenant_pin_bridge(b, plan->dev, br.ifindex, rep);
+	if (ret)
+		return ret;
+	ret = tb_tap_mtu(plan, &br, &port.mtu, rep);
+	if (!ret)
+		ret = tb_tap_vlans(b, plan, &br, &pv, rep);
+	if (ret)
+		return ret;
+	port.master = br.ifindex;
+	if (plan->adopt[0])
+		return tb_adopt_port(b, who, vm, req, plan, &port, rep);
+	return tb_build_port(b, who, vm, req, plan, &br, &port, rep);
 }
 
 /**
  * tb_do_tap() - carry out one tap request from @who
  *
- * Order: the name is checked, then the policy decides, then the bridge is
- * looked up (so a denied caller learns nothing about which bridges exist),
- * then the tap is made and configured.  On success @rep names the tap and
- * *@fd holds it; on refusal @rep carries the status and one line of reason.
+ * Order: the plan (policy/plan.c: every check on the request and the
+ * caller, before any kernel lookup, so a denied caller learns nothing
+ * about which bridges exist); the quota and the addresses' exclusivity;
+ * then the kind's own facts and steps (bridged here, macvtap.c,
+ * routed.c).  On success @rep names the tap and *@fd holds it; on refusal
+ * @rep carries the status and one line of reason.
  *
  * Return: 0, or the -errno also stored in @rep->status.
  */
 int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	      const struct tb_request *req, struct tb_reply *rep, int *fd)
 {
-	pid_t vm;
-	struct tb_bridge_info br;
-	struct tb_port_vlans pv;
-	struct tb_decision d;
-	unsigned int mtu;
-	char why[TB_MESSAGE_MAX], shown[64];
+	struct tb_plan plan;
 	int ret;
 
 	*fd = -1;
-	if (req->label[0] && tb_label_check(req->label, why, sizeof(why))) {
-		tb_escape(req->label, strlen(req->label), shown, sizeof(shown));
-		return tb_refuse(rep, -EINVAL, "VM name '%s' %s", shown, why);
-	}
-	ret = tb_queues_check(b, who, req, rep);
+	tb_policy_plan(b->policy, who, req, &plan);
+	if (!plan.d.allow)
+		return tb_refuse(rep, plan.err ? plan.err : -EPERM, "%s",
+				 plan.d.reason);
+	if (plan.guard && !tb_guard_available()) /* fail closed */
+		return tb_refuse(
+			rep, -EOPNOTSUPP,
+			"%s is guarded by %s (%s), but this tapbroker cannot install a guard yet: refused rather than handed out unguarded",
+			plan.kind == TB_PLAN_ROUTED ? "this routed tap"
+						    : plan.dev,
+			plan.d.rule, plan.d.title);
+	ret = tb_quota_check(b, who, &plan, rep);
+	if (!ret && plan.kind != TB_PLAN_ROUTED)
+		ret = tb_addrs_free(b, plan.addrs, plan.naddrs, NULL, rep);
 	if (ret)
 		return ret;
-	if (req->lower[0])
-		return tb_do_macvtap(b, who, caller, req, rep, fd);
-	if (req->flags & TB_F_ROUTED)
-		return tb_do_routed(b, who, caller, req, rep, fd);
-	vm = tb_lease_vm(caller, !!(req->flags & TB_F_LAUNCHER));
-	if (tb_ifname_check(req->bridge, why, sizeof(why))) {
-		tb_escape(req->bridge, sizeof(req->bridge), shown,
-			  sizeof(shown));
-		return tb_refuse(rep, -EINVAL, "bridge name '%s' %s", shown,
-				 why);
-	}
-	tb_policy_decide_bridge(b->policy, who, req->bridge, &d);
-	if (!d.allow)
-		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	ret = tb_quota_check(b, who, rep);
-	if (ret)
-		return ret;
-	ret = tb_nl_bridge_get(b->nl, req->bridge, &br, why, sizeof(why));
-	if (ret)
-		return tb_refuse(rep, ret, "%s", why);
-	ret = tb_tap_mtu(b, who, req, &br, &mtu, rep);
-	if (ret)
-		return ret;
-	ret = tb_tap_vlans(b, who, req, &br, &pv, rep);
-	if (ret)
-		return ret;
-	if (req->adopt[0])
-		ret = tb_adopt_port(b, who, vm, req, &br, mtu, &pv, rep);
+	if (plan.kind == TB_PLAN_MACVTAP)
+		ret = tb_do_macvtap(b, who, caller, req, &plan, rep);
+	else if (plan.kind == TB_PLAN_ROUTED)
+		ret = tb_do_routed(b, who, caller, req, &plan, rep);
 	else
-		ret = tb_build_port(b, who, vm, req, &br, mtu, &pv, rep);
+		ret = tb_do_bridged(b, who, caller, req, &plan, rep);
 	if (ret < 0)
 		return ret;
 	*fd = ret;
-	snprintf(rep->message, sizeof(rep->message), "%s", d.reason);
+	snprintf(rep->message, sizeof(rep->message), "%s", plan.d.reason);
 	rep->status = 0;
 	return 0;
 }

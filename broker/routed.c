@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Routed mode: a tap in no bridge, with host routes to the addresses the
- * VM claims, in the route tables listed and no other (never an implicit
- * main-table route), each with the lease's metric.  An optional host-side
- * address (e.g. 169.254.0.1/32) goes on the tap for the guest's gateway.
- * Routes and address go away with the tap when the lease ends.
+ * VM claims, in the route tables the plan lists and no other (main only
+ * when the request names none), each with the lease's metric.  An
+ * optional host-side address (e.g. 169.254.0.1/32) goes on the tap for
+ * the guest's gateway, with IFA_F_NOPREFIXROUTE: it adds no connected
+ * route anywhere.  Routes and address go away with the tap.
  *
  * One VM may claim an address on two NICs (taps).  With different metrics
  * each tap gets its own route: a primary and a backup.  With equal metrics
@@ -25,6 +26,7 @@
  * from its ifalias (tb_routed_rescan()).
  */
 #include "broker.h"
+#include "port.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,58 +43,12 @@
 #define TB_NH_GROUPS 0x74620000u /* "tb": the first group id tried */
 
 struct tb_routed {
-	struct tb_prefix addrs[TB_ADDRS];
-	size_t naddrs;
-	uint32_t tables[TB_TABLES];
-	size_t ntables;
-	uint32_t metric;
-	struct tb_prefix gateway;
-	int has_gateway;
+	const struct tb_plan *plan;
+	struct tb_broker *b;
+	const struct tb_lease *l;
 	int proxy; /* the uplink's ifindex, or 0 */
 	unsigned int proxied; /* bit i: addrs[i]'s proxy entry is ours */
 };
-
-/* "10.0.0.5,2001:db8::/64" and "main,100" into @rt; refuses with why. */
-static int tb_routed_parse(const struct tb_request *req, struct tb_routed *rt,
-			   struct tb_reply *rep)
-{
-	char list[TB_ADDRS_MAX], why[128], *save = NULL, *item;
-	unsigned long t;
-	char *end;
-
-	snprintf(list, sizeof(list), "%s", req->addrs);
-	for (item = strtok_r(list, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		if (rt->naddrs == TB_ADDRS)
-			return tb_refuse(rep, -E2BIG,
-					 "more than %d routed addresses",
-					 TB_ADDRS);
-		if (tb_prefix_parse(item, 0, &rt->addrs[rt->naddrs++], why,
-				    sizeof(why)))
-			return tb_refuse(rep, -EINVAL, "address: %s", why);
-	}
-	snprintf(list, sizeof(list), "%s", req->tables);
-	for (item = strtok_r(list, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		t = strcmp(item, "main") ? strtoul(item, &end, 10) : 254;
-		if (rt->ntables == TB_TABLES ||
-		    (strcmp(item, "main") && (*end || !t || t > 0xfffffffeUL)))
-			return tb_refuse(
-				rep, -EINVAL,
-				"table '%.20s' is not main or a number (at most %d tables)",
-				item, TB_TABLES);
-		rt->tables[rt->ntables++] = (uint32_t)t;
-	}
-	if (!rt->ntables) /* the default: main, and only main */
-		rt->tables[rt->ntables++] = 254;
-	if (req->gateway[0]) {
-		if (tb_prefix_parse(req->gateway, 1, &rt->gateway, why,
-				    sizeof(why)))
-			return tb_refuse(rep, -EINVAL, "gateway: %s", why);
-		rt->has_gateway = 1;
-	}
-	return 0;
-}
 
 /* Is the sysctl in /proc/sys/@path on (its first character not '0')? */
 static int tb_sysctl_on(const char *path)
@@ -107,17 +63,17 @@ static int tb_sysctl_on(const char *path)
 	return c != '0';
 }
 
-/* Does the request claim an address of IPv4 (@v6 0) or IPv6 (@v6 1)? */
-static int tb_routed_has_family(const struct tb_routed *rt, int v6)
+/* Does the plan claim an address of IPv4 (@v6 0) or IPv6 (@v6 1)? */
+static int tb_routed_has_family(const struct tb_plan *plan, int v6)
 {
-	for (size_t i = 0; i < rt->naddrs; i++)
-		if ((rt->addrs[i].family == AF_INET6) == v6)
+	for (size_t i = 0; i < plan->naddrs; i++)
+		if ((plan->addrs[i].family == AF_INET6) == v6)
 			return 1;
 	return 0;
 }
 
 /* Forwarding must be on, or the routes lead nowhere: say which sysctl. */
-static int tb_routed_forwarding(const struct tb_routed *rt,
+static int tb_routed_forwarding(const struct tb_plan *plan,
 				struct tb_reply *rep)
 {
 	static const char *const files[2] = {
@@ -128,20 +84,13 @@ static int tb_routed_forwarding(const struct tb_routed *rt,
 					    "net.ipv6.conf.all.forwarding"};
 
 	for (int v6 = 0; v6 < 2; v6++) {
-		if (tb_routed_has_family(rt, v6) && !tb_sysctl_on(files[v6]))
+		if (tb_routed_has_family(plan, v6) && !tb_sysctl_on(files[v6]))
 			return tb_refuse(
 				rep, -ENETUNREACH,
 				"routed mode needs IPv%d forwarding, which is off in the broker's network namespace: sysctl -w %s=1",
 				v6 ? 6 : 4, keys[v6]);
 	}
 	return 0;
-}
-
-/* Are @l and @n the same VM's: one uid, one process (pid and start)? */
-static int tb_routed_same_vm(const struct tb_lease *l, const struct tb_lease *n)
-{
-	return n->vm > 0 && l->uid == n->uid && l->vm == n->vm &&
-	       l->start == n->start;
 }
 
 static int tb_prefix_equal(const struct tb_prefix *a, const struct tb_prefix *b)
@@ -189,34 +138,23 @@ static size_t tb_routed_peers(const struct tb_broker *b,
 }
 
 /*
- * An address overlapping one of another VM's lease is not available.  The
- * same VM (uid, pid and start time) may claim it again on another NIC:
- * with another metric that is a backup route, with the same metric ECMP
- * (see the top of this file).
+ * An address overlapping one of another VM's lease, or one the host has,
+ * is not available.  The same VM (uid, pid and start time) may claim it
+ * again on another NIC: with another metric that is a backup route, with
+ * the same metric ECMP (see the top of this file).  A gateway granted by
+ * `addresses` is exclusive the same way; one granted by `gateways` is a
+ * shared host-side address (the same 169.254.0.1 on every tap).
  */
-static int tb_routed_free(struct tb_broker *b, const struct tb_lease *n,
-			  struct tb_reply *rep)
+static int tb_routed_free(struct tb_broker *b, const struct tb_plan *plan,
+			  const struct tb_lease *n, struct tb_reply *rep)
 {
-	char a[TB_PREFIX_STR_MAX], h[TB_PREFIX_STR_MAX];
+	int err = tb_addrs_free(b, n->addrs, n->naddrs, n, rep);
+	struct tb_prefix gw = plan->gateway;
 
-	for (size_t i = 0; i < b->nleases; i++) {
-		const struct tb_lease *l = &b->leases[i];
-		int same = tb_routed_same_vm(l, n);
-
-		for (size_t j = 0; j < l->naddrs; j++)
-			for (size_t k = 0; k < n->naddrs; k++) {
-				if (same || !tb_prefix_overlap(&l->addrs[j],
-							       &n->addrs[k]))
-					continue;
-				tb_prefix_format(&n->addrs[k], a, sizeof(a));
-				tb_prefix_format(&l->addrs[j], h, sizeof(h));
-				return tb_refuse(
-					rep, -EADDRINUSE,
-					"address %s overlaps %s, routed to %s of uid %u",
-					a, h, l->ifname, (unsigned int)l->uid);
-			}
-	}
-	return 0;
+	if (err || !plan->has_gateway || plan->gateway_shared)
+		return err;
+	gw.len = gw.family == AF_INET ? 32 : 128; /* the address itself */
+	return tb_addrs_free(b, &gw, 1, NULL, rep);
 }
 
 /*
@@ -409,13 +347,12 @@ void tb_routed_release(struct tb_broker *b, const struct tb_lease *l)
 
 /* Gateway address, routes and proxy entries for the new tap @l, up. */
 static int tb_routed_apply(struct tb_broker *b, struct tb_routed *rt,
-			   const struct tb_lease *l, const char *alias,
-			   struct tb_reply *rep)
+			   const struct tb_lease *l, struct tb_reply *rep)
 {
-	int err = tb_nl_link_up(b->nl, l->ifindex, alias);
+	int err = 0;
 
-	if (!err && rt->has_gateway)
-		err = tb_nl_addr_add(b->nl, l->ifindex, &rt->gateway);
+	if (rt->plan->has_gateway)
+		err = tb_nl_addr_add(b->nl, l->ifindex, &rt->plan->gateway);
 	if (err)
 		return tb_refuse(rep, err, "cannot set up routed tap %s: %s",
 				 l->ifname, strerror(-err));
@@ -424,6 +361,15 @@ static int tb_routed_apply(struct tb_broker *b, struct tb_routed *rt,
 			err = tb_routed_route(b, l, &l->addrs[i], l->tables[t],
 					      rep);
 	return err ? err : tb_routed_proxies(b, rt, l, rep);
+}
+
+/* The undo record's extra step: what the tap's deletion does not mend. */
+static void tb_routed_undo(struct tb_broker *b, void *arg)
+{
+	struct tb_routed *rt = arg;
+
+	tb_routed_resync(b, rt->l); /* shared routes are rebuilt */
+	tb_routed_unproxy(b, rt->l, rt->proxy, rt->proxied);
 }
 
 /* The ifalias: the tap's, plus the VM's start time and the proxy uplink. */
@@ -443,64 +389,52 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_request *req,
 			   struct tb_routed *rt, struct tb_lease *l,
 			   struct tb_reply *rep)
 {
+	struct tb_port port = {.mtu = l->mtu};
+	struct tb_undo u;
 	char alias[160];
 	uint8_t mac[6];
-	int fd, err;
+	int err;
 
-	fd = tb_tun_create(tb_tun_flags(req), l->uid, l->ifname, &l->ifindex);
-	if (fd < 0)
-		return tb_refuse(rep, fd, "cannot create a tap: %s",
-				 strerror(-fd));
+	tb_undo_init(&u);
+	u.made = 1;
+	u.fd = tb_tun_create(tb_tun_flags(req), l->ifname, &l->ifindex);
+	if (u.fd < 0)
+		return tb_refuse(rep, u.fd, "cannot create a tap: %s",
+				 strerror(-u.fd));
+	u.ifindex = l->ifindex;
+	u.extra = tb_routed_undo;
+	u.extra_arg = rt;
+	rt->l = l;
 	tb_routed_alias(alias, sizeof(alias), l);
+	port.alias = alias;
+	port.mac = mac;
 	err = tb_tap_mac(mac);
-	if (!err)
-		err = tb_nl_port_join(b->nl, l->ifindex, 0, l->mtu, mac, alias);
-	if (err)
+	if (!err && (err = tb_port_setup(b, &u, &port, rt->plan)))
 		tb_refuse(rep, err, "cannot set up %s: %s", l->ifname,
 			  strerror(-err));
 	if (!err)
-		err = tb_routed_apply(b, rt, l, alias, rep);
-	if (!err && (err = tb_lease_add(b, l)))
-		tb_refuse(rep, err, "cannot record the lease: %s",
-			  strerror(-err));
-	if (err) {
-		close(fd);
-		tb_nl_link_del(b->nl, l->ifindex); /* routes go with it */
-		tb_routed_resync(b, l); /* and shared ones are rebuilt */
-		tb_routed_unproxy(b, l, rt->proxy, rt->proxied);
-		return err;
-	}
-	return fd;
+		err = tb_routed_apply(b, rt, l, rep);
+	err = err ? err : tb_port_record(b, &u, l, rep);
+	if (err < 0)
+		tb_undo_rollback(b, &u);
+	return err;
 }
 
-/* --proxy=UPLINK: granted, host addresses only, the uplink there, and NDP
+/* --proxy=UPLINK (granted by the plan): the uplink there, and NDP
  * proxying on for IPv6 (ARP proxy entries need only forwarding). */
-static int tb_routed_proxy_check(struct tb_broker *b, const struct tb_who *who,
-				 const char *uplink, struct tb_routed *rt,
+static int tb_routed_proxy_check(struct tb_broker *b, struct tb_routed *rt,
 				 struct tb_reply *rep)
 {
-	char why[128], key[IFNAMSIZ], path[96];
-	struct tb_decision d;
+	const char *uplink = rt->plan->proxy;
+	char key[IFNAMSIZ], path[96];
 	unsigned int mtu;
 
-	if (tb_ifname_check(uplink, why, sizeof(why)))
-		return tb_refuse(rep, -EINVAL, "proxy uplink name %s", why);
-	tb_policy_decide_proxy(b->policy, who, uplink, rt->addrs, rt->naddrs,
-			       &d);
-	if (!d.allow)
-		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	for (size_t i = 0; i < rt->naddrs; i++)
-		if (rt->addrs[i].len !=
-		    (rt->addrs[i].family == AF_INET ? 32u : 128u))
-			return tb_refuse(
-				rep, -EINVAL,
-				"--proxy answers ARP/NDP for host addresses only (/32, /128), not a prefix");
 	if (tb_nl_link_get(b->nl, uplink, &rt->proxy, &mtu))
 		return tb_refuse(rep, -ENODEV, "proxy uplink %s does not exist",
 				 uplink);
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/proxy_ndp",
 		 uplink);
-	if (!tb_routed_has_family(rt, 1) ||
+	if (!tb_routed_has_family(rt->plan, 1) ||
 	    tb_sysctl_on("/proc/sys/net/ipv6/conf/all/proxy_ndp") ||
 	    tb_sysctl_on(path))
 		return 0;
@@ -513,10 +447,10 @@ static int tb_routed_proxy_check(struct tb_broker *b, const struct tb_who *who,
 		uplink, key);
 }
 
-/* The new lease: who, which VM, and what it claims. */
+/* The new lease: who, which VM, and what the plan grants it. */
 static int tb_routed_lease(const struct tb_who *who, pid_t caller,
 			   const struct tb_request *req,
-			   const struct tb_routed *rt, struct tb_lease *l,
+			   const struct tb_plan *plan, struct tb_lease *l,
 			   struct tb_reply *rep)
 {
 	struct tb_proc vm;
@@ -524,75 +458,50 @@ static int tb_routed_lease(const struct tb_who *who, pid_t caller,
 	*l = (struct tb_lease){.kind = TB_LEASE_ROUTED,
 			       .uid = who->uid,
 			       .pidfd = -1,
-			       .metric = rt->metric,
-			       .ntables = rt->ntables,
-			       .mtu = req->mtu ? req->mtu : 1500};
-	if (l->mtu < TB_MTU_MIN || l->mtu > TB_MTU_MAX)
-		return tb_refuse(rep, -EINVAL, "MTU %u is out of range (%d-%d)",
-				 l->mtu, TB_MTU_MIN, TB_MTU_MAX);
+			       .metric = plan->metric,
+			       .ntables = plan->ntables,
+			       .mtu = plan->mtu};
 	l->vm = tb_proc_vm(caller, !!(req->flags & TB_F_LAUNCHER), &vm);
 	l->start = l->vm ? vm.start : 0;
-	memcpy(l->tables, rt->tables, sizeof(l->tables));
-	snprintf(l->bridge, sizeof(l->bridge), "-");
+	memcpy(l->tables, plan->tables, sizeof(l->tables));
+	snprintf(l->dev, sizeof(l->dev), "-");
 	snprintf(l->label, sizeof(l->label), "%s", req->label);
-	snprintf(l->proxy, sizeof(l->proxy), "%s", req->proxy);
-	l->addrs = malloc(rt->naddrs * sizeof(*l->addrs));
-	if (!l->addrs)
-		return tb_refuse(rep, -ENOMEM, "out of memory");
-	memcpy(l->addrs, rt->addrs, rt->naddrs * sizeof(*l->addrs));
-	l->naddrs = rt->naddrs;
-	return 0;
+	snprintf(l->proxy, sizeof(l->proxy), "%s", plan->proxy);
+	return tb_lease_claim(l, plan, rep);
 }
 
 /**
- * tb_do_routed() - carry out a routed-tap request from @who
+ * tb_do_routed() - carry out a routed plan for @who
  *
- * Checked and decided before the kernel is touched: addresses, tables,
- * metric and proxy uplink by policy, the quota, forwarding (and proxy
- * NDP), and that no other VM's lease holds an overlapping address.
- * Return: 0 with *@fd the tap, or -errno with @rep saying why.
+ * The facts: the proxy uplink (and proxy NDP), forwarding, and that no
+ * other VM's lease and no host interface holds an overlapping address or
+ * the gateway.  Then the tap, its port sequence, gateway, routes and proxy
+ * entries, with one undo record.
+ * Return: the tap's fd, or -errno with @rep saying why.
  */
 int tb_do_routed(struct tb_broker *b, const struct tb_who *who, pid_t caller,
-		 const struct tb_request *req, struct tb_reply *rep, int *fd)
+		 const struct tb_request *req, const struct tb_plan *plan,
+		 struct tb_reply *rep)
 {
+	struct tb_routed rt = {.plan = plan, .b = b};
 	struct tb_lease l = {0};
-	struct tb_routed_ask ask = {0};
-	struct tb_routed rt = {0};
-	struct tb_decision d;
-	int err = tb_routed_parse(req, &rt, rep);
+	int fd, err = 0;
 
-	if (err)
-		return err;
-	ask = (struct tb_routed_ask){rt.addrs,
-				     rt.naddrs,
-				     rt.tables,
-				     rt.ntables,
-				     !!(req->flags & TB_F_METRIC),
-				     req->metric};
-	tb_policy_decide_routed(b->policy, who, &ask, &rt.metric, &d);
-	if (!d.allow)
-		return tb_refuse(rep, -EPERM, "%s", d.reason);
-	if (req->proxy[0])
-		err = tb_routed_proxy_check(b, who, req->proxy, &rt, rep);
+	if (plan->proxy[0])
+		err = tb_routed_proxy_check(b, &rt, rep);
 	if (!err)
-		err = tb_quota_check(b, who, rep);
+		err = tb_routed_forwarding(plan, rep);
 	if (!err)
-		err = tb_routed_forwarding(&rt, rep);
+		err = tb_routed_lease(who, caller, req, plan, &l, rep);
 	if (!err)
-		err = tb_routed_lease(who, caller, req, &rt, &l, rep);
-	if (!err && (err = tb_routed_free(b, &l, rep)))
+		err = tb_routed_free(b, plan, &l, rep);
+	fd = err ? err : tb_routed_build(b, req, &rt, &l, rep);
+	if (fd < 0) {
 		free(l.addrs);
-	if (err)
-		return err;
-	*fd = tb_routed_build(b, req, &rt, &l, rep);
-	if (*fd < 0) {
-		free(l.addrs);
-		return *fd;
+		return fd;
 	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", l.ifname);
-	snprintf(rep->message, sizeof(rep->message), "%s", d.reason);
-	rep->status = 0;
-	return 0;
+	return fd;
 }
 
 /* A route found at start-up: the address (and table, metric) it carries

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Creating taps through /dev/net/tun. */
 #include "broker.h"
+#include "tenant.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if_arp.h>
 #include <stdio.h>
+#include <linux/ethtool.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -38,8 +42,14 @@ unsigned int tb_tun_flags(const struct tb_request *req)
 	       (req->queues > 1 ? IFF_MULTI_QUEUE : 0);
 }
 
-/* Opens /dev/net/tun as tap @name (a new one for a "%d" template, else an
- * existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer. */
+/*
+ * Opens /dev/net/tun as tap @name (a new one for a "%d" template, else an
+ * existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer.
+ * IFF_NO_PI is also IFF_NOFILTER (0x1000): a socket filter that an earlier
+ * holder left on the tap (TUNATTACHFILTER, kept by the device) is not put
+ * on this queue; without it, the kernel's tun_attach() would answer 0
+ * without attaching the fd at all.
+ */
 static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 {
 	int fd, err;
@@ -59,9 +69,8 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 }
 
 /**
- * tb_tun_create() - create a persistent tap owned by @owner
+ * tb_tun_create() - create a persistent tap whose tun owner is root
  * @iff:	IFF_VNET_HDR, IFF_MULTI_QUEUE (tb_tun_flags())
- * @owner:	uid recorded as the tun owner (shown by ip -d link)
  * @ifname:	receives the name the kernel chose
  * @ifindex:	receives its ifindex
  *
@@ -69,17 +78,21 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
  * cost the closer, and the RTNL lock, tens of ms); lease.c deletes ended
  * taps in batches, and a failed setup deletes it with tb_nl_link_del().
  *
+ * Its tun owner is uid 0 (TB_TUN_OWNER), never the caller: the kernel lets
+ * the owner attach more fds by name (TUNSETIFF), which would bypass the
+ * queues ceiling and outlive the lease.  With owner 0 only CAP_NET_ADMIN
+ * attaches by name.  With no owner and no group anyone could.
+ *
  * Return: the tap's fd, or -errno.
  */
-int tb_tun_create(unsigned int iff, uid_t owner, char ifname[IFNAMSIZ],
-		  int *ifindex)
+int tb_tun_create(unsigned int iff, char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct ifreq ifr;
 	int fd = tb_tun_open(TB_TAP_TEMPLATE, iff, &ifr), err;
 
 	if (fd < 0)
 		return fd;
-	if (ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
+	if (ioctl(fd, TUNSETOWNER, (unsigned long)TB_TUN_OWNER) < 0 ||
 	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0 ||
 	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) { /* last: close() undoes */
 		err = -errno;
@@ -141,4 +154,68 @@ int tb_tun_attach(const char *name, unsigned int iff)
 	struct ifreq ifr;
 
 	return tb_tun_open(name, iff, &ifr);
+}
+
+/**
+ * tb_tun_set_owner() - make @owner the tun owner of the tap @fd holds
+ *
+ * Only whoever matches the owner (or CAP_NET_ADMIN) attaches by name.
+ * Return: 0, or -errno.
+ */
+int tb_tun_set_owner(int fd, uint32_t owner)
+{
+	return ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ? -errno : 0;
+}
+
+/**
+ * tb_tun_reset() - undo what a holder of an adopted tap may have changed
+ * @owner:	its tun owner before the lease, or (uint32_t)-1 for none,
+ *		which cannot be set back: it stays root's then
+ *
+ * Called with the broker's own fd on the tap, once nothing else holds it.
+ * TUNSETLINK works only while the tap is down (else -EBUSY, and then no
+ * holder could have changed the link type either).  TUNDETACHFILTER drops
+ * a socket filter a holder left on the device (TUNATTACHFILTER keeps the
+ * holder's struct sock_fprog, a pointer into the holder's memory): the
+ * kernel would load it from that address in the admin's next program that
+ * attaches without IFF_NOFILTER, and if that succeeds it returns 0 with
+ * the fd not attached at all (tun_attach()).
+ */
+void tb_tun_reset(int fd, uint32_t owner)
+{
+	if (ioctl(fd, TUNDETACHFILTER, 0UL) < 0)
+		tb_log(LOG_ERR, "cannot drop an adopted tap's filter: %s",
+		       strerror(errno));
+	if (ioctl(fd, TUNSETLINK, (unsigned long)ARPHRD_ETHER) < 0 &&
+	    errno != EBUSY)
+		tb_log(LOG_ERR, "cannot make an adopted tap Ethernet again: %s",
+		       strerror(errno));
+	if (owner != (uint32_t)-1)
+		tb_tun_set_owner(fd, owner);
+}
+
+/**
+ * tb_tun_debug_off() - turn off the driver messages of link @ifname
+ *
+ * Any holder of a tap's fd may set the tun driver's message level
+ * (TUNSETDEBUG, no privilege, no event): the kernel then logs a line for
+ * every frame sent to the tap ("tbN: tun_net_xmit LEN"), a flood of the
+ * host's kernel log and journal.  Read with ETHTOOL_GMSGLVL, reset with
+ * ETHTOOL_SMSGLVL (CAP_NET_ADMIN).
+ * Return: 1 if they were on, 0 if not, or -errno.
+ */
+int tb_tun_debug_off(const char *ifname)
+{
+	struct ethtool_value v = {.cmd = ETHTOOL_GMSGLVL};
+	struct ifreq ifr = {.ifr_data = (char *)&v};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(tb_tun_ioctl_sock, SIOCETHTOOL, &ifr) < 0)
+		return -errno;
+	if (!v.data)
+		return 0;
+	v = (struct ethtool_value){.cmd = ETHTOOL_SMSGLVL, .data = 0};
+	if (ioctl(tb_tun_ioctl_sock, SIOCETHTOOL, &ifr) < 0)
+		return -errno;
+	return 1;
 }

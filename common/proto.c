@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Encoding, decoding and fd passing for the helper <-> broker protocol. */
 #include "proto.h"
+#include "fields.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -43,6 +44,7 @@ static const struct {
 	[TB_A_LABEL] = {TB_K_STR, TB_LABEL_MAX, "label"},
 	[TB_A_QUEUES] = {TB_K_U32, 4, "queues"},
 	[TB_A_PROXY] = {TB_K_STR, IFNAMSIZ, "proxy"},
+	[TB_A_MAC] = {TB_K_STR, TB_MAC_MAX, "mac"},
 };
 
 struct tb_writer {
@@ -168,6 +170,8 @@ ssize_t tb_request_encode(const struct tb_request *req, void *buf, size_t size)
 			tb_put_u32(&w, TB_A_QUEUES, req->queues);
 		if (req->proxy[0])
 			tb_put_str(&w, TB_A_PROXY, req->proxy);
+		if (req->mac[0])
+			tb_put_str(&w, TB_A_MAC, req->mac);
 		return tb_finish(&w, TB_OP_TAP);
 	case TB_OP_STATUS:
 		return tb_finish(&w, TB_OP_STATUS);
@@ -321,12 +325,19 @@ static uint32_t tb_request_attrs(uint16_t op)
 		       (1u << TB_A_TABLES) | (1u << TB_A_METRIC) |
 		       (1u << TB_A_GATEWAY) | (1u << TB_A_ADOPT) |
 		       (1u << TB_A_LABEL) | (1u << TB_A_QUEUES) |
-		       (1u << TB_A_PROXY);
+		       (1u << TB_A_PROXY) | (1u << TB_A_MAC);
 	case TB_OP_RELEASE:
 		return 1u << TB_A_IFNAME;
 	default:
 		return 0;
 	}
+}
+
+/* Copies string attribute @t, if given, into @out (sized by its spec). */
+static void tb_copy(const struct tb_attrs *a, uint16_t t, char *out)
+{
+	if (a->val[t])
+		memcpy(out, a->val[t], a->len[t]);
 }
 
 /* A routed tap: addresses (required) and their options, no bridge. */
@@ -356,6 +367,58 @@ static int tb_routed_decode(const struct tb_attrs *a, struct tb_request *req,
 		return tb_fail(err, errlen, "an empty proxy uplink name");
 	if (a->val[TB_A_PROXY])
 		memcpy(req->proxy, a->val[TB_A_PROXY], a->len[TB_A_PROXY]);
+	if (req->flags & ~TB_F_KNOWN)
+		return tb_fail(err, errlen, "unknown request flags 0x%x",
+			       req->flags & ~TB_F_KNOWN);
+	return 0;
+}
+
+/* The guest's MAC: a unicast, non-zero address (fields.c). */
+static int tb_mac_decode(const struct tb_attrs *a, struct tb_request *req,
+			 char *err, size_t errlen)
+{
+	uint8_t mac[6];
+	char why[96];
+
+	if (tb_mac_parse((const char *)a->val[TB_A_MAC], mac, why, sizeof(why)))
+		return tb_fail(err, errlen, "mac: %s", why);
+	memcpy(req->mac, a->val[TB_A_MAC], a->len[TB_A_MAC]);
+	return 0;
+}
+
+/* A tap in a bridge, or a macvtap: one of them, with its options. */
+static int tb_bridged_decode(const struct tb_attrs *a, struct tb_request *req,
+			     char *err, size_t errlen)
+{
+	if (a->val[TB_A_PROXY] || a->val[TB_A_TABLES] || a->val[TB_A_METRIC] ||
+	    a->val[TB_A_GATEWAY] || (req->flags & TB_F_METRIC))
+		return tb_fail(
+			err, errlen,
+			"a proxy uplink without a routed tap (nor tables, metric, gateway)");
+	if (!a->val[TB_A_BRIDGE] && !a->val[TB_A_LOWER])
+		return tb_fail(err, errlen, "request names no bridge");
+	if ((a->val[TB_A_BRIDGE] && !a->val[TB_A_BRIDGE][0]) ||
+	    (a->val[TB_A_LOWER] && !a->val[TB_A_LOWER][0]))
+		return tb_fail(err, errlen, "an empty interface name");
+	if (a->val[TB_A_BRIDGE] && a->val[TB_A_LOWER])
+		return tb_fail(
+			err, errlen,
+			"request names both a bridge and a macvtap lower device");
+	if (a->val[TB_A_MODE] && !a->val[TB_A_LOWER])
+		return tb_fail(err, errlen,
+			       "a mode without a macvtap lower device");
+	if (a->val[TB_A_ADOPT] && a->val[TB_A_LOWER])
+		return tb_fail(err, errlen, "a macvtap cannot adopt a tap");
+	tb_copy(a, TB_A_BRIDGE, req->bridge);
+	tb_copy(a, TB_A_LOWER, req->lower);
+	tb_copy(a, TB_A_MODE, req->mode);
+	tb_copy(a, TB_A_TRUNK, req->trunk);
+	tb_copy(a, TB_A_ADOPT, req->adopt);
+	tb_copy(a, TB_A_ADDRS, req->addrs);
+	if (a->val[TB_A_MTU])
+		memcpy(&req->mtu, a->val[TB_A_MTU], 4);
+	if (a->val[TB_A_VLAN])
+		memcpy(&req->vlan, a->val[TB_A_VLAN], 4);
 	if (req->flags & ~TB_F_KNOWN)
 		return tb_fail(err, errlen, "unknown request flags 0x%x",
 			       req->flags & ~TB_F_KNOWN);
@@ -398,43 +461,11 @@ int tb_request_decode(const void *buf, size_t len, struct tb_request *req,
 		return -EBADMSG;
 	if ((req->flags & TB_F_VHOST) && !(req->flags & TB_F_VNET_HDR))
 		return tb_fail(err, errlen, "vhost-net needs a vnet_hdr tap");
+	if (a.val[TB_A_MAC] && tb_mac_decode(&a, req, err, errlen))
+		return -EBADMSG;
 	if (req->flags & TB_F_ROUTED)
 		return tb_routed_decode(&a, req, err, errlen);
-	if (a.val[TB_A_PROXY])
-		return tb_fail(err, errlen,
-			       "a proxy uplink without a routed tap");
-	if (!a.val[TB_A_BRIDGE] && !a.val[TB_A_LOWER])
-		return tb_fail(err, errlen, "request names no bridge");
-	if ((a.val[TB_A_BRIDGE] && !a.val[TB_A_BRIDGE][0]) ||
-	    (a.val[TB_A_LOWER] && !a.val[TB_A_LOWER][0]))
-		return tb_fail(err, errlen, "an empty interface name");
-	if (a.val[TB_A_BRIDGE] && a.val[TB_A_LOWER])
-		return tb_fail(
-			err, errlen,
-			"request names both a bridge and a macvtap lower device");
-	if (a.val[TB_A_MODE] && !a.val[TB_A_LOWER])
-		return tb_fail(err, errlen,
-			       "a mode without a macvtap lower device");
-	if (a.val[TB_A_BRIDGE])
-		memcpy(req->bridge, a.val[TB_A_BRIDGE], a.len[TB_A_BRIDGE]);
-	if (a.val[TB_A_LOWER])
-		memcpy(req->lower, a.val[TB_A_LOWER], a.len[TB_A_LOWER]);
-	if (a.val[TB_A_MODE])
-		memcpy(req->mode, a.val[TB_A_MODE], a.len[TB_A_MODE]);
-	if (a.val[TB_A_MTU])
-		memcpy(&req->mtu, a.val[TB_A_MTU], 4);
-	if (a.val[TB_A_VLAN])
-		memcpy(&req->vlan, a.val[TB_A_VLAN], 4);
-	if (a.val[TB_A_TRUNK])
-		memcpy(req->trunk, a.val[TB_A_TRUNK], a.len[TB_A_TRUNK]);
-	if (a.val[TB_A_ADOPT] && a.val[TB_A_LOWER])
-		return tb_fail(err, errlen, "a macvtap cannot adopt a tap");
-	if (a.val[TB_A_ADOPT])
-		memcpy(req->adopt, a.val[TB_A_ADOPT], a.len[TB_A_ADOPT]);
-	if (req->flags & ~TB_F_KNOWN)
-		return tb_fail(err, errlen, "unknown request flags 0x%x",
-			       req->flags & ~TB_F_KNOWN);
-	return 0;
+	return tb_bridged_decode(&a, req, err, errlen);
 }
 
 int tb_reply_decode(const void *buf, size_t len, struct tb_reply *rep,

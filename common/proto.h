@@ -39,6 +39,7 @@
 #define TB_ADDRS 8
 #define TB_TABLES_MAX 128
 #define TB_GATEWAY_MAX 50
+#define TB_MAC_MAX 18 /* "52:54:00:12:34:56", NUL included */
 #define TB_LABEL_MAX 33 /* --vm=NAME: 1-32 of [A-Za-z0-9._-] */
 #define TB_TEXT_MAX 3072 /* one chunk of admin output, NUL included */
 #define TB_QUEUES_MAX 16 /* queues of one multiqueue tap */
@@ -71,6 +72,7 @@ enum tb_attr_type {
 	TB_A_LABEL = 17, /* string: the VM's name, recorded on the lease */
 	TB_A_QUEUES = 18, /* u32: queues asked for / handed over (1-16) */
 	TB_A_PROXY = 19, /* string: routed: uplink to proxy ARP/NDP on */
+	TB_A_MAC = 20, /* string: the guest NIC's MAC, "52:54:00:12:34:56" */
 	TB_A_MAX
 };
 
@@ -100,7 +102,7 @@ struct tb_request {
 	char mode[TB_MODE_NAME_MAX]; /* TAP, macvtap: "" = vepa */
 	uint32_t vlan; /* TAP: access VLAN, 0 = none */
 	char trunk[TB_TRUNK_MAX]; /* TAP: tagged VLAN list, "" = none */
-	char addrs[TB_ADDRS_MAX]; /* TAP, routed */
+	char addrs[TB_ADDRS_MAX]; /* TAP: routed, or bridged (for the guard) */
 	char tables[TB_TABLES_MAX]; /* TAP, routed: "" = main */
 	uint32_t metric; /* TAP, routed, with TB_F_METRIC */
 	char gateway[TB_GATEWAY_MAX]; /* TAP, routed: "" = none */
@@ -109,6 +111,7 @@ struct tb_request {
 	uint32_t queues; /* TAP: 0 = one queue, no IFF_MULTI_QUEUE */
 	char ifname[IFNAMSIZ]; /* RELEASE */
 	char proxy[IFNAMSIZ]; /* TAP, routed: proxy uplink, "" = none */
+	char mac[TB_MAC_MAX]; /* TAP: the guest's MAC, "" = not given */
 };
 
 struct tb_reply {

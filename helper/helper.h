@@ -31,6 +31,7 @@ struct tbh_opts {
 	char separator; /* --separator=: joins @FDS@ and @VHOSTFDS@ */
 	char *const *command; /* after "--"; NULL-terminated, like argv */
 	const char *proxy; /* --proxy=: routed: uplink for proxy ARP/NDP */
+	const char *mac; /* --mac=: the guest NIC's MAC (for the guard) */
 };
 
 /* What "run" hands to COMMAND (see launch.c). */

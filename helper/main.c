@@ -135,6 +135,46 @@ static int tbh_connect(const char *path)
 	tbh_die("cannot connect to tapbroker at %s: %s", path, strerror(err));
 }
 
+/* The request QEMU's (or run's) options make, as the broker reads it. */
+static void tbh_request(const struct tbh_opts *o, struct tb_request *req)
+{
+	req->flags = o->use_vnet ? TB_F_VNET_HDR : 0;
+	if (o->run)
+		req->flags |= TB_F_LAUNCHER | (o->vhost ? TB_F_VHOST : 0);
+	req->queues = o->queues;
+	if (o->lower)
+		snprintf(req->lower, sizeof(req->lower), "%s", o->lower);
+	else
+		snprintf(req->bridge, sizeof(req->bridge), "%s", o->bridge);
+	if (o->mode)
+		snprintf(req->mode, sizeof(req->mode), "%s", o->mode);
+	req->mtu = o->mtu;
+	req->vlan = o->vlan;
+	if (o->adopt)
+		snprintf(req->adopt, sizeof(req->adopt), "%s", o->adopt);
+	if (o->label)
+		snprintf(req->label, sizeof(req->label), "%s", o->label);
+	if (o->routed) {
+		req->flags |= TB_F_ROUTED;
+		req->bridge[0] = '\0';
+	}
+	snprintf(req->addrs, sizeof(req->addrs), "%s", o->addrs);
+	if (o->mac)
+		snprintf(req->mac, sizeof(req->mac), "%s", o->mac);
+	if (o->tables)
+		snprintf(req->tables, sizeof(req->tables), "%s", o->tables);
+	if (o->gateway)
+		snprintf(req->gateway, sizeof(req->gateway), "%s", o->gateway);
+	if (o->has_metric) {
+		req->flags |= TB_F_METRIC;
+		req->metric = o->metric;
+	}
+	if (o->trunk)
+		snprintf(req->trunk, sizeof(req->trunk), "%s", o->trunk);
+	if (o->proxy)
+		snprintf(req->proxy, sizeof(req->proxy), "%s", o->proxy);
+}
+
 /* Sends the request, waits for the reply; @fds gets the fds, @rep says
  * what they are.  Dies with the broker's reason on a refusal. */
 static size_t tbh_ask(int s, const struct tbh_opts *o, int fds[TB_FDS_MAX],
@@ -145,39 +185,7 @@ static size_t tbh_ask(int s, const struct tbh_opts *o, int fds[TB_FDS_MAX],
 	size_t nfds, want;
 	ssize_t n;
 
-	req.flags = o->use_vnet ? TB_F_VNET_HDR : 0;
-	if (o->run)
-		req.flags |= TB_F_LAUNCHER | (o->vhost ? TB_F_VHOST : 0);
-	req.queues = o->queues;
-	if (o->lower)
-		snprintf(req.lower, sizeof(req.lower), "%s", o->lower);
-	else
-		snprintf(req.bridge, sizeof(req.bridge), "%s", o->bridge);
-	if (o->mode)
-		snprintf(req.mode, sizeof(req.mode), "%s", o->mode);
-	req.mtu = o->mtu;
-	req.vlan = o->vlan;
-	if (o->adopt)
-		snprintf(req.adopt, sizeof(req.adopt), "%s", o->adopt);
-	if (o->label)
-		snprintf(req.label, sizeof(req.label), "%s", o->label);
-	if (o->routed) {
-		req.flags |= TB_F_ROUTED;
-		req.bridge[0] = '\0';
-		snprintf(req.addrs, sizeof(req.addrs), "%s", o->addrs);
-	}
-	if (o->tables)
-		snprintf(req.tables, sizeof(req.tables), "%s", o->tables);
-	if (o->gateway)
-		snprintf(req.gateway, sizeof(req.gateway), "%s", o->gateway);
-	if (o->has_metric) {
-		req.flags |= TB_F_METRIC;
-		req.metric = o->metric;
-	}
-	if (o->trunk)
-		snprintf(req.trunk, sizeof(req.trunk), "%s", o->trunk);
-	if (o->proxy)
-		snprintf(req.proxy, sizeof(req.proxy), "%s", o->proxy);
+	tbh_request(o, &req);
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n < 0 || (n = tb_send_fd(s, buf, (size_t)n, -1)) < 0)
 		tbh_die("cannot send the request to tapbroker: %s",

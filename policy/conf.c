@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "prefix.h"
 #include "proto.h"
 
@@ -107,7 +108,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, routed, tables, metrics, adopt, quota, mtu, queues, proxy in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, addresses (or routed), gateways, tables, metrics, adopt, quota, mtu, queues, proxy, guard, router in allow/deny; include, qemu_acl, admin_groups at top level)"
 			: "");
 }
 
@@ -120,6 +121,9 @@ struct tb_scan {
 	size_t tok_len[2];
 	char last; /* last punctuation, or 0 after a word */
 	int open_line; /* line of the last top-level '{' */
+	int list_open; /* inside "key = {" */
+	const char *list_key; /* that key, for an empty list's error */
+	size_t list_key_len;
 };
 
 static void tb_scan_token(struct tb_scan *s, const char *p, size_t len)
@@ -202,6 +206,26 @@ static int tb_scan_fail(struct tb_conf_ctx *c, int line, const char *what)
 	return -EBADMSG;
 }
 
+/*
+ * "key = { }" grants nothing, and would silently mean the key's default
+ * to libconfuse: an error for every list key (tapbroker.conf(5)).
+ */
+static void tb_scan_list(struct tb_conf_ctx *c, struct tb_scan *s, char p)
+{
+	if (p == '{' && s->last == '=') {
+		s->list_open = 1;
+		s->list_key = s->tok[0];
+		s->list_key_len = s->tok[0] ? s->tok_len[0] : 0;
+	} else if (p == '}' && s->list_open && s->last == '{') {
+		tb_diag_add(
+			c->diag, c->file, s->line,
+			"%.*s = { } grants nothing; remove the key for its default, or list what it grants",
+			(int)s->list_key_len, s->list_key ? s->list_key : "");
+	}
+	if (p == '}')
+		s->list_open = 0;
+}
+
 static int tb_scan(struct tb_conf_ctx *c, char *text)
 {
 	struct tb_scan s = {.line = 1};
@@ -226,6 +250,7 @@ static int tb_scan(struct tb_conf_ctx *c, char *text)
 			if (!p)
 				return tb_scan_fail(c, line, "string");
 		} else if (strchr("{}(),=+;", *p)) {
+			tb_scan_list(c, &s, *p);
 			if (*p == '{' && tb_scan_open(c, &s))
 				return -ENOMEM;
 			if (*p == '{' && s.depth == 1)
@@ -272,13 +297,7 @@ static int tb_opener_line(const struct tb_conf_ctx *c, const char *word,
 
 static int tb_number(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
-
-	if (!isdigit((unsigned char)s[0]) || strlen(s) > 10)
-		return 0;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !*end && !errno && *out <= max;
+	return !tb_number_parse(s, max, out);
 }
 
 static int tb_add_id(unsigned int **ids, size_t *n, unsigned int id)
@@ -460,9 +479,8 @@ static int tb_rule_prefix(struct tb_rule *r, const struct tb_fact *f,
 	char why[128];
 
 	if (tb_prefix_parse(f->value, 0, &p, why, sizeof(why))) {
-		tb_diag_add(c->diag, c->file, f->line,
-			    "routed in %s \"%s\": %s",
-			    r->deny ? "deny" : "allow", r->title, why);
+		tb_diag_add(c->diag, c->file, f->line, "%s in %s \"%s\": %s",
+			    f->key, r->deny ? "deny" : "allow", r->title, why);
 		return 0;
 	}
 	if (r->nprefixes >= TB_POLICY_LIST_MAX)
@@ -478,30 +496,23 @@ static int tb_rule_prefix(struct tb_rule *r, const struct tb_fact *f,
 static int tb_rule_table(struct tb_rule *r, const struct tb_fact *f,
 			 struct tb_conf_ctx *c)
 {
-	unsigned long t = 254; /* RT_TABLE_MAIN */
+	uint32_t t;
+	char why[160];
 
-	if (strcmp(f->value, "main") &&
-	    (!tb_number(f->value, 0xfffffffeUL, &t) || t == 0 || t == 253 ||
-	     t == 255)) {
+	if (tb_table_parse(f->value, &t, why, sizeof(why))) {
 		tb_diag_add(
 			c->diag, c->file, f->line,
 			"table '%s' in %s \"%s\" is not main or a number 1-4294967294 other than 253 (default) and 255 (local)",
 			f->value, r->deny ? "deny" : "allow", r->title);
 		return 0;
 	}
-	return tb_add_id(&r->tables, &r->ntables, (uint32_t)t);
+	return tb_add_id(&r->tables, &r->ntables, t);
 }
 
 static int tb_rule_metrics(struct tb_rule *r, const struct tb_fact *f,
 			   struct tb_conf_ctx *c)
 {
-	unsigned long lo, hi;
-	char a[16] = "", b[16] = "";
-
-	if (sscanf(f->value, "%15[0-9]-%15[0-9]", a, b) < 1 ||
-	    !tb_number(a, 0xffffffffUL, &lo) ||
-	    !tb_number(b[0] ? b : a, 0xffffffffUL, &hi) || hi < lo ||
-	    strlen(f->value) != strlen(a) + (b[0] ? strlen(b) + 1 : 0)) {
+	if (tb_metrics_parse(f->value, &r->metric_lo, &r->metric_hi)) {
 		tb_diag_add(
 			c->diag, c->file, f->line,
 			"metrics '%s' in %s \"%s\" is not a metric or a range N-M",
@@ -509,16 +520,61 @@ static int tb_rule_metrics(struct tb_rule *r, const struct tb_fact *f,
 		return 0;
 	}
 	r->has_metrics = 1;
-	r->metric_lo = (uint32_t)lo;
-	r->metric_hi = (uint32_t)hi;
+	return 0;
+}
+
+/* guard = yes|no, router = yes|no: allow rules only. */
+static int tb_rule_flag(struct tb_rule *r, const struct tb_fact *f,
+			struct tb_conf_ctx *c, int *out)
+{
+	if (r->deny)
+		tb_diag_add(
+			c->diag, c->file, f->line,
+			"%s in deny \"%s\" means nothing: set it in an allow rule",
+			f->key, r->title);
+	else if (!strcmp(f->value, "yes") || !strcmp(f->value, "true"))
+		*out = 1;
+	else if (strcmp(f->value, "no") && strcmp(f->value, "false"))
+		tb_diag_add(c->diag, c->file, f->line,
+			    "%s '%s' in allow \"%s\" is not yes or no", f->key,
+			    f->value, r->title);
+	return 0;
+}
+
+static int tb_rule_gateway(struct tb_rule *r, const struct tb_fact *f,
+			   struct tb_conf_ctx *c)
+{
+	struct tb_prefix p, *v;
+	char why[128];
+
+	if (r->deny || tb_prefix_parse(f->value, 0, &p, why, sizeof(why))) {
+		tb_diag_add(
+			c->diag, c->file, f->line, "gateways in %s \"%s\": %s",
+			r->deny ? "deny" : "allow", r->title,
+			r->deny ? "grant gateways in allow rules only" : why);
+		return 0;
+	}
+	if (r->ngateways >= TB_POLICY_LIST_MAX)
+		return -E2BIG;
+	v = reallocarray(r->gateways, r->ngateways + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->gateways = v;
+	v[r->ngateways++] = p;
 	return 0;
 }
 
 static int tb_rule_fact(struct tb_rule *r, const struct tb_fact *f,
 			struct tb_conf_ctx *c)
 {
-	if (!strcmp(f->key, "routed"))
+	if (!strcmp(f->key, "routed") || !strcmp(f->key, "addresses"))
 		return tb_rule_prefix(r, f, c);
+	if (!strcmp(f->key, "gateways"))
+		return tb_rule_gateway(r, f, c);
+	if (!strcmp(f->key, "guard"))
+		return tb_rule_flag(r, f, c, &r->guard);
+	if (!strcmp(f->key, "router"))
+		return tb_rule_flag(r, f, c, &r->router);
 	if (!strcmp(f->key, "adopt"))
 		return tb_rule_name(r, f, c, 2);
 	if (!strcmp(f->key, "tables"))
@@ -566,6 +622,8 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 						    strcmp(f->key, "trunk") &&
 						    strcmp(f->key, "metrics") &&
 						    strcmp(f->key, "mtu") &&
+						    strcmp(f->key, "guard") &&
+						    strcmp(f->key, "router") &&
 						    strcmp(f->key, "queues")
 					    ? "use one list, or += to add to it"
 					    : "keep one");
@@ -615,23 +673,27 @@ static int tb_conf_rule(struct tb_policy *pol, struct tb_conf_ctx *c,
 			"%s \"%s\" names no users or groups: add users = { ... } or groups = { ... }",
 			kind, r->title);
 	if (!cfg_size(sec, "bridges") && !cfg_size(sec, "macvtap") &&
-	    !cfg_size(sec, "routed") && !(deny && cfg_size(sec, "proxy")))
+	    !cfg_size(sec, "routed") && !cfg_size(sec, "addresses") &&
+	    !(deny && cfg_size(sec, "proxy")))
 		tb_diag_add(
 			c->diag, c->file, line,
-			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" }), macvtap = { ... } or routed = { ... }",
+			"%s \"%s\" names no bridges: add bridges = { ... } (or { \"all\" }), macvtap = { ... } or addresses = { ... }",
 			kind, r->title);
 	if (cfg_size(sec, "macvtap_modes") && !cfg_size(sec, "macvtap"))
 		tb_diag_add(
 			c->diag, c->file, line,
 			"%s \"%s\" sets macvtap_modes but names no macvtap lower device",
 			kind, r->title);
-	if (!deny && cfg_size(sec, "proxy") && !cfg_size(sec, "routed"))
+	if (!deny && cfg_size(sec, "proxy") && !cfg_size(sec, "routed") &&
+	    !cfg_size(sec, "addresses"))
 		tb_diag_add(
 			c->diag, c->file, line,
 			"allow \"%s\" sets proxy but names no routed prefixes: proxy entries are for routed addresses",
 			r->title);
 	if (!r->deny && !r->modes)
 		r->modes = 1u << TB_MODE_VEPA; /* the kernel's default */
+	if (!err)
+		err = tb_rule_members(r);
 	return err == -ENOMEM ? err : 0;
 }
 
@@ -733,6 +795,10 @@ static cfg_t *tb_conf_init(void)
 		CFG_STR_LIST_CB("macvtap_modes", NULL, CFGF_NODEFAULT,
 				tb_fact_cb),
 		CFG_STR_LIST_CB("proxy", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("addresses", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_LIST_CB("gateways", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("guard", NULL, CFGF_NODEFAULT, tb_fact_cb),
+		CFG_STR_CB("router", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_END(),
 	};
 	static cfg_opt_t opts[] = {

@@ -15,23 +15,35 @@ static int tb_rule_has_gid(const struct tb_rule *r, gid_t gid)
 	return 0;
 }
 
-/* Does @r apply to @who (by uid, primary gid or a supplementary group)? */
-static int tb_rule_matches(const struct tb_rule *r, const struct tb_who *who)
+static int tb_has_uid(const uid_t *uids, size_t n, uid_t uid)
 {
-	if (r->any_user)
-		return 1;
-	for (size_t i = 0; i < r->nuids; i++)
-		if (r->uids[i] == who->uid)
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] == uid)
 			return 1;
+	return 0;
+}
+
+/*
+ * Does @r apply to @who?  By uid; or by a group the process has (primary
+ * gid or a supplementary group, as the kernel reports them).  A caller
+ * can drop groups (setgroups() in its own user namespace) but never gain
+ * one, so for a deny rule a group also matches when the group database
+ * lists the user in it (its members, resolved when the policy was loaded:
+ * tb_rule_members()).
+ */
+int tb_rule_matches(const struct tb_rule *r, const struct tb_who *who)
+{
+	if (r->any_user || tb_has_uid(r->uids, r->nuids, who->uid))
+		return 1;
 	if (tb_rule_has_gid(r, who->gid))
 		return 1;
 	for (size_t i = 0; i < who->ngroups; i++)
 		if (tb_rule_has_gid(r, who->groups[i]))
 			return 1;
-	return 0;
+	return r->deny && tb_has_uid(r->members, r->nmembers, who->uid);
 }
 
-static int tb_rule_names(const struct tb_rule *r, const char *bridge)
+int tb_rule_names(const struct tb_rule *r, const char *bridge)
 {
 	if (r->all_bridges)
 		return 1;
@@ -61,12 +73,14 @@ static void tb_rule_label(const struct tb_rule *r, char *buf, size_t len)
 			 r->all_bridges ? "all" : r->bridges[0]);
 }
 
-static void tb_who_name(const struct tb_who *who, char *buf, size_t len)
+/* @who's user name for a message, or "uid N" when it has none. */
+const char *tb_who_name(const struct tb_who *who, char *buf, size_t len)
 {
 	if (who->user && who->user[0])
 		snprintf(buf, len, "%s", who->user);
 	else
 		snprintf(buf, len, "uid %u", (unsigned int)who->uid);
+	return buf;
 }
 
 static void tb_decide(struct tb_decision *d, int allow, const struct tb_rule *r,
@@ -79,10 +93,14 @@ static void tb_decide(struct tb_decision *d, int allow, const struct tb_rule *r,
 	va_list ap;
 
 	d->allow = allow;
-	if (r)
+	d->by = r;
+	d->title[0] = '\0';
+	if (r) {
 		snprintf(d->rule, sizeof(d->rule), "%s:%d", r->file, r->line);
-	else
+		tb_rule_label(r, d->title, sizeof(d->title));
+	} else {
 		d->rule[0] = '\0';
+	}
 	va_start(ap, fmt);
 	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
 	va_end(ap);
@@ -263,18 +281,22 @@ int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who)
 	return 0;
 }
 
+/* The allow rule matching @who with the largest `mtu` that grants @dev
+ * (a bridge or lower device) or, with @dev NULL, holds @addr. */
 static const struct tb_rule *tb_mtu_rule(const struct tb_policy *pol,
 					 const struct tb_who *who,
-					 const char *bridge)
+					 const char *dev,
+					 const struct tb_prefix *addr)
 {
 	const struct tb_rule *best = NULL;
 
 	for (size_t i = 0; i < pol->nrules; i++) {
 		const struct tb_rule *r = &pol->rules[i];
 
-		if (r->deny || r->mtu < 0 || !tb_rule_matches(r, who) ||
-		    (!tb_rule_names(r, bridge) &&
-		     !tb_rule_has_lower(r, bridge)))
+		if (r->deny || r->mtu < 0 || !tb_rule_matches(r, who))
+			continue;
+		if (dev ? !tb_rule_names(r, dev) && !tb_rule_has_lower(r, dev)
+			: !tb_rule_has_prefix(r, addr))
 			continue;
 		if (!best || r->mtu > best->mtu)
 			best = r;
@@ -282,11 +304,9 @@ static const struct tb_rule *tb_mtu_rule(const struct tb_policy *pol,
 	return best;
 }
 
-void tb_policy_mtu(const struct tb_policy *pol, const struct tb_who *who,
-		   const char *bridge, struct tb_mtu_ceiling *m)
+static void tb_mtu_ceiling_of(const struct tb_rule *best,
+			      struct tb_mtu_ceiling *m)
 {
-	const struct tb_rule *best = tb_mtu_rule(pol, who, bridge);
-
 	m->limit = best ? (unsigned int)best->mtu : TB_MTU_MAX;
 	if (best)
 		snprintf(m->source, sizeof(m->source), "%s:%d (allow \"%s\")",
@@ -295,26 +315,65 @@ void tb_policy_mtu(const struct tb_policy *pol, const struct tb_who *who,
 		m->source[0] = '\0';
 }
 
-void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
-			  const char *bridge, unsigned int mtu,
-			  struct tb_decision *d)
+void tb_policy_mtu(const struct tb_policy *pol, const struct tb_who *who,
+		   const char *dev, struct tb_mtu_ceiling *m)
 {
-	const struct tb_rule *r = tb_mtu_rule(pol, who, bridge);
+	tb_mtu_ceiling_of(tb_mtu_rule(pol, who, dev, NULL), m);
+}
 
+void tb_policy_mtu_routed(const struct tb_policy *pol, const struct tb_who *who,
+			  const struct tb_prefix *addr,
+			  struct tb_mtu_ceiling *m)
+{
+	tb_mtu_ceiling_of(tb_mtu_rule(pol, who, NULL, addr), m);
+}
+
+/* @mtu against rule @r's ceiling; @what names the device. */
+static void tb_mtu_decide(const struct tb_rule *r, const char *what,
+			  unsigned int mtu, struct tb_decision *d)
+{
 	if (!r)
-		tb_decide(d, 1, NULL, "MTU %u on bridge %s: no ceiling applies",
-			  mtu, bridge);
+		tb_decide(d, 1, NULL, "MTU %u on %s: no ceiling applies", mtu,
+			  what);
 	else if (mtu <= (unsigned int)r->mtu)
 		tb_decide(
 			d, 1, r,
-			"MTU %u on bridge %s is within the ceiling of %d set by %s:%d (allow \"%s\")",
-			mtu, bridge, r->mtu, r->file, r->line, r->title);
+			"MTU %u on %s is within the ceiling of %d set by %s:%d (allow \"%s\")",
+			mtu, what, r->mtu, r->file, r->line, r->title);
 	else
 		tb_decide(
 			d, 0, r,
-			"MTU %u on bridge %s is above the ceiling of %d set by %s:%d (allow \"%s\"); ask for at most %d",
-			mtu, bridge, r->mtu, r->file, r->line, r->title,
-			r->mtu);
+			"MTU %u on %s is above the ceiling of %d set by %s:%d (allow \"%s\"); ask for at most %d",
+			mtu, what, r->mtu, r->file, r->line, r->title, r->mtu);
+}
+
+void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
+			  const char *dev, unsigned int mtu,
+			  struct tb_decision *d)
+{
+	char what[IFNAMSIZ + 16];
+
+	snprintf(what, sizeof(what), "bridge %s", dev);
+	tb_mtu_decide(tb_mtu_rule(pol, who, dev, NULL), what, mtu, d);
+}
+
+void tb_policy_decide_mtu_lower(const struct tb_policy *pol,
+				const struct tb_who *who, const char *lower,
+				unsigned int mtu, struct tb_decision *d)
+{
+	char what[IFNAMSIZ + 24];
+
+	snprintf(what, sizeof(what), "lower device %s", lower);
+	tb_mtu_decide(tb_mtu_rule(pol, who, lower, NULL), what, mtu, d);
+}
+
+void tb_policy_decide_mtu_routed(const struct tb_policy *pol,
+				 const struct tb_who *who,
+				 const struct tb_prefix *addr, unsigned int mtu,
+				 struct tb_decision *d)
+{
+	tb_mtu_decide(tb_mtu_rule(pol, who, NULL, addr), "a routed tap", mtu,
+		      d);
 }
 
 static const char *const tb_mode_names[TB_MODE_MAX] = {
@@ -484,8 +543,7 @@ void tb_policy_decide_vlan(const struct tb_policy *pol,
 			bridge, user, r->file, r->line, r->title);
 }
 
-static int tb_rule_has_prefix(const struct tb_rule *r,
-			      const struct tb_prefix *p)
+int tb_rule_has_prefix(const struct tb_rule *r, const struct tb_prefix *p)
 {
 	for (size_t i = 0; i < r->nprefixes; i++)
 		if (tb_prefix_contains(&r->prefixes[i], p))
@@ -496,14 +554,27 @@ static int tb_rule_has_prefix(const struct tb_rule *r,
 static int tb_rule_has_table(const struct tb_rule *r, uint32_t t)
 {
 	if (!r->ntables)
-		return t == 254; /* main */
+		return t == TB_TABLE_MAIN; /* no tables key: main only */
 	for (size_t i = 0; i < r->ntables; i++)
 		if (r->tables[i] == t)
 			return 1;
 	return 0;
 }
 
-/* The first rule matching @who, of @deny kind, whose prefixes hold @p. */
+/* Does any of @r's prefixes overlap @p at all (wider or narrower)? */
+static int tb_rule_overlaps(const struct tb_rule *r, const struct tb_prefix *p)
+{
+	for (size_t i = 0; i < r->nprefixes; i++)
+		if (tb_prefix_overlap(&r->prefixes[i], p))
+			return 1;
+	return 0;
+}
+
+/*
+ * The first rule matching @who, of @deny kind, that covers @p: an allow
+ * rule holds all of it in one prefix; a deny rule overlaps any of it, so
+ * a wider prefix never slips a denied address through.
+ */
 static const struct tb_rule *tb_routed_rule(const struct tb_policy *pol,
 					    const struct tb_who *who,
 					    const struct tb_prefix *p, int deny)
@@ -511,9 +582,10 @@ static const struct tb_rule *tb_routed_rule(const struct tb_policy *pol,
 	for (size_t i = 0; i < pol->nrules; i++) {
 		const struct tb_rule *r = &pol->rules[i];
 
-		if (r->deny == deny && tb_rule_matches(r, who) &&
-		    tb_rule_has_prefix(r, p))
-			return &pol->rules[i];
+		if (r->deny != deny || !tb_rule_matches(r, who))
+			continue;
+		if (deny ? tb_rule_overlaps(r, p) : tb_rule_has_prefix(r, p))
+			return r;
 	}
 	return NULL;
 }
@@ -536,12 +608,112 @@ static const struct tb_rule *tb_routed_fits(const struct tb_policy *pol,
 	return NULL;
 }
 
+/* Is @p within @r's `gateways`? */
+static int tb_rule_has_gateway(const struct tb_rule *r,
+			       const struct tb_prefix *p)
+{
+	for (size_t i = 0; i < r->ngateways; i++)
+		if (tb_prefix_contains(&r->gateways[i], p))
+			return 1;
+	return 0;
+}
+
+/* Address @a: refused by an overlapping deny, else the allow holding it. */
+static const struct tb_rule *tb_address_rule(const struct tb_policy *pol,
+					     const struct tb_who *who,
+					     const struct tb_prefix *a,
+					     struct tb_decision *d)
+{
+	const struct tb_rule *r;
+	char user[64], p[TB_PREFIX_STR_MAX];
+
+	tb_who_name(who, user, sizeof(user));
+	tb_prefix_format(a, p, sizeof(p));
+	if ((r = tb_routed_rule(pol, who, a, 1))) {
+		tb_decide(
+			d, 0, r,
+			"address %s is denied to user %s by %s:%d (deny \"%s\")",
+			p, user, r->file, r->line, r->title);
+		return NULL;
+	}
+	if (!(r = tb_routed_rule(pol, who, a, 0)))
+		tb_decide(
+			d, 0, NULL,
+			"address %s is not in a routed prefix granted to user %s by %s",
+			p, user, pol->config ? pol->config : "the policy");
+	return r;
+}
+
+void tb_policy_decide_addresses(const struct tb_policy *pol,
+				const struct tb_who *who,
+				const struct tb_prefix *addrs, size_t n,
+				struct tb_decision *d)
+{
+	const struct tb_rule *r = NULL;
+	char user[64];
+
+	for (size_t i = 0; i < n; i++)
+		if (!(r = tb_address_rule(pol, who, &addrs[i], d)))
+			return;
+	if (!r) {
+		tb_decide(d, 0, NULL, "no address given");
+		return;
+	}
+	tb_decide(d, 1, r,
+		  "addresses allowed for user %s by %s:%d (allow \"%s\")",
+		  tb_who_name(who, user, sizeof(user)), r->file, r->line,
+		  r->title);
+}
+
+void tb_policy_decide_gateway(const struct tb_policy *pol,
+			      const struct tb_who *who,
+			      const struct tb_prefix *gw, int *shared,
+			      struct tb_decision *d)
+{
+	const struct tb_rule *r = tb_routed_rule(pol, who, gw, 1);
+	char user[64], p[TB_PREFIX_STR_MAX];
+
+	tb_who_name(who, user, sizeof(user));
+	tb_prefix_format(gw, p, sizeof(p));
+	*shared = 0;
+	if (r) {
+		tb_decide(
+			d, 0, r,
+			"gateway %s is denied to user %s by %s:%d (deny \"%s\")",
+			p, user, r->file, r->line, r->title);
+		return;
+	}
+	if ((r = tb_routed_rule(pol, who, gw, 0))) {
+		tb_decide(
+			d, 1, r,
+			"gateway %s allowed for user %s by %s:%d (allow \"%s\")",
+			p, user, r->file, r->line, r->title);
+		return;
+	}
+	for (size_t i = 0; i < pol->nrules; i++) {
+		r = &pol->rules[i];
+		if (r->deny || !tb_rule_matches(r, who) ||
+		    !tb_rule_has_gateway(r, gw))
+			continue;
+		*shared = 1;
+		tb_decide(
+			d, 1, r,
+			"gateway %s allowed for user %s by %s:%d (allow \"%s\": gateways)",
+			p, user, r->file, r->line, r->title);
+		return;
+	}
+	tb_decide(
+		d, 0, NULL,
+		"gateway %s is not within the addresses or gateways granted to user %s by %s (prefix length included; add it to gateways = { ... } of an allow rule)",
+		p, user, pol->config ? pol->config : "the policy");
+}
+
 void tb_policy_decide_routed(const struct tb_policy *pol,
 			     const struct tb_who *who,
 			     const struct tb_routed_ask *ask, uint32_t *metric,
 			     struct tb_decision *d)
 {
-	static const uint32_t main_table = 254;
+	static const uint32_t main_table = TB_TABLE_MAIN;
 	const uint32_t *tables = ask->ntables ? ask->tables : &main_table;
 	size_t nt = ask->ntables ? ask->ntables : 1;
 	const struct tb_rule *r = NULL;
@@ -551,25 +723,12 @@ void tb_policy_decide_routed(const struct tb_policy *pol,
 	for (size_t i = 0; i < ask->naddrs; i++) {
 		const struct tb_prefix *a = &ask->addrs[i];
 
+		if (!(r = tb_address_rule(pol, who, a, d)))
+			return;
 		tb_prefix_format(a, p, sizeof(p));
-		if ((r = tb_routed_rule(pol, who, a, 1))) {
-			tb_decide(
-				d, 0, r,
-				"address %s is denied to user %s by %s:%d (deny \"%s\")",
-				p, user, r->file, r->line, r->title);
-			return;
-		}
-		if (!(r = tb_routed_rule(pol, who, a, 0))) {
-			tb_decide(
-				d, 0, NULL,
-				"address %s is not in a routed prefix granted to user %s by %s",
-				p, user,
-				pol->config ? pol->config : "the policy");
-			return;
-		}
 		*metric = ask->has_metric  ? ask->metric
 			  : r->has_metrics ? r->metric_lo
-					   : 1024;
+					   : TB_METRIC_DEFAULT;
 		for (size_t t = 0; t < nt; t++)
 			if (!tb_routed_fits(pol, who, a, tables[t], *metric)) {
 				tb_decide(

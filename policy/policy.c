@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,12 +164,55 @@ tb_file_err(struct tb_diag *diag, const char *from, int line, const char *path,
  *
  * Return: 0, or -errno after adding the reason to @diag.
  */
+/*
+ * Opens @full for reading if it is a safe regular file (tb_file_unsafe())
+ * not read before; fills @st.  Return: the fd, or -errno with @diag told.
+ */
+static int tb_policy_open(struct tb_policy *pol, const char *full,
+			  const char *from, int from_line, struct stat *st,
+			  struct tb_diag *diag)
+{
+	const char *why, *first;
+	int fd, err;
+
+	/* Not even opened unless it is a regular file: opening a device named
+	 * in a policy could have effects.  fstat() below re-checks the file
+	 * opened, so a swap in between changes nothing. */
+	if (stat(full, st) == 0 && !S_ISREG(st->st_mode)) {
+		tb_file_err(diag, from, from_line, full,
+			    "refused: the file is not a regular file");
+		return -EPERM;
+	}
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	err = fd < 0 ? -errno : fstat(fd, st) < 0 ? -errno : 0;
+	if (err) {
+		tb_file_err(diag, from, from_line, full, "cannot %s: %s",
+			    fd < 0 ? "open" : "stat", strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if ((why = tb_file_unsafe(st))) {
+		close(fd);
+		tb_file_err(diag, from, from_line, full, "refused: the file %s",
+			    why);
+		return -EPERM;
+	}
+	if (tb_policy_seen(pol, st, &first)) {
+		close(fd);
+		tb_file_err(diag, from, from_line, full,
+			    "already read (as %s): include loop or repeat",
+			    first);
+		return -ELOOP;
+	}
+	return fd;
+}
+
 int tb_policy_read_file(struct tb_policy *pol, const char *path,
 			const char *from, int from_line, char **text,
 			const char **name, struct tb_diag *diag)
 {
 	char full[PATH_MAX];
-	const char *why, *first;
 	struct stat st;
 	int fd, err;
 
@@ -181,42 +226,9 @@ int tb_policy_read_file(struct tb_policy *pol, const char *path,
 			    TB_POLICY_FILES_MAX);
 		return -E2BIG;
 	}
-	/* Not even opened unless it is a regular file: opening a device named
-	 * in a policy could have effects.  fstat() below re-checks the file
-	 * opened, so a swap in between changes nothing. */
-	if (stat(full, &st) == 0 && !S_ISREG(st.st_mode)) {
-		tb_file_err(diag, from, from_line, full,
-			    "refused: the file is not a regular file");
-		return -EPERM;
-	}
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		tb_file_err(diag, from, from_line, full, "cannot open: %s",
-			    strerror(-err));
-		return err;
-	}
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		close(fd);
-		tb_file_err(diag, from, from_line, full, "cannot stat: %s",
-			    strerror(-err));
-		return err;
-	}
-	why = tb_file_unsafe(&st);
-	if (why) {
-		close(fd);
-		tb_file_err(diag, from, from_line, full, "refused: the file %s",
-			    why);
-		return -EPERM;
-	}
-	if (tb_policy_seen(pol, &st, &first)) {
-		close(fd);
-		tb_file_err(diag, from, from_line, full,
-			    "already read (as %s): include loop or repeat",
-			    first);
-		return -ELOOP;
-	}
+	fd = tb_policy_open(pol, full, from, from_line, &st, diag);
+	if (fd < 0)
+		return fd;
 	err = tb_read_all(fd, (size_t)st.st_size, text);
 	close(fd);
 	if (err == -EBADMSG)
@@ -307,6 +319,8 @@ void tb_policy_free(struct tb_policy *pol)
 		free(pol->rules[i].prefixes);
 		free(pol->rules[i].tables);
 		free(pol->rules[i].proxies);
+		free(pol->rules[i].members);
+		free(pol->rules[i].gateways);
 	}
 	free(pol->rules);
 	free(pol->admin_gids);
@@ -441,4 +455,57 @@ void tb_policy_summary(const struct tb_policy *pol, char *buf, size_t len)
 		allow, deny, deny == 1 ? "" : "s", pol->qemu_lines,
 		pol->qemu_lines == 1 ? "" : "s", pol->nfiles,
 		pol->nfiles == 1 ? "" : "s");
+}
+
+static int tb_member_add(struct tb_rule *r, uid_t uid)
+{
+	uid_t *v;
+
+	for (size_t i = 0; i < r->nmembers; i++)
+		if (r->members[i] == uid)
+			return 0;
+	v = reallocarray(r->members, r->nmembers + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->members = v;
+	v[r->nmembers++] = uid;
+	return 0;
+}
+
+static int tb_rule_has_gid_db(const struct tb_rule *r, gid_t gid)
+{
+	for (size_t i = 0; i < r->ngids; i++)
+		if (r->gids[i] == gid)
+			return 1;
+	return 0;
+}
+
+/**
+ * tb_rule_members() - the users the group database puts in a deny rule's
+ * groups: each group's member list, and every user whose primary group it
+ * is.  Read when the policy is loaded (or reloaded), before seccomp and
+ * never per request; a change of membership needs a reload.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int tb_rule_members(struct tb_rule *r)
+{
+	struct passwd *pw;
+	struct group *gr;
+	int err = 0;
+
+	if (!r->deny || !r->ngids)
+		return 0;
+	for (size_t i = 0; i < r->ngids && !err; i++) {
+		gr = getgrgid(r->gids[i]);
+		for (char **m = gr ? gr->gr_mem : NULL; m && *m && !err; m++)
+			if ((pw = getpwnam(*m)))
+				err = tb_member_add(r, pw->pw_uid);
+	}
+	setpwent();
+	while (!err && (pw = getpwent()))
+		if (tb_rule_has_gid_db(r, pw->pw_gid))
+			err = tb_member_add(r, pw->pw_uid);
+	endpwent();
+	return err;
 }

@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
+
+#include "fields.h"
 
 #define TB_REASON_MAX 512 /* one line, NUL included (== TB_MESSAGE_MAX) */
 #define TB_DIAG_MAX 8192 /* all load errors, one per line */
@@ -19,9 +22,13 @@ struct tb_who {
 	const char *user; /* name for messages, or NULL ("uid N") */
 };
 
+struct tb_rule;
+
 struct tb_decision {
 	int allow; /* 1 allow, 0 deny */
 	char rule[256]; /* "FILE:LINE" of the deciding rule, or "" */
+	char title[80]; /* its label: "allow \"lab\"", or "" */
+	const struct tb_rule *by; /* the deciding rule, or NULL */
 	char reason[TB_REASON_MAX]; /* one line for the user, no newline */
 };
 
@@ -100,9 +107,6 @@ struct tb_queues {
 void tb_policy_queues(const struct tb_policy *pol, const struct tb_who *who,
 		      struct tb_queues *q);
 
-#define TB_MTU_MIN 68
-#define TB_MTU_MAX 65535
-
 /* The largest MTU @who may have on a bridge, and which rule says so. */
 struct tb_mtu_ceiling {
 	unsigned int limit; /* TB_MTU_MAX when no rule sets one */
@@ -119,10 +123,47 @@ void tb_policy_mtu(const struct tb_policy *pol, const struct tb_who *who,
 		   const char *bridge, struct tb_mtu_ceiling *m);
 
 /* May @who ask for @mtu on @bridge?  (The bridge's own MTU is checked by
- * the broker, which knows it.) */
+ * the broker, which knows it.)  The same for a macvtap's lower device, and
+ * for a routed tap claiming @addr (the rules that hold the address). */
 void tb_policy_decide_mtu(const struct tb_policy *pol, const struct tb_who *who,
 			  const char *bridge, unsigned int mtu,
 			  struct tb_decision *d);
+void tb_policy_decide_mtu_lower(const struct tb_policy *pol,
+				const struct tb_who *who, const char *lower,
+				unsigned int mtu, struct tb_decision *d);
+struct tb_prefix;
+void tb_policy_mtu_routed(const struct tb_policy *pol, const struct tb_who *who,
+			  const struct tb_prefix *addr,
+			  struct tb_mtu_ceiling *m);
+void tb_policy_decide_mtu_routed(const struct tb_policy *pol,
+				 const struct tb_who *who,
+				 const struct tb_prefix *addr, unsigned int mtu,
+				 struct tb_decision *d);
+
+/**
+ * tb_policy_decide_addresses() - may @who claim these addresses?
+ *
+ * Each must lie in an `addresses` (alias `routed`) prefix of an allow rule
+ * matching @who; a matching deny rule whose prefixes overlap one at all
+ * (wider or narrower) refuses it.
+ */
+void tb_policy_decide_addresses(const struct tb_policy *pol,
+				const struct tb_who *who,
+				const struct tb_prefix *addrs, size_t n,
+				struct tb_decision *d);
+
+/**
+ * tb_policy_decide_gateway() - may @who have host-side address @gw?
+ * @shared:	set to 1 when granted by `gateways` (the same address may
+ *		be on several taps), 0 when by `addresses` (exclusive)
+ *
+ * Within the caller's `addresses` prefixes, or its `gateways`, prefix
+ * length included; a deny rule's prefixes refuse it as for addresses.
+ */
+void tb_policy_decide_gateway(const struct tb_policy *pol,
+			      const struct tb_who *who,
+			      const struct tb_prefix *gw, int *shared,
+			      struct tb_decision *d);
 
 /* macvtap modes, as the kernel and systemd-networkd name them. */
 enum tb_macvtap_mode {
@@ -214,11 +255,118 @@ void tb_policy_decide_adopt(const struct tb_policy *pol,
 			    const struct tb_who *who, const char *ifname,
 			    struct tb_decision *d);
 
+/* @who's user name for a message, or "uid N" when it has none. */
+const char *tb_who_name(const struct tb_who *who, char *buf, size_t len);
+
 /* May @who list and release leases?  root, or a member of admin_groups. */
 int tb_policy_is_admin(const struct tb_policy *pol, const struct tb_who *who);
+
+/* ---- the plan: everything decided about one request ------------------ */
+
+#include <net/if.h>
+
+#include "prefix.h"
+#include "vlan.h"
+
+#include "proto.h"
+
+enum tb_plan_kind {
+	TB_PLAN_TAP, /* a tap in a bridge (made, or adopted) */
+	TB_PLAN_MACVTAP, /* a macvtap on a lower device */
+	TB_PLAN_ROUTED, /* a tap with host routes, in no bridge */
+};
+
+/* A grant and the rule that set it: "FILE:LINE (allow \"lab\")". */
+#define TB_SOURCE_MAX 352 /* rule (256) + title (80) + " ()" */
+
+/**
+ * struct tb_plan - one request, decided: what the broker carries out and
+ * `tapbroker explain` prints.  Computed from (policy, caller, request)
+ * alone, before any kernel lookup; every grant names its rule.
+ */
+struct tb_plan {
+	struct tb_decision d; /* verdict, deciding rule, reason */
+	int err; /* refused: -EINVAL (malformed) or -EPERM (policy) */
+	enum tb_plan_kind kind;
+	char dev[IFNAMSIZ]; /* the bridge, or the macvtap's lower device */
+	int mode; /* macvtap mode */
+	char adopt[IFNAMSIZ]; /* a pre-made tap to take, or "" */
+	char adopt_src[TB_SOURCE_MAX];
+	int vlans; /* 1: the port's VLANs are set (access and/or trunk) */
+	unsigned int access; /* untagged PVID, or 0 */
+	struct tb_vlan_set tagged; /* trunk */
+	char vlans_src[TB_SOURCE_MAX];
+	unsigned int mtu; /* asked for; 0: the device's, within the ceiling */
+	struct tb_mtu_ceiling mtu_ceiling;
+	struct tb_prefix addrs[TB_ADDRS]; /* routed, or the guard's */
+	size_t naddrs;
+	char addrs_src[TB_SOURCE_MAX];
+	uint32_t tables[TB_TABLES]; /* routed: where the routes go */
+	size_t ntables;
+	uint32_t metric; /* routed: the routes' metric */
+	struct tb_prefix gateway; /* routed: host-side address on the tap */
+	int has_gateway;
+	int gateway_shared; /* 1: from `gateways`, may be on other taps */
+	char gateway_src[TB_SOURCE_MAX];
+	char proxy[IFNAMSIZ]; /* routed: proxy ARP/NDP uplink, or "" */
+	struct tb_quota quota; /* ceiling; the broker counts the leases */
+	struct tb_queues queues; /* ceiling of one tap's queues */
+	int guard; /* 1: guarded port (needs the guest's MAC) */
+	char guard_src[TB_SOURCE_MAX];
+	int router; /* 1: the guest may act as a router */
+	char router_src[TB_SOURCE_MAX];
+	uint8_t mac[6]; /* the guest's MAC, if has_mac */
+	int has_mac;
+};
+
+/**
+ * tb_policy_plan() - decide @req for @who, once
+ *
+ * The checks run in one fixed order: the request's own fields (names,
+ * numbers, lists); the queues ceiling; the device (bridge, macvtap lower
+ * device and mode, or routed addresses); adopt; VLANs; MTU; addresses,
+ * gateway, tables, metric and proxy; the guard's MAC.  The first refusal
+ * ends the plan with its reason.
+ */
+void tb_policy_plan(const struct tb_policy *pol, const struct tb_who *who,
+		    const struct tb_request *req, struct tb_plan *plan);
+
+/* Prints @plan as `tapbroker explain` shows it, one "key: value" a line. */
+void tb_plan_print(const struct tb_plan *plan, FILE *out);
 
 /* Appends one "FILE:LINE: message" line to @diag (printf-style). */
 void tb_diag_add(struct tb_diag *diag, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- grants: what the allow rules hand out, for `tapbroker doctor` ---- */
+
+enum tb_grant_kind {
+	TB_GRANT_BRIDGE, /* @name: a bridge its users may join */
+	TB_GRANT_LOWER, /* @name: a macvtap lower device, @modes */
+	TB_GRANT_PREFIX, /* @prefix: addresses a routed tap may claim */
+	TB_GRANT_TABLE, /* @table: a route table for routed taps */
+	TB_GRANT_PROXY, /* @name: an uplink for proxy ARP/NDP */
+};
+
+/* One thing an allow rule grants, and the rule ("FILE:LINE"). */
+struct tb_grant {
+	enum tb_grant_kind kind;
+	const char *name;
+	unsigned int modes; /* 1 << enum tb_macvtap_mode */
+	const struct tb_prefix *prefix;
+	uint32_t table;
+	const char *file;
+	int line;
+};
+
+typedef void (*tb_grant_fn)(void *arg, const struct tb_grant *g);
+
+/**
+ * tb_policy_grants() - call @fn for everything every allow rule grants
+ *
+ * Deny rules are left out; so are qemu ACL `allow all` lines (no name).
+ * A rule with routed prefixes and no `tables` grants table main (254).
+ */
+void tb_policy_grants(const struct tb_policy *pol, tb_grant_fn fn, void *arg);
 
 #endif

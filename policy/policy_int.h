@@ -38,6 +38,8 @@ struct tb_rule {
 	size_t nuids;
 	gid_t *gids;
 	size_t ngids;
+	uid_t *members; /* deny: users the group database puts in gids */
+	size_t nmembers;
 	int quota; /* -1: not set */
 	int mtu; /* ceiling; -1: not set */
 	int queues; /* ceiling; -1: not set */
@@ -59,6 +61,10 @@ struct tb_rule {
 	uint32_t metric_lo, metric_hi;
 	char (*proxies)[IFNAMSIZ]; /* routed: uplinks for proxy ARP/NDP */
 	size_t nproxies;
+	struct tb_prefix *gateways; /* host-side addresses, shared by taps */
+	size_t ngateways;
+	int guard; /* 1: its ports are guarded; the request needs a MAC */
+	int router; /* 1: its guests may route (RA, foreign sources) */
 };
 
 /* A file read into the policy; (dev, ino) catch include loops. */
@@ -92,6 +98,13 @@ int tb_rule_add_bridge(struct tb_rule *r, const char *name, char *why,
 		       size_t whylen);
 int tb_rule_add_name(char (**names)[IFNAMSIZ], size_t *n, const char *name,
 		     char *why, size_t whylen);
+
+int tb_rule_members(struct tb_rule *r);
+
+/* decide.c: what the plan (plan.c) is built from. */
+int tb_rule_matches(const struct tb_rule *r, const struct tb_who *who);
+int tb_rule_names(const struct tb_rule *r, const char *bridge);
+int tb_rule_has_prefix(const struct tb_rule *r, const struct tb_prefix *p);
 
 /* conf.c: the tapbroker policy format (libconfuse). */
 int tb_conf_load(struct tb_policy *pol, const char *path, const char *from,

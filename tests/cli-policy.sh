@@ -45,7 +45,7 @@ like "$OUT" "policy refused \\(2 errors\\)" "check: counts the errors"
 
 run explain --config "$P" --user nobody --bridge br0
 is "$RC" 0 "explain: allow exits 0"
-is "$OUT" "allow
+is "$(printf '%s\n' "$OUT" | head -5)" "allow
 reason: bridge br0 allowed for user nobody by $P:2 (allow \"lab\")
 rule: $P:2
 quota: 64 taps at once, set by the default
@@ -119,8 +119,9 @@ run explain --config "$D" --user nobody --address 10.0.0.5
 like "$OUT" "in table 254 with metric 1024 is not allowed" \
 	"explain --address without --table: main is not granted"
 run explain --config "$D" --user nobody --address 10.0.0.5 --table 100 --proxy eth0
-like "$OUT" "^reason: proxy ARP/NDP on eth0 allowed for user nobody by $D:1" \
+like "$OUT" "^reason: addresses allowed for user nobody by $D:1" \
 	"explain --address --proxy: allowed"
+like "$OUT" "^proxy: eth0$" "explain: the plan names the proxy uplink it grants"
 run explain --config "$D" --user nobody --address 10.0.0.5 --table 100 --proxy eth1
 is "$RC" 1 "explain --proxy on an uplink not granted: denied"
 like "$OUT" "proxy ARP/NDP on eth1 for 10.0.0.5/32 is not allowed" "... saying why"

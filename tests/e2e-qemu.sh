@@ -18,6 +18,7 @@ allow "vms" {
 	users = { "nobody" }
 	bridges = { "br0", "br9k" }
 	routed = { "10.79.0.0/24" }
+	gateways = { "169.254.0.1/32" }
 }
 EOF
 tb_broker_start --config "$TB_TMP/policy.conf" ||

@@ -12,6 +12,7 @@ allow "routed" {
 	tables = { "main", "100", "101", "102" }
 	metrics = "100-200"
 	proxy = { "up0" }
+	gateways = { "169.254.0.0/16" }
 }
 allow "other" { users = { "4242" } routed = { "10.60.0.0/24" } }
 EOF

@@ -79,8 +79,8 @@ static int cmd_tap(const char *name, const char *bridge)
 	if (!err && strcmp(bridge, "-"))
 		err = tb_nl_bridge_get(nl, bridge, &br, why, sizeof(why));
 	if (!err)
-		err = tb_nl_port_join(nl, ifindex, br.ifindex, br.mtu, NULL,
-				      "tb-guard test");
+		err = tb_nl_link_config(nl, ifindex, br.ifindex, br.mtu, NULL,
+					"tb-guard test");
 	if (!err)
 		err = tb_nl_link_up(nl, ifindex, "tb-guard test");
 	return err ? die(name, err) : 0;

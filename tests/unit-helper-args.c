@@ -28,6 +28,20 @@ static void test_qemu_forms(void)
 	ok(!o.use_vnet, "... no vnet header");
 }
 
+/* The guard's wire: --mac and --address in bridged and launcher mode. */
+static void test_guard_args(void)
+{
+	is_int(PARSE(NULL, "--fd=3", "--br=br0", "--mac=52:54:00:12:34:56",
+		     "--address=10.0.0.5", "--address=2001:db8::5"),
+	       0, "bridged: --mac and --address (repeated) accepted");
+	is_str(o.mac, "52:54:00:12:34:56", "... the MAC kept");
+	is_str(o.addrs, "10.0.0.5,2001:db8::5", "... the addresses joined");
+	is_int(PARSE(NULL, "run", "--br=br0", "--mac=52:54:00:ab:cd:ef",
+		     "--address=10.0.0.6", "--", "qemu", "fd=@FD@"),
+	       0, "launcher mode: --mac and --address accepted");
+	is_str(o.mac, "52:54:00:ab:cd:ef", "... the MAC kept");
+}
+
 static void test_socket_choice(void)
 {
 	PARSE("/env/s", "--fd=3", "--br=br0");
@@ -97,8 +111,23 @@ static void test_garbage(void)
 	    "--mode= is for --macvtap= only");
 	bad(PARSE(NULL, "--fd=3", "--macvtap=a/b"), "--macvtap=a/b",
 	    "macvtap lower device name 'a/b' contains '/'");
-	bad(PARSE(NULL, "--fd=3", "--br=br0", "--address=10.0.0.5"),
-	    "--address without --routed", "need --routed");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		  "--table=255"),
+	    "--table=255 (local)", "--table: table '255' is not main");
+	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
+		  "--table=0"),
+	    "--table=0", "--table: table '0' is not main");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--gateway=10.0.0.1"),
+	    "--gateway without --routed", "need --routed");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mac=01:00:5e:00:00:01"),
+	    "a multicast --mac", "--mac: MAC 01:00:5e:00:00:01 is multicast");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mac=00:00:00:00:00:00"),
+	    "an all-zero --mac", "is all zero");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mac=52:54:00:12:34"),
+	    "a short --mac", "is not a MAC address");
+	bad(PARSE(NULL, "--fd=3", "--br=br0", "--mac=52:54:00:12:34:56",
+		  "--mac=52:54:00:12:34:57"),
+	    "--mac twice", "--mac given twice");
 	bad(PARSE(NULL, "--fd=3", "--br=br0", "--proxy=eth0"),
 	    "--proxy without --routed", "need --routed");
 	bad(PARSE(NULL, "--fd=3", "--routed", "--address=10.0.0.5",
@@ -216,6 +245,8 @@ int main(void)
 {
 	test_qemu_forms();
 	test_socket_choice();
+	test_guard_args();
+	test_guard_args();
 	test_mtu();
 	test_macvtap();
 	test_routed();
