@@ -180,6 +180,14 @@ static void tb_open_kernel(struct tb_broker *b)
 	if (err)
 		tb_log(LOG_NOTICE, "no guards can be made (nftables: %s)",
 		       strerror(-err));
+	if (b->guard) {
+		err = tb_guard_watch_open(b->guard);
+		if (err >= 0)
+			err = tb_loop_watch_guards(b, err);
+		if (err < 0)
+			tb_die("cannot watch nftables for the guards: %s",
+			       strerror(-err));
+	}
 	err = tb_port_guards_rescan(b);
 	if (err)
 		tb_log(LOG_ERR, "cannot check the guards of a previous run: %s",

@@ -152,10 +152,59 @@ static void tb_port_guard_found(void *arg, const char *ifname)
 	g.ifindex = l->ifindex;
 	g.bridged = l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED;
 	g.macvtap = l->kind == TB_LEASE_MACVTAP;
-	if (!tb_guard_verify(b->guard, b->nl, &g, NULL, why, sizeof(why)))
+	if (!tb_guard_verify(b->guard, b->nl, &g, NULL, why, sizeof(why))) {
+		l->guarded = 1;
 		return;
+	}
 	tb_log(LOG_WARNING, "%s", why);
 	tb_lease_cancel(b, ifname, "its guard is gone");
+}
+
+/* Guarded lease @l: is its guard whole?  If not, the lease ends. */
+static void tb_port_guard_check(struct tb_broker *b, struct tb_lease *l)
+{
+	struct tb_guard g = {.ifindex = l->ifindex};
+	char why[TB_MESSAGE_MAX], name[IFNAMSIZ];
+
+	snprintf(g.ifname, sizeof(g.ifname), "%s", l->ifname);
+	g.bridged = l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED;
+	g.macvtap = l->kind == TB_LEASE_MACVTAP;
+	if (!tb_guard_verify(b->guard, b->nl, &g, NULL, why, sizeof(why)))
+		return;
+	tb_log(LOG_WARNING, "%s (changed by another program)", why);
+	snprintf(name, sizeof(name), "%s", l->ifname);
+	tb_lease_cancel(b, name, "its guard was changed by another program");
+}
+
+/* A chain of the guards' table another program changed (NULL: maybe all
+ * of them). */
+static void tb_port_guard_changed(void *arg, const char *ifname)
+{
+	struct tb_broker *b = arg;
+	struct tb_lease *l;
+
+	if (ifname) {
+		l = tb_lease_named(b, ifname);
+		if (l && l->guarded)
+			tb_port_guard_check(b, l);
+		return;
+	}
+	for (size_t i = b->nleases; i-- > 0;) /* a cancel moves the last */
+		if (b->leases[i].guarded)
+			tb_port_guard_check(b, &b->leases[i]);
+}
+
+/**
+ * tb_port_guards_changed() - read the nftables events: every guard another
+ * program touched is checked, and its lease ended if it is not whole
+ * (fail closed: "nft flush ruleset" must not leave ports unguarded).
+ */
+void tb_port_guards_changed(struct tb_broker *b)
+{
+	int err = tb_guard_watch_read(b->guard, tb_port_guard_changed, b);
+
+	if (err)
+		tb_log(LOG_ERR, "reading nftables events: %s", strerror(-err));
 }
 
 /**
@@ -205,6 +254,8 @@ int tb_port_record(struct tb_broker *b, struct tb_undo *u,
 				 strerror(-err));
 	u->fd = -1;
 	u->pidfd = -1; /* the lease's now */
+	if (b->guard && tb_guard_exists(b->guard, l->ifname) == 1)
+		tb_lease_named(b, l->ifname)->guarded = 1;
 	return fd;
 }
 
