@@ -217,7 +217,7 @@ static int tb_guard_get(struct tb_guard_ctx *gc, const char *chain, char *buf,
 	if (chain) {
 		snprintf(req.chain, sizeof(req.chain), "%s", chain);
 		req.b.nla_len = (uint16_t)(NLA_HDRLEN + strlen(req.chain) + 1);
-		len = sizeof(req);
+		len += NLA_ALIGN(req.b.nla_len); /* no bytes past it */
 	}
 	req.h.nlmsg_len = (uint32_t)len;
 	if (send(gc->query, &req, len, 0) < 0)

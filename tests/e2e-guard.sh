@@ -50,4 +50,33 @@ ok $? "a guest with its granted IPv6 address pings over IPv6 (DAD, NDP pass)"
 boot $MAC "tb.ip=2001:db8:77::9/64 tb.ping=2001:db8:77::1" 2>/dev/null
 ok $((! $?)) "a guest with an IPv6 address not granted reaches nothing"
 g remove tbq0 $MAC
+
+# ---- through the broker: QEMU as nobody, the helper with --mac ------------
+tb_bridge brg && tbip addr add 10.88.0.1/24 dev brg ||
+	skip_all "cannot create a second bridge"
+tb_policy "$TB_TMP/policy.conf" <<EOF2
+allow "guarded" {
+	users = { "nobody" }
+	bridges = { "brg" }
+	guard = yes
+	addresses = { "10.88.0.0/24" }
+}
+EOF2
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not start"; exit 1; }
+helper="$TB_HELPER --socket=$TB_SOCK --mac=$MAC --address=10.88.0.2"
+TB_GUEST_AS="$TB_NOBODY" tb_guest_run "$guest" 90 \
+	"tb.ip=10.88.0.2/24 tb.ping=10.88.0.1" -- \
+	-netdev "tap,id=n0,br=brg,helper=$helper" \
+	-device "virtio-net-pci,romfile=,netdev=n0,mac=$MAC"
+ok $? "QEMU with mac= and the helper's same --mac: the guest pings through the broker's guarded port"
+like "$(cat "$TB_TMP/broker.log")" "grant tb[0-9]+ on brg to uid 65534" "... the broker granted it"
+TB_GUEST_AS="$TB_NOBODY" tb_guest_run "$guest" 90 \
+	"tb.ip=10.88.0.2/24 tb.ping=10.88.0.1" -- \
+	-netdev "tap,id=n0,br=brg,helper=$helper" \
+	-device "virtio-net-pci,romfile=,netdev=n0,mac=52:54:00:12:34:99" 2>/dev/null
+ok $((! $?)) "with a wrong --mac (QEMU's mac= differs) the guest reaches nothing"
+is "$(tb_taps_settled)" "" "the taps are gone after QEMU exits"
+is "$(ip netns exec "$TB_NS" nft list table netdev tapbroker 2>/dev/null | grep -c 'chain ')" 0 \
+	"... and so are their guards"
 done_testing
