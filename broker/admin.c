@@ -6,6 +6,7 @@
  * the kernel, as for every request.
  */
 #include "broker.h"
+#include "pool.h"
 #include "prefix.h"
 
 #include <errno.h>
@@ -92,7 +93,26 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 		(unsigned long long)(now - l->since), routes);
 }
 
-/* STATUS: one line per lease, packed into frames of whole lines. */
+/* Adds @line to @rep->text, sending @rep first if it is full. */
+static int tb_admin_pack(int conn, struct tb_reply *rep, size_t *used,
+			 const char *line)
+{
+	size_t n = strlen(line);
+
+	if (*used + n >= sizeof(rep->text)) {
+		if (tb_admin_send(conn, rep))
+			return -EIO;
+		*used = 0;
+	}
+	if (n >= sizeof(rep->text))
+		return 0;
+	memcpy(rep->text + *used, line, n + 1);
+	*used += n;
+	return 0;
+}
+
+/* STATUS: one line per warm pool (pool.c), then one per lease, packed
+ * into frames of whole lines. */
 static void tb_admin_status(struct tb_broker *b, int conn)
 {
 	struct tb_reply rep = {.flags = TB_R_MORE};
@@ -101,16 +121,14 @@ static void tb_admin_status(struct tb_broker *b, int conn)
 	char line[TB_ADDRS * TB_PREFIX_STR_MAX + 512];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (size_t i = 0; tb_pool_line(i, line, sizeof(line)); i++)
+		if (tb_admin_pack(conn, &rep, &used, line))
+			return;
 	for (size_t i = 0; i < b->nleases; i++) {
 		tb_lease_line(&b->leases[i], (uint64_t)ts.tv_sec, line,
 			      sizeof(line));
-		if (used + strlen(line) >= sizeof(rep.text)) {
-			if (tb_admin_send(conn, &rep))
-				return;
-			used = 0;
-		}
-		memcpy(rep.text + used, line, strlen(line) + 1);
-		used += strlen(line);
+		if (tb_admin_pack(conn, &rep, &used, line))
+			return;
 	}
 	rep.flags = 0;
 	snprintf(rep.message, sizeof(rep.message), "%zu lease%s", b->nleases,

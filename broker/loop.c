@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The event loop: accepts, reads with a deadline, signals, nothing blocks. */
 #include "broker.h"
+#include "pool.h"
 #include "port.h"
 
 #include <errno.h>
@@ -201,7 +202,12 @@ void tb_loop_run(struct tb_broker *b)
 		n = tb_lease_tick(b);
 		if (timeout < 0 || n < timeout)
 			timeout = n;
+		n = tb_pool_due(b);
+		if (n >= 0 && (timeout < 0 || n < timeout))
+			timeout = n;
 		n = epoll_wait(l->epfd, evs, 32, timeout);
+		if (n == 0) /* idle for the whole timeout */
+			tb_pool_idle(b);
 		for (i = 0; i < n; i++) {
 			id = evs[i].data.u32;
 			if (id == TB_EV_LISTEN) {

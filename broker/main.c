@@ -4,6 +4,7 @@
 #include "guard.h"
 #include "port.h"
 #include "doctor.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
 	tb_loop_run(&b);
 	tb_closer_stop();
 	tb_loop_free(&b);
+	tb_pool_stop(&b); /* a clean stop deletes the pool (with the reaps) */
 	tb_lease_free(&b);
 	if (!b.activated)
 		unlink(b.socket_path);
