@@ -7,10 +7,11 @@
 # there with --guest: first a self-check of those features in a private
 # namespace, then each script in $TB_KERNEL_LANE_TESTS (words; relative to
 # top_srcdir; default tests/ns-vlan.sh, tests/ns-launcher.sh (vhost-net
-# for real) and tests/ns-guard.sh (VLAN-filtering guard) when they exist, set it empty for the
-# self-check alone) with the top_srcdir and top_builddir the Automake
-# harness gives.  Their results come back renumbered as "SCRIPT: test".
-# $TB_KERNEL_LANE_TIMEOUT bounds the guest, in seconds (default 420: ns-guard.sh adds about 90 s).
+# for real) and tests/ns-guard.sh (the guard on VLAN-filtering bridges)
+# when they exist; set it empty for the self-check alone) with the
+# top_srcdir and top_builddir the Automake harness gives.  Their results
+# come back renumbered as "SCRIPT: test".  $TB_KERNEL_LANE_TIMEOUT bounds
+# the guest, in seconds (default 420: ns-guard.sh adds about 90 s).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/guest/fullkernel.sh"
 
