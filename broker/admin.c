@@ -80,8 +80,8 @@ static void tb_status_num(char *buf, size_t len, const char *key,
 }
 
 /* Appends " @key=A,B" (@l's addresses, or "-" if none) to @buf. */
-static void tb_lease_addrs(const struct tb_lease *l, const char *key,
-			   char *buf, size_t len)
+static void tb_lease_addrs(const struct tb_lease *l, const char *key, char *buf,
+			   size_t len)
 {
 	char a[TB_PREFIX_STR_MAX], list[TB_ADDRS * TB_PREFIX_STR_MAX + 8];
 	size_t used = 0;

@@ -662,7 +662,8 @@ static void tb_lease_found_addrs(struct tb_lease *l, const char *alias)
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (n == TB_ADDRS ||
 		    tb_prefix_parse(tok, 1, &p[n], why, sizeof(why))) {
-			tb_log(LOG_WARNING, "%s: its record's addrs= is not valid",
+			tb_log(LOG_WARNING,
+			       "%s: its record's addrs= is not valid",
 			       l->ifname);
 			return;
 		}

@@ -144,8 +144,8 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (err < 0) {
 		free(l.addrs);
 		tb_undo_rollback(b, &u);
-		return rep->status ? rep->status :
-				     tb_refuse(rep, err,
+		return rep->status ? rep->status
+				   : tb_refuse(rep, err,
 					       "cannot set up macvtap %s: %s",
 					       l.ifname, strerror(-err));
 	}

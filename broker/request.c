@@ -254,9 +254,8 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 			plan.kind == TB_PLAN_ROUTED ? "this routed tap"
 						    : plan.dev,
 			plan.d.rule, plan.d.title,
-			strerror(tb_guard_open_error() ?
-					 -tb_guard_open_error() :
-					 EOPNOTSUPP));
+			strerror(tb_guard_open_error() ? -tb_guard_open_error()
+						       : EOPNOTSUPP));
 	ret = tb_quota_check(b, who, &plan, rep);
 	if (!ret && plan.kind != TB_PLAN_ROUTED)
 		ret = tb_addrs_free(b, plan.addrs, plan.naddrs, NULL, rep);

@@ -108,12 +108,13 @@ static void tb_share_bridge(const struct tb_policy *pol, const char *bridge,
 	}
 	if (n < 2 || !unguarded)
 		return;
-	snprintf(line, sizeof(line),
-		 "%s%s is shared by %s%s%s%s (%s) without guard = yes: their VMs can spoof each other; add guard = yes",
-		 strcmp(bridge, "all") ? "bridge " : "every bridge (bridges = ",
-		 strcmp(bridge, "all") ? bridge : "{ \"all\" })",
-		 users[0] ? (strchr(users, ',') ? "users " : "user ") : "",
-		 users, users[0] && others[0] ? ", " : "", others, where);
+	snprintf(
+		line, sizeof(line),
+		"%s%s is shared by %s%s%s%s (%s) without guard = yes: their VMs can spoof each other; add guard = yes",
+		strcmp(bridge, "all") ? "bridge " : "every bridge (bridges = ",
+		strcmp(bridge, "all") ? bridge : "{ \"all\" })",
+		users[0] ? (strchr(users, ',') ? "users " : "user ") : "",
+		users, users[0] && others[0] ? ", " : "", others, where);
 	fn(arg, line);
 }
 

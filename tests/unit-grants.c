@@ -107,30 +107,38 @@ static const char *warnings(const char *text)
 	return out;
 }
 
-#define TB_SPOOF " without guard = yes: their VMs can spoof each other; add guard = yes\n"
+#define TB_SPOOF \
+	" without guard = yes: their VMs can spoof each other; add guard = yes\n"
 
 static void test_shared(void)
 {
 	const char *at = fx_path("s.conf");
 
-	is_str(warnings("allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } }\n"
-			"allow \"b\" { users = { \"4243\", \"4242\" } bridges = { \"br0\", \"br1\" } }\n"),
+	is_str(warnings(
+		       "allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } }\n"
+		       "allow \"b\" { users = { \"4243\", \"4242\" } bridges = { \"br0\", \"br1\" } }\n"),
 	       fx_fmt("bridge br0 is shared by users uid 4242, uid 4243 (%s:1, %s:2)" TB_SPOOF
 		      "bridge br1 is shared by users uid 4243, uid 4242 (%s:2)" TB_SPOOF,
 		      at, at, at),
 	       "two rules share br0 without guard: warned, each user once, both rules named; br1 (one rule, two users) warned too");
-	is_str(warnings("allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } guard = yes }\n"
-			"allow \"b\" { users = { \"4243\" } bridges = { \"br0\" } guard = yes }\n"
-			"allow \"c\" { users = { \"4244\" } bridges = { \"br1\", \"br2\" } }\n"),
-	       "", "every sharing rule guarded, or one user per bridge: no warning");
-	is_str(warnings("allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } guard = yes }\n"
-			"allow \"b\" { users = { \"4243\" } bridges = { \"br0\" } }\n"),
-	       fx_fmt("bridge br0 is shared by users uid 4242, uid 4243 (%s:2)" TB_SPOOF, at),
+	is_str(warnings(
+		       "allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } guard = yes }\n"
+		       "allow \"b\" { users = { \"4243\" } bridges = { \"br0\" } guard = yes }\n"
+		       "allow \"c\" { users = { \"4244\" } bridges = { \"br1\", \"br2\" } }\n"),
+	       "",
+	       "every sharing rule guarded, or one user per bridge: no warning");
+	is_str(warnings(
+		       "allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } guard = yes }\n"
+		       "allow \"b\" { users = { \"4243\" } bridges = { \"br0\" } }\n"),
+	       fx_fmt("bridge br0 is shared by users uid 4242, uid 4243 (%s:2)" TB_SPOOF,
+		      at),
 	       "a guarded user beside an unguarded one: warned, the unguarded rule named");
-	is_str(warnings("allow \"g\" { groups = { \"4250\" } bridges = { \"br5\" } }\n"),
+	is_str(warnings(
+		       "allow \"g\" { groups = { \"4250\" } bridges = { \"br5\" } }\n"),
 	       fx_fmt("bridge br5 is shared by group 4250 (%s:1)" TB_SPOOF, at),
 	       "a group: warned");
-	is_str(warnings("allow \"g\" { groups = { \"4250\" } bridges = { \"all\" } guard = yes }\n"),
+	is_str(warnings(
+		       "allow \"g\" { groups = { \"4250\" } bridges = { \"all\" } guard = yes }\n"),
 	       "", "a guarded group on every bridge: no warning");
 }
 
