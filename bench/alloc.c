@@ -198,6 +198,12 @@ int bn_tb_connect(const char *path)
  */
 int bn_tb_ask(const char *path)
 {
+	return bn_tb_ask_mac(path, NULL);
+}
+
+/* ... with the guest's MAC (--mac), if @mac. */
+int bn_tb_ask_mac(const char *path, const char *mac)
+{
 	struct tb_request req = {.flags = TB_F_VNET_HDR};
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
@@ -208,6 +214,7 @@ int bn_tb_ask(const char *path)
 	if (s < 0)
 		return s;
 	memcpy(req.bridge, BN_BRIDGE, sizeof(BN_BRIDGE));
+	snprintf(req.mac, sizeof(req.mac), "%s", mac ? mac : "");
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n > 0)
 		n = tb_send_fd(s, buf, (size_t)n, -1);

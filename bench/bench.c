@@ -275,6 +275,7 @@ static void bn_measure(struct bn_env *e, struct bn_results *r)
 		bn_latency(e, bn_levels[l], r->lat[l]);
 	bn_ns_fill(e, 0);
 	bn_broker_usage(e, &r->rss1, &r->hwm1, &r->fds1);
+	bn_guard(e);
 	bn_progress("done");
 }
 
@@ -516,6 +517,7 @@ static void bn_print(const struct bn_env *e, const struct bn_results *r)
 		bn_print_level(e, r, l);
 	bn_print_teardown(e, r);
 	bn_print_load(e, r);
+	bn_guard_print();
 	bn_print_targets(e, r);
 	bn_print_targets15(e, r);
 	bn_print_plot(e, r);
@@ -536,6 +538,7 @@ static const char bn_usage[] =
 	"\n"
 	"  -n, --samples N  samples per latency row (default 300)\n"
 	"  -t, --taps N     allocations per throughput row (default 512)\n"
+	"  --guard-only     only the guard's row (with and without guard = yes)\n"
 	"  --broker PATH    tapbroker (default: ../tapbroker from this program)\n"
 	"  --helper PATH    tapbroker-helper (default: likewise)\n"
 	"  --qbh PATH       qemu-bridge-helper (default " BN_QBH_PATH ")\n"
@@ -600,6 +603,7 @@ static const struct option bn_opts[] = {
 	{"rev", required_argument, NULL, 'r'},
 	{"noop", required_argument, NULL, 'N'},
 	{"plot", required_argument, NULL, 'P'},
+	{"guard-only", no_argument, NULL, 'G'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -636,6 +640,9 @@ static void bn_args(int argc, char **argv, struct bn_env *e)
 			break;
 		case 'P':
 			e->plot = optarg;
+			break;
+		case 'G':
+			e->guard_only = 1;
 			break;
 		case 'h':
 			fputs(bn_usage, stdout);
@@ -689,9 +696,17 @@ int main(int argc, char **argv)
 	bn_ns_qemu_acl(&e);
 	bn_ns_bridge(&e);
 	bn_broker_start(&e);
-	bn_measure(&e, &r);
+	if (e.guard_only)
+		bn_guard(&e);
+	else
+		bn_measure(&e, &r);
 	bn_broker_stop(&e);
 	bn_ns_leave(&e);
-	bn_print(&e, &r);
+	if (e.guard_only)
+		bn_header(&e);
+	if (e.guard_only)
+		bn_guard_print();
+	else
+		bn_print(&e, &r);
 	return 0;
 }

@@ -40,6 +40,8 @@ struct bn_env {
 	unsigned int nfill; /* persistent taps now filling the bridge */
 	unsigned int n; /* iterations per latency row */
 	unsigned int total; /* allocations per throughput row */
+	const char *rule_extra; /* more lines in the bench's allow rule */
+	int guard_only; /* --guard-only: the guard's row alone (guard.c) */
 };
 
 /* util.c: time, processes, samples. */
@@ -75,6 +77,7 @@ void bn_ns_reap(struct bn_env *e, struct bn_tap *taps, unsigned int n);
 void bn_broker_start(struct bn_env *e);
 void bn_broker_stop(struct bn_env *e);
 void bn_broker_settle(struct bn_env *e);
+unsigned long long bn_broker_cpu_ns(struct bn_env *e);
 void bn_pool_wait(struct bn_env *e);
 void bn_broker_usage(struct bn_env *e, long *rss_kib, long *hwm_kib, int *fds);
 void bn_ns_leave(struct bn_env *e);
@@ -86,6 +89,7 @@ int bn_floor_netlink(struct bn_env *e, struct bn_tap *t);
 int bn_fill_tap(struct bn_env *e);
 int bn_tb_connect(const char *path);
 int bn_tb_ask(const char *path);
+int bn_tb_ask_mac(const char *path, const char *mac);
 int bn_bridge_helper(const char *path, const char *bridge);
 int bn_tb_direct(struct bn_env *e, struct bn_tap *t);
 int bn_exec_true(struct bn_env *e, struct bn_tap *t);
@@ -116,5 +120,9 @@ struct bn_churn_result {
 	double teardowns_per_s;
 };
 void bn_churn(struct bn_env *e, struct bn_churn_result *r);
+
+/* guard.c: the guard's row (issue 13). */
+void bn_guard(struct bn_env *e);
+void bn_guard_print(void);
 
 #endif

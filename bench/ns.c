@@ -289,8 +289,8 @@ void bn_broker_start(struct bn_env *e)
 		 "pool = %d\n"
 		 "allow \"bench\" {\n\tusers = { \"root\" }\n"
 		 "\tbridges = { \"" BN_BRIDGE "\" }\n"
-		 "\tquota = 4096\n}\n",
-		 BN_POOL);
+		 "\tquota = 4096\n%s}\n",
+		 BN_POOL, e->rule_extra ? e->rule_extra : "");
 	bn_write(policy, text, 0644);
 	snprintf(e->sock, sizeof(e->sock), "%s/socket", e->tmp);
 	snprintf(e->blog, sizeof(e->blog), "%s/broker.log", e->tmp);
@@ -313,7 +313,7 @@ void bn_broker_stop(struct bn_env *e)
 }
 
 /* The broker's time on CPU so far, in ns (/proc/PID/schedstat). */
-static unsigned long long bn_broker_cpu_ns(struct bn_env *e)
+unsigned long long bn_broker_cpu_ns(struct bn_env *e)
 {
 	unsigned long long ns = 0;
 	char path[64];

@@ -90,12 +90,55 @@ static int tb_json_numeric(const char *key)
 	return 0;
 }
 
-/* Prints one "k=v k=v" status line as a JSON object: "-" is null, the
- * numeric keys are numbers, every other value a string. */
+/* Prints one status value: "-" is null, a numeric key's digits a number,
+ * anything else a string. */
+static void tb_json_value(const char *key, char *v)
+{
+	size_t n;
+
+	if (!strcmp(v, "-")) {
+		printf("null");
+		return;
+	}
+	n = tb_status_unescape(v);
+	if (tb_json_numeric(key) && n && strspn(v, "0123456789") == n &&
+	    (v[0] != '0' || n == 1)) /* RFC 8259: no leading zero */
+		printf("%s", v);
+	else
+		tb_json_string(v, n);
+}
+
+/* A guard's "guard_router=yes|no" or "guard_addresses=A,B|-" (admin.c),
+ * as a member of the open "guard" object. */
+static void tb_json_guard(const char *key, char *v)
+{
+	char *save = NULL, *a;
+	int first = 1;
+
+	tb_json_string(key, strlen(key));
+	if (!strcmp(key, "router")) {
+		printf(": %s", strcmp(v, "yes") ? "false" : "true");
+		return;
+	}
+	printf(": [");
+	for (a = strcmp(v, "-") ? strtok_r(v, ",", &save) : NULL; a;
+	     a = strtok_r(NULL, ",", &save), first = 0) {
+		printf("%s", first ? "" : ", ");
+		tb_json_value("", a);
+	}
+	printf("]");
+}
+
+/*
+ * Prints one "k=v k=v" status line as a JSON object (tb_json_value()).
+ * A lease's "guard=MAC" and the guard_ keys after it make one object,
+ * "guard": {"mac": M, "router": R, "addresses": [A, ...]}; "guard=-" is
+ * null.
+ */
 static void tb_json_line(char *line, int first)
 {
 	char *save = NULL, *kv, *v;
-	size_t n;
+	int guard = 0; /* inside the "guard" object */
 
 	printf("%s  {", first ? "" : ",\n");
 	for (kv = strtok_r(line, " ", &save); kv;
@@ -106,20 +149,18 @@ static void tb_json_line(char *line, int first)
 		*v++ = '\0';
 		if (kv != line)
 			printf(", ");
-		tb_json_string(kv, strlen(kv));
-		printf(": ");
-		if (!strcmp(v, "-")) {
-			printf("null");
+		if (guard && !strncmp(kv, "guard_", 6)) {
+			tb_json_guard(kv + 6, v);
 			continue;
 		}
-		n = tb_status_unescape(v);
-		if (tb_json_numeric(kv) && n && strspn(v, "0123456789") == n &&
-		    (v[0] != '0' || n == 1)) /* RFC 8259: no leading zero */
-			printf("%s", v);
-		else
-			tb_json_string(v, n);
+		if (guard)
+			printf("}, ");
+		guard = !strcmp(kv, "guard") && strcmp(v, "-");
+		tb_json_string(kv, strlen(kv));
+		printf(guard ? ": {\"mac\": " : ": ");
+		tb_json_value(kv, v);
 	}
-	printf("}");
+	printf("%s}", guard ? "}" : "");
 }
 
 static void tb_print_text(char *text, int json, int *first)

@@ -79,14 +79,13 @@ static void tb_status_num(char *buf, size_t len, const char *key,
 		snprintf(buf + used, len - used, " %s=-", key);
 }
 
-/* A routed lease's " routes=A,B tables=T,U metric=M proxy=P", else "". */
-static void tb_lease_routes(const struct tb_lease *l, char *buf, size_t len)
+/* Appends " @key=A,B" (@l's addresses, or "-" if none) to @buf. */
+static void tb_lease_addrs(const struct tb_lease *l, const char *key, char *buf,
+			   size_t len)
 {
 	char a[TB_PREFIX_STR_MAX], list[TB_ADDRS * TB_PREFIX_STR_MAX + 8];
 	size_t used = 0;
 
-	if (l->kind != TB_LEASE_ROUTED)
-		return;
 	list[0] = '\0';
 	for (size_t i = 0; i < l->naddrs; i++) {
 		tb_prefix_format(&l->addrs[i], a, sizeof(a));
@@ -94,8 +93,18 @@ static void tb_lease_routes(const struct tb_lease *l, char *buf, size_t len)
 			 a);
 		used = strlen(list);
 	}
-	tb_status_put(buf, len, "routes", list);
-	used = 0;
+	tb_status_put(buf, len, key, list);
+}
+
+/* A routed lease's " routes=A,B tables=T,U metric=M proxy=P", else "". */
+static void tb_lease_routes(const struct tb_lease *l, char *buf, size_t len)
+{
+	char list[TB_TABLES * 12 + 8];
+	size_t used = 0;
+
+	if (l->kind != TB_LEASE_ROUTED)
+		return;
+	tb_lease_addrs(l, "routes", buf, len);
 	list[0] = '\0';
 	for (size_t t = 0; t < l->ntables; t++) {
 		snprintf(list + used, sizeof(list) - used, "%s%u", t ? "," : "",
@@ -106,6 +115,22 @@ static void tb_lease_routes(const struct tb_lease *l, char *buf, size_t len)
 	used = strlen(buf);
 	snprintf(buf + used, len - used, " metric=%u", l->metric);
 	tb_status_put(buf, len, "proxy", l->proxy);
+}
+
+/* A lease's " guard=MAC guard_router=yes|no guard_addresses=A,B", or
+ * " guard=-" if it has none (admin-cli.c makes them one JSON object). */
+static void tb_lease_guard(const struct tb_lease *l, char *buf, size_t len)
+{
+	char mac[TB_PREFIX_STR_MAX];
+
+	if (!l->guarded) {
+		tb_status_put(buf, len, "guard", "");
+		return;
+	}
+	tb_mac_format(l->mac, mac, sizeof(mac));
+	tb_status_put(buf, len, "guard", mac);
+	tb_status_put(buf, len, "guard_router", l->router ? "yes" : "no");
+	tb_lease_addrs(l, "guard_addresses", buf, len);
 }
 
 static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
@@ -138,6 +163,7 @@ static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 	snprintf(buf + used, len - used, " age=%llu",
 		 (unsigned long long)(now - l->since));
 	tb_lease_routes(l, buf, len);
+	tb_lease_guard(l, buf, len);
 	used = strlen(buf);
 	snprintf(buf + used, len - used, "\n");
 }
@@ -167,7 +193,7 @@ static void tb_admin_status(struct tb_broker *b, int conn)
 	struct tb_reply rep = {.flags = TB_R_MORE};
 	struct timespec ts;
 	size_t used = 0;
-	char line[TB_ADDRS * TB_PREFIX_STR_MAX + 1024];
+	char line[2 * TB_ADDRS * TB_PREFIX_STR_MAX + 1024];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (size_t i = 0; tb_pool_line(i, line, sizeof(line)); i++)

@@ -155,7 +155,7 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 			     .mtu = port->mtu,
 			     .pidfd = -1};
 	struct tb_undo u;
-	char alias[160];
+	char alias[TB_ALIAS_MAX];
 	int err;
 
 	tb_undo_init(&u);
@@ -178,14 +178,20 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	tb_lease_alias_label(alias, sizeof(alias), req->label);
 	port->alias = alias;
 	port->mac = NULL; /* an adopted tap keeps its own */
-	err = tb_port_setup(b, &u, port, plan);
+	err = tb_lease_alias_addrs(alias, sizeof(alias), plan->addrs,
+				   plan->naddrs)
+		      ? tb_alias_full(rep)
+		      : tb_port_setup(b, &u, port, plan, rep);
 	if (!err && (err = tb_lease_claim(&l, plan, rep)) == 0)
 		err = tb_port_record(b, &u, &l, rep);
 	if (err < 0) {
 		free(l.addrs);
 		tb_undo_rollback(b, &u);
-		return tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
-				 plan->adopt, plan->dev, strerror(-err));
+		return rep->status ? rep->status
+				   : tb_refuse(rep, err,
+					       "cannot add %s to bridge %s: %s",
+					       plan->adopt, plan->dev,
+					       strerror(-err));
 	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", plan->adopt);
 	return err;

@@ -79,6 +79,7 @@
 #define TB_GUARD_PENDING 16 /* chains named in one foreign transaction */
 
 static int tb_guard_ready; /* a context was opened: guards can be made */
+static int tb_guard_failed; /* else why not: -errno, or 0 (not tried) */
 
 struct tb_guard_ctx {
 	struct nft_ctx *nft;
@@ -134,11 +135,11 @@ int tb_guard_open(struct tb_guard_ctx **out)
 	 * the socket is kept to ask the table's flags (tb_guard_dormant()) */
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
-		return -errno;
+		return tb_guard_failed = -errno;
 	gc = calloc(1, sizeof(*gc));
 	if (!gc) {
 		close(fd);
-		return -ENOMEM;
+		return tb_guard_failed = -ENOMEM;
 	}
 	gc->watch = -1;
 	gc->query = fd;
@@ -146,7 +147,7 @@ int tb_guard_open(struct tb_guard_ctx **out)
 	if (!gc->nft || nft_ctx_buffer_output(gc->nft) ||
 	    nft_ctx_buffer_error(gc->nft)) {
 		tb_guard_close(gc);
-		return -ENOMEM;
+		return tb_guard_failed = -ENOMEM;
 	}
 	*out = gc;
 	tb_guard_ready = 1;
@@ -265,6 +266,12 @@ int tb_guard_exists(struct tb_guard_ctx *gc, const char *ifname)
 int tb_guard_opened(void)
 {
 	return tb_guard_ready;
+}
+
+/* Why tb_guard_open() failed: -errno, or 0 if it did not. */
+int tb_guard_open_error(void)
+{
+	return tb_guard_failed;
 }
 
 static int tb_guard_ifname_ok(const char *s)

@@ -55,6 +55,7 @@ struct tb_guard_found {
 
 int tb_guard_open(struct tb_guard_ctx **out);
 int tb_guard_opened(void);
+int tb_guard_open_error(void);
 int tb_guard_exists(struct tb_guard_ctx *gc, const char *ifname);
 void tb_guard_close(struct tb_guard_ctx *gc);
 int tb_guard_check(const struct tb_guard *g, char *why, size_t len);

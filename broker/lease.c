@@ -90,6 +90,31 @@ void tb_lease_alias_label(char *buf, size_t len, const char *label)
 		snprintf(buf + n, len - n, " label=%s", label);
 }
 
+/**
+ * tb_lease_alias_addrs() - append " addrs=A,B" to an alias: a bridged or
+ * macvtap guest's claimed addresses, so that a restarted broker still
+ * holds them against other leases (a routed tap's are its routes)
+ *
+ * Return: 0, or -ENOSPC if they do not fit in @len (an ifalias's 255 bytes).
+ */
+int tb_lease_alias_addrs(char *buf, size_t len, const struct tb_prefix *a,
+			 size_t n)
+{
+	char s[TB_PREFIX_STR_MAX];
+	size_t used = strlen(buf);
+	int w;
+
+	for (size_t i = 0; i < n; i++) {
+		tb_prefix_format(&a[i], s, sizeof(s));
+		w = snprintf(buf + used, len - used, "%s%s",
+			     i ? "," : " addrs=", s);
+		if (w < 0 || (size_t)w >= len - used)
+			return -ENOSPC;
+		used += (size_t)w;
+	}
+	return 0;
+}
+
 /* A macvtap outlives its fd: the alias also records the VM's start time,
  * so a restarted broker can tell the VM from a later process with its pid. */
 void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l)
@@ -618,11 +643,45 @@ static void tb_lease_found_tap(struct tb_broker *b, struct tb_lease *l,
 	       l->ifname, l->dev, (unsigned int)l->uid, (int)l->vm);
 }
 
+/*
+ * A bridged, adopted or macvtap lease's " addrs=A,B" (tb_lease_alias_addrs())
+ * read back: at most TB_ADDRS, each parsed as a prefix.  Only a broker
+ * (CAP_NET_ADMIN) writes an ifalias; one that does not parse is logged and
+ * claims nothing.
+ */
+static void tb_lease_found_addrs(struct tb_lease *l, const char *alias)
+{
+	const char *s = strstr(alias, " addrs=");
+	char list[TB_ALIAS_MAX], why[128], *save = NULL, *tok;
+	struct tb_prefix p[TB_ADDRS];
+	size_t n = 0;
+
+	if (!s || sscanf(s, " addrs=%255s", list) != 1)
+		return;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == TB_ADDRS ||
+		    tb_prefix_parse(tok, 1, &p[n], why, sizeof(why))) {
+			tb_log(LOG_WARNING,
+			       "%s: its record's addrs= is not valid",
+			       l->ifname);
+			return;
+		}
+		n++;
+	}
+	l->addrs = n ? calloc(n, sizeof(*l->addrs)) : NULL;
+	if (l->addrs) {
+		memcpy(l->addrs, p, n * sizeof(*p));
+		l->naddrs = n;
+	}
+}
+
 static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 			   const char *alias, unsigned int mtu, int carrier)
 {
 	struct tb_broker *b = arg;
 	struct tb_lease l = {.ifindex = ifindex, .mtu = mtu, .pidfd = -1};
+	struct tb_lease *found;
 	char mode[16];
 	unsigned int uid;
 	int vm;
@@ -639,6 +698,7 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		l.mode = tb_macvtap_mode(mode);
 		l.uid = (uid_t)uid;
 		l.vm = (pid_t)vm;
+		tb_lease_found_addrs(&l, alias);
 		tb_lease_found_macvtap(b, &l);
 	} else if (sscanf(alias, TB_ALIAS_PREFIX "uid=%u vm=%d br=%15s", &uid,
 			  &vm, l.dev) == 3) {
@@ -647,6 +707,8 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		tb_lease_found_was(&l, alias);
 		if (!strcmp(l.dev, "-"))
 			tb_lease_found_routed(&l, alias);
+		else
+			tb_lease_found_addrs(&l, alias);
 		tb_lease_found_tap(b, &l, alias);
 	} else if (tb_pool_alias(alias) && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex); /* the pool is made afresh */
@@ -658,6 +720,9 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		       "removed %s: made by a broker that stopped before it was handed out",
 		       ifname);
 	}
+	found = tb_lease_named(b, ifname);
+	if (!found || found->addrs != l.addrs) /* not taken up */
+		free(l.addrs);
 }
 
 /**

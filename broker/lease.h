@@ -59,7 +59,12 @@ struct tb_lease {
 	uint32_t tun_owner; /* tap: the tun owner it must keep (TB_TUN_OWNER) */
 	int ending; /* adopted: over, out of its bridge, until nothing holds it */
 	int guarded; /* 1: its port has a guard (guard.c) to keep checked */
+	uint8_t mac[6]; /* guarded: the guest's MAC (from its guard chain) */
+	int router; /* guarded: the guest may act as a router */
 };
+
+/* An ifalias holds 255 bytes (IFALIASZ less its NUL). */
+#define TB_ALIAS_MAX 256
 
 struct tb_broker;
 
@@ -69,6 +74,8 @@ void tb_lease_alias(char *buf, size_t len, uid_t uid, pid_t vm,
 pid_t tb_lease_vm(pid_t pid, int launcher);
 void tb_lease_alias_macvtap(char *buf, size_t len, const struct tb_lease *l);
 void tb_lease_alias_label(char *buf, size_t len, const char *label);
+int tb_lease_alias_addrs(char *buf, size_t len, const struct tb_prefix *a,
+			 size_t n);
 
 /* What /proc says about a process. */
 struct tb_proc {

@@ -112,7 +112,7 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 			     .mode = plan->mode};
 	struct tb_port port = {0};
 	struct tb_undo u;
-	char alias[160];
+	char alias[TB_ALIAS_MAX];
 	int lower, err;
 
 	tb_undo_init(&u);
@@ -131,7 +131,11 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	tb_lease_alias_macvtap(alias, sizeof(alias), &l);
 	tb_lease_alias_label(alias, sizeof(alias), l.label);
 	port = (struct tb_port){.mtu = l.mtu, .alias = alias};
-	err = u.fd < 0 ? u.fd : tb_port_setup(b, &u, &port, plan);
+	if (u.fd >= 0 && tb_lease_alias_addrs(alias, sizeof(alias), plan->addrs,
+					      plan->naddrs))
+		err = tb_alias_full(rep);
+	else
+		err = u.fd < 0 ? u.fd : tb_port_setup(b, &u, &port, plan, rep);
 	if (!err)
 		err = tb_lease_watch(b, &l);
 	u.pidfd = l.pidfd;
@@ -140,8 +144,10 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (err < 0) {
 		free(l.addrs);
 		tb_undo_rollback(b, &u);
-		return tb_refuse(rep, err, "cannot set up macvtap %s: %s",
-				 l.ifname, strerror(-err));
+		return rep->status ? rep->status
+				   : tb_refuse(rep, err,
+					       "cannot set up macvtap %s: %s",
+					       l.ifname, strerror(-err));
 	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", l.ifname);
 	return err;

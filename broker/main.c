@@ -143,6 +143,13 @@ static struct tb_policy *tb_load_or_exit(const struct tb_broker *b)
 	exit(1);
 }
 
+/* A warning of `tapbroker check` (policy/shared.c): the exit stays 0. */
+static void tb_check_warn(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "tapbroker: warning: %s\n", line);
+}
+
 static int tb_check(struct tb_broker *b)
 {
 	char sum[256];
@@ -150,6 +157,8 @@ static int tb_check(struct tb_broker *b)
 	b->policy = tb_load_or_exit(b);
 	tb_policy_summary(b->policy, sum, sizeof(sum));
 	printf("policy ok: %s\n", sum);
+	fflush(stdout);
+	tb_policy_warnings(b->policy, tb_check_warn, NULL);
 	tb_policy_free(b->policy);
 	return 0;
 }

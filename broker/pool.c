@@ -257,7 +257,7 @@ static int tb_pool_fit(struct tb_broker *b, const struct tb_pool_bridge *p,
 	if (port->mtu == p->mtu && !(port->pv && port->pv->any) && !plan->guard)
 		err = tb_nl_link_up(b->nl, t->ifindex, port->alias);
 	else
-		err = tb_port_setup(b, &u, &cfg, plan);
+		err = tb_port_setup(b, &u, &cfg, plan, NULL);
 	fd = err ? err : tb_tun_attach(t->name, tb_tun_flags(req));
 	if (fd < 0)
 		return fd;

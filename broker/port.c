@@ -88,7 +88,8 @@ static int tb_port_guard_of(struct tb_broker *b, int ifindex,
  * guarded is never handed out unguarded.
  * Return: 0, or -errno (the reason is logged).
  */
-int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan)
+int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan,
+		  struct tb_reply *rep)
 {
 	char why[TB_MESSAGE_MAX] = "";
 	struct tb_guard g;
@@ -101,9 +102,15 @@ int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan)
 	err = tb_port_guard_of(b, ifindex, plan, &g);
 	if (!err)
 		err = tb_guard_install(b->guard, b->nl, &g, why, sizeof(why));
-	if (err)
-		tb_log(LOG_WARNING, "guard of ifindex %d: %s", ifindex,
-		       why[0] ? why : strerror(-err));
+	if (!err)
+		return 0;
+	tb_log(LOG_WARNING, "guard of ifindex %d: %s", ifindex,
+	       why[0] ? why : strerror(-err));
+	if (rep)
+		tb_refuse(rep, err,
+			  "cannot guard %s (guard = yes by %s), refused: %s",
+			  g.ifname[0] ? g.ifname : "the port", plan->guard_src,
+			  why[0] ? why : strerror(-err));
 	return err;
 }
 
@@ -139,6 +146,7 @@ static void tb_port_guard_found(void *arg, const char *ifname)
 {
 	struct tb_broker *b = arg;
 	struct tb_lease *l = tb_lease_named(b, ifname);
+	struct tb_guard_found f = {{0}, 0, 0};
 	struct tb_guard g = {0};
 	char why[TB_MESSAGE_MAX];
 
@@ -152,8 +160,10 @@ static void tb_port_guard_found(void *arg, const char *ifname)
 	g.ifindex = l->ifindex;
 	g.bridged = l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED;
 	g.macvtap = l->kind == TB_LEASE_MACVTAP;
-	if (!tb_guard_verify(b->guard, b->nl, &g, NULL, why, sizeof(why))) {
-		l->guarded = 1;
+	if (!tb_guard_verify(b->guard, b->nl, &g, &f, why, sizeof(why))) {
+		l->guarded = 1; /* its MAC and router as the chain records */
+		memcpy(l->mac, f.mac, sizeof(l->mac));
+		l->router = f.router;
 		return;
 	}
 	tb_log(LOG_WARNING, "%s", why);
@@ -219,11 +229,14 @@ int tb_port_guards_rescan(struct tb_broker *b)
 
 /**
  * tb_port_setup() - configure the interface of @u as @port says, then up
+ * @rep:	where a guard's refusal is written (its reason, one line), or
+ *		NULL; the caller words any other failure (@rep->status 0)
  *
  * Return: 0, or -errno (the caller rolls @u back).
  */
 int tb_port_setup(struct tb_broker *b, const struct tb_undo *u,
-		  const struct tb_port *port, const struct tb_plan *plan)
+		  const struct tb_port *port, const struct tb_plan *plan,
+		  struct tb_reply *rep)
 {
 	int err = tb_nl_link_config(b->nl, u->ifindex, port->master, port->mtu,
 				    port->mac, port->alias);
@@ -232,7 +245,7 @@ int tb_port_setup(struct tb_broker *b, const struct tb_undo *u,
 		err = tb_nl_port_vlans(b->nl, u->ifindex, port->pv->access,
 				       &port->pv->tagged, port->pv->drop);
 	if (!err)
-		err = tb_port_guard(b, u->ifindex, plan);
+		err = tb_port_guard(b, u->ifindex, plan, rep);
 	if (!err)
 		err = tb_nl_link_up(b->nl, u->ifindex, port->alias);
 	return err;
@@ -269,6 +282,10 @@ int tb_port_record(struct tb_broker *b, struct tb_undo *u,
 int tb_lease_claim(struct tb_lease *l, const struct tb_plan *plan,
 		   struct tb_reply *rep)
 {
+	if (plan->guard) { /* what status shows (admin.c) */
+		memcpy(l->mac, plan->mac, sizeof(l->mac));
+		l->router = plan->router;
+	}
 	if (!plan->naddrs)
 		return 0;
 	l->addrs = calloc(plan->naddrs, sizeof(*l->addrs));

@@ -35,9 +35,11 @@ struct tb_port {
 void tb_undo_init(struct tb_undo *u);
 void tb_undo_rollback(struct tb_broker *b, struct tb_undo *u);
 int tb_port_setup(struct tb_broker *b, const struct tb_undo *u,
-		  const struct tb_port *port, const struct tb_plan *plan);
+		  const struct tb_port *port, const struct tb_plan *plan,
+		  struct tb_reply *rep);
 int tb_guard_available(void);
-int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan);
+int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan,
+		  struct tb_reply *rep);
 void tb_port_unguard(struct tb_broker *b, const char *ifname, int ifindex,
 		     int bridged);
 int tb_port_guards_rescan(struct tb_broker *b);

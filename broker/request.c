@@ -4,6 +4,7 @@
  * it needs, fitted against the plan, then the plan carried out (port.c).
  */
 #include "broker.h"
+#include "guard.h"
 #include "pool.h"
 #include "port.h"
 #include "tenant.h"
@@ -106,6 +107,14 @@ static int tb_tap_mtu(const struct tb_plan *plan,
 	return 0;
 }
 
+/* Addresses that do not fit in the lease's record (lease.c): refused. */
+int tb_alias_full(struct tb_reply *rep)
+{
+	return tb_refuse(
+		rep, -ENOSPC,
+		"the addresses given with --address do not fit in the lease's record (an ifalias of 255 bytes): name fewer, or shorter ones");
+}
+
 /* A tap from the warm pool (pool.c) or a new one, configured (port.c),
  * the bridge MTU checked, the lease recorded. */
 static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
@@ -116,7 +125,7 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 {
 	struct tb_lease lease = {.uid = who->uid, .vm = vm, .pidfd = -1};
 	struct tb_undo u;
-	char alias[128];
+	char alias[TB_ALIAS_MAX];
 	uint8_t mac[6];
 	int err;
 
@@ -124,6 +133,9 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	u.made = 1;
 	tb_lease_alias(alias, sizeof(alias), who->uid, vm, plan->dev);
 	tb_lease_alias_label(alias, sizeof(alias), req->label);
+	if (tb_lease_alias_addrs(alias, sizeof(alias), plan->addrs,
+				 plan->naddrs))
+		return tb_alias_full(rep);
 	port->alias = alias;
 	err = 0;
 	u.fd = tb_pool_take(b, req, plan, port, rep->ifname, &u.ifindex);
@@ -137,7 +149,8 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 				strerror(-u.fd));
 		port->mac = mac;
 		err = tb_tap_mac(mac);
-		if (!err && (err = tb_port_setup(b, &u, port, plan)))
+		if (!err && (err = tb_port_setup(b, &u, port, plan, rep)) &&
+		    !rep->status)
 			tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
 				  rep->ifname, plan->dev, strerror(-err));
 	}
@@ -237,10 +250,12 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (plan.guard && !tb_guard_available()) /* fail closed */
 		return tb_refuse(
 			rep, -EOPNOTSUPP,
-			"%s is guarded by %s (%s), but this tapbroker cannot install a guard yet: refused rather than handed out unguarded",
+			"%s is guarded by %s (%s), but this tapbroker could not open nftables when it started (%s): refused rather than handed out unguarded; load nf_tables (modprobe nf_tables) and restart tapbroker",
 			plan.kind == TB_PLAN_ROUTED ? "this routed tap"
 						    : plan.dev,
-			plan.d.rule, plan.d.title);
+			plan.d.rule, plan.d.title,
+			strerror(tb_guard_open_error() ? -tb_guard_open_error()
+						       : EOPNOTSUPP));
 	ret = tb_quota_check(b, who, &plan, rep);
 	if (!ret && plan.kind != TB_PLAN_ROUTED)
 		ret = tb_addrs_free(b, plan.addrs, plan.naddrs, NULL, rep);

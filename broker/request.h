@@ -17,6 +17,7 @@ int tb_do_tap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 int tb_refuse(struct tb_reply *rep, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int tb_tap_mac(uint8_t mac[6]);
+int tb_alias_full(struct tb_reply *rep);
 
 /* What a port's VLANs are to be; any == 0: leave the bridge's default. */
 struct tb_port_vlans {

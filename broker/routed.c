@@ -409,7 +409,8 @@ static int tb_routed_build(struct tb_broker *b, const struct tb_request *req,
 	port.alias = alias;
 	port.mac = mac;
 	err = tb_tap_mac(mac);
-	if (!err && (err = tb_port_setup(b, &u, &port, rt->plan)))
+	if (!err && (err = tb_port_setup(b, &u, &port, rt->plan, rep)) &&
+	    !rep->status)
 		tb_refuse(rep, err, "cannot set up %s: %s", l->ifname,
 			  strerror(-err));
 	if (!err)

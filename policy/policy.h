@@ -60,6 +60,9 @@ void tb_policy_free(struct tb_policy *pol);
 
 /* A one-line summary for logs and `check`: "2 rules, 1 qemu ACL line". */
 void tb_policy_summary(const struct tb_policy *pol, char *buf, size_t len);
+/* shared.c: `tapbroker check`'s warnings, one line each. */
+void tb_policy_warnings(const struct tb_policy *pol,
+			void (*fn)(void *arg, const char *line), void *arg);
 
 /**
  * tb_policy_decide_bridge() - may @who attach a tap to @bridge?

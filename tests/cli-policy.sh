@@ -26,8 +26,27 @@ run() {
 
 run check --config "$P"
 is "$RC" 0 "check: a good policy exits 0"
-is "$OUT" "policy ok: 3 allow and 1 deny rule, 0 qemu ACL lines, 1 file" \
-	"check: one summary line"
+is "$OUT" "policy ok: 3 allow and 1 deny rule, 0 qemu ACL lines, 1 file
+tapbroker: warning: bridge br5 is shared by group users ($P:6) without guard = yes: their VMs can spoof each other; add guard = yes
+tapbroker: warning: bridge br6 is shared by group nogroup ($P:8) without guard = yes: their VMs can spoof each other; add guard = yes" \
+	"check: one summary line, then a warning for each bridge a group shares unguarded"
+
+# issue 13: one bridge, several users, no guard = yes: a warning, exit 0
+tb_policy "$TB_TMP/shared.conf" <<'EOF'
+allow "a" { users = { "nobody" } bridges = { "br0" } }
+allow "b" { users = { "root" } bridges = { "br0", "br1" } }
+allow "c" { users = { "nobody", "root" } bridges = { "br2" } guard = yes }
+EOF
+run check --config "$TB_TMP/shared.conf"
+is "$RC" 0 "check: a bridge shared without a guard still exits 0"
+is "$(grep -c warning <<<"$OUT")" 1 "... with one warning (br1 has one user, br2 a guard)"
+like "$OUT" "^tapbroker: warning: bridge br0 is shared by users nobody, root \\($TB_TMP/shared.conf:1, $TB_TMP/shared.conf:2\\) without guard = yes: their VMs can spoof each other; add guard = yes$" \
+	"... naming the bridge, its users, the rules and the fix"
+sed -i 's/bridges = { "br0" } }/bridges = { "br0" } guard = yes }/; s/"br0", "br1" } }/"br0", "br1" } guard = yes }/' \
+	"$TB_TMP/shared.conf"
+run check --config "$TB_TMP/shared.conf"
+is "$OUT" "policy ok: 3 allow and 0 deny rules, 0 qemu ACL lines, 1 file" \
+	"check: guard = yes in each sharing rule: no warning"
 
 tb_policy "$TB_TMP/bad.conf" <<'EOF'
 allow "a" {

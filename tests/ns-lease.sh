@@ -128,13 +128,13 @@ H[50]=$!
 settle 50
 tap50=$(sed -n 's/^ifname=\([^ ]*\).*/\1/p' "$TB_TMP/h50")
 st=$("$TB_BROKER" status --socket "$TB_SOCK")
-like "$st" "^ifname=$tap50 kind=tap bridge=br0 mtu=1500 uid=65534 user=nobody vm=${H[50]} label=web-1 age=[0-9]+$" \
+like "$st" "^ifname=$tap50 kind=tap bridge=br0 mtu=1500 uid=65534 user=nobody vm=${H[50]} label=web-1 age=[0-9]+ guard=-$" \
 	"status lists the lease: interface, bridge, user, VM, --vm label, age"
 like "$(tbip -d link show "$tap50")" "alias tapbroker uid=65534 vm=${H[50]} br=br0 label=web-1" \
 	"the label is in the ifalias too"
 like "$st" "^1 lease$" "... and counts them"
 like "$("$TB_BROKER" status --json --socket "$TB_SOCK")" \
-	"^  \{\"ifname\": \"$tap50\", \"kind\": \"tap\", \"bridge\": \"br0\", \"mtu\": 1500, \"uid\": 65534, \"user\": \"nobody\", \"vm\": ${H[50]}, \"label\": \"web-1\", \"age\": [0-9]+\}$" \
+	"^  \{\"ifname\": \"$tap50\", \"kind\": \"tap\", \"bridge\": \"br0\", \"mtu\": 1500, \"uid\": 65534, \"user\": \"nobody\", \"vm\": ${H[50]}, \"label\": \"web-1\", \"age\": [0-9]+, \"guard\": null\}$" \
 	"status --json: one object per lease"
 $TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 "--vm=a b" >"$TB_TMP/out" 2>&1
 like "$(cat "$TB_TMP/out")" "^tapbroker-helper: --vm=a b is not 1-32 letters, digits" \

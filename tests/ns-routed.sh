@@ -44,7 +44,7 @@ like "$(tbip -o addr show dev "$tap")" "inet 169.254.0.1/32" \
 	"the gateway address is on the tap"
 ok $(tbip link show "$tap" | grep -c master) "the tap is in no bridge"
 like "$("$TB_BROKER" status --socket "$TB_SOCK")" \
-	"^ifname=$tap kind=routed bridge=- .* routes=10.50.0.5/32,2001:db8:50::5/128 tables=254,100 metric=150 proxy=-$" \
+	"^ifname=$tap kind=routed bridge=- .* routes=10.50.0.5/32,2001:db8:50::5/128 tables=254,100 metric=150 proxy=- guard=-$" \
 	"tapbroker status lists its routes, tables and metric"
 like "$("$TB_BROKER" status --json --socket "$TB_SOCK")" \
 	"\"routes\": \"10.50.0.5/32,2001:db8:50::5/128\", \"tables\": \"254,100\", \"metric\": 150" \

@@ -81,11 +81,73 @@ static void test_qemu_all(void)
 	tb_policy_free(pol);
 }
 
+/* Each warning of tb_policy_warnings() as one line. */
+static void warned(void *arg, const char *line)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 4096 - n, "%s\n", line);
+}
+
+/* Loads @text as s.conf, returns its warnings (or "not loaded"). */
+static const char *warnings(const char *text)
+{
+	static char out[4096];
+	struct tb_policy *pol;
+	struct tb_diag diag;
+
+	out[0] = '\0';
+	fx_write("s.conf", text, 0644);
+	pol = fx_load("s.conf", NULL, &diag);
+	if (!pol)
+		return "not loaded";
+	tb_policy_warnings(pol, warned, out);
+	tb_policy_free(pol);
+	return out;
+}
+
+#define TB_SPOOF \
+	" without guard = yes: their VMs can spoof each other; add guard = yes\n"
+
+static void test_shared(void)
+{
+	const char *at = fx_path("s.conf");
+
+	is_str(warnings(
+		       "allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } }\n"
+		       "allow \"b\" { users = { \"4243\", \"4242\" } bridges = { \"br0\", \"br1\" } }\n"),
+	       fx_fmt("bridge br0 is shared by users uid 4242, uid 4243 (%s:1, %s:2)" TB_SPOOF
+		      "bridge br1 is shared by users uid 4243, uid 4242 (%s:2)" TB_SPOOF,
+		      at, at, at),
+	       "two rules share br0 without guard: warned, each user once, both rules named; br1 (one rule, two users) warned too");
+	is_str(warnings(
+		       "allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } guard = yes }\n"
+		       "allow \"b\" { users = { \"4243\" } bridges = { \"br0\" } guard = yes }\n"
+		       "allow \"c\" { users = { \"4244\" } bridges = { \"br1\", \"br2\" } }\n"),
+	       "",
+	       "every sharing rule guarded, or one user per bridge: no warning");
+	is_str(warnings(
+		       "allow \"a\" { users = { \"4242\" } bridges = { \"br0\" } guard = yes }\n"
+		       "allow \"b\" { users = { \"4243\" } bridges = { \"br0\" } }\n"),
+	       fx_fmt("bridge br0 is shared by users uid 4242, uid 4243 (%s:2)" TB_SPOOF,
+		      at),
+	       "a guarded user beside an unguarded one: warned, the unguarded rule named");
+	is_str(warnings(
+		       "allow \"g\" { groups = { \"4250\" } bridges = { \"br5\" } }\n"),
+	       fx_fmt("bridge br5 is shared by group 4250 (%s:1)" TB_SPOOF, at),
+	       "a group: warned");
+	is_str(warnings(
+		       "allow \"g\" { groups = { \"4250\" } bridges = { \"all\" } guard = yes }\n"),
+	       "", "a guarded group on every bridge: no warning");
+}
+
 int main(void)
 {
 	fx_init();
 	test_grants();
 	test_qemu_all();
+	test_shared();
 	fx_cleanup();
 	return done_testing();
 }
