@@ -11,12 +11,91 @@
 #include "port.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define TB_MACVTAP_TRIES 64
+
+/* Reads the small sysfs file @path (NUL-terminated, one line) into @buf. */
+static int tb_sysfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (n <= 0)
+		err = fd < 0 ? -errno : -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		buf[n] = '\0';
+	return err;
+}
+
+/*
+ * The device number of macvtap @ifname's character device, as the sysfs of
+ * the broker's own network namespace shows it (ip netns exec and systemd
+ * both mount /sys for the namespace the broker runs in); -ENODEV if that
+ * sysfs does not show @ifname with index @ifindex.
+ */
+static int tb_macvtap_devt(const char *ifname, int ifindex, dev_t *devt)
+{
+	char path[96], buf[32];
+	unsigned int maj, min;
+	int idx;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
+	if (tb_sysfs_read(path, buf, sizeof(buf)) ||
+	    sscanf(buf, "%d", &idx) != 1 || idx != ifindex)
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/macvtap/tap%d/dev",
+		 ifname, ifindex);
+	if (tb_sysfs_read(path, buf, sizeof(buf)) ||
+	    sscanf(buf, "%u:%u", &maj, &min) != 2)
+		return -ENODEV;
+	*devt = makedev(maj, min);
+	return 0;
+}
+
+/**
+ * tb_macvtap_open_ours() - open the character device of the broker's macvtap
+ *
+ * /dev is one devtmpfs for every network namespace, while ifindexes are per
+ * namespace: /dev/tapN may be the macvtap N of another namespace (its node
+ * came first, so the kernel made none for ours), which anyone can arrange
+ * from a user namespace with "ip link add ... index N type macvtap".  The
+ * opened fd's device number must be the one the broker's own sysfs gives
+ * for @ifname; else the fd is closed and -EXDEV returned.
+ *
+ * Return: the fd, or -errno.
+ */
+int tb_macvtap_open_ours(const char *ifname, int ifindex, unsigned int iff)
+{
+	int fd = tb_macvtap_open(ifindex, iff);
+	struct stat st;
+	dev_t devt;
+	int err;
+
+	if (fd < 0)
+		return fd;
+	err = tb_macvtap_devt(ifname, ifindex, &devt);
+	if (!err && fstat(fd, &st) < 0)
+		err = -errno;
+	if (!err && (!S_ISCHR(st.st_mode) || st.st_rdev != devt))
+		err = -EXDEV;
+	if (err) {
+		close(fd);
+		tb_log(LOG_ERR,
+		       "/dev/tap%d is not the device of macvtap %s (another network namespace's macvtap %d, or no sysfs of this namespace): refused",
+		       ifindex, ifname, ifindex);
+		return err;
+	}
+	return fd;
+}
 
 /* The VM (tb_proc_vm()), which must belong to the caller. */
 static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
@@ -127,7 +206,7 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		return err;
 	u.made = 1;
 	u.ifindex = l.ifindex;
-	u.fd = tb_macvtap_open(l.ifindex, tb_tun_flags(req));
+	u.fd = tb_macvtap_open_ours(l.ifname, l.ifindex, tb_tun_flags(req));
 	tb_lease_alias_macvtap(alias, sizeof(alias), &l);
 	tb_lease_alias_label(alias, sizeof(alias), l.label);
 	port = (struct tb_port){.mtu = l.mtu, .alias = alias};
@@ -140,6 +219,11 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (err < 0) {
 		free(l.addrs);
 		tb_undo_rollback(b, &u);
+		if (err == -EXDEV)
+			return tb_refuse(
+				rep, err,
+				"cannot set up macvtap %s: /dev/tap%d is another network namespace's macvtap, not this one; ask again (a new macvtap gets a new index)",
+				l.ifname, l.ifindex);
 		return tb_refuse(rep, err, "cannot set up macvtap %s: %s",
 				 l.ifname, strerror(-err));
 	}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A macvtap's /dev/tapN shared by two namespaces: the broker hands out only its own.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+tb_require_kernel
+tb_netns_setup
+OTHER="$TB_NS-other"
+trap 'ip netns del "$OTHER" 2>/dev/null; tb_cleanup' EXIT
+ip netns add "$OTHER" || skip_all "cannot create a second network namespace"
+tbip link add lowr type veth peer name lowr-p &&
+	tbip link set lowr up && tbip link set lowr-p up ||
+	skip_all "cannot create veths in a namespace"
+tbip link add probe link lowr type macvtap 2>/dev/null ||
+	skip_all "no macvtap in this kernel (modprobe macvtap)"
+tbip link del probe
+tb_policy "$TB_TMP/policy.conf" <<EOF2
+allow "mv" {
+	users = { "nobody" }
+	macvtap = { "lowr" }
+}
+EOF2
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not start"; exit 1; }
+export TAPBROKER_SOCKET="$TB_SOCK"
+
+# The index the broker's next interface gets: one past the last made.
+next_index() {
+	tbip link add idxprobe type veth peer name idxprobe-p || return 1
+	local k
+	k=$(tbip -o link show | grep idxprobe | cut -d: -f1 | sort -n | tail -1)
+	tbip link del idxprobe
+	echo $((k + 1))
+}
+
+# MAJOR:MINOR of a device node, as sysfs writes it.
+node_dev() {
+	local maj min
+	read -r maj min < <(stat -c '%t %T' "$1") && echo "$((16#$maj)):$((16#$min))"
+}
+
+# Another namespace (as any user can make one with unshare -Urn) takes
+# /dev/tapN first, with a macvtap of the index the broker's comes next.
+n=$(next_index)
+ip -n "$OTHER" link add lower0 type veth peer name lower0-p &&
+	ip -n "$OTHER" link set lower0 up &&
+	ip -n "$OTHER" link add victim index "$n" link lower0 type macvtap ||
+	skip_all "cannot make a macvtap of a given index in a second namespace"
+for i in $(seq 1 40); do [ -c "/dev/tap$n" ] && break; sleep 0.05; done
+other_dev=$(ip netns exec "$OTHER" cat "/sys/class/net/victim/macvtap/tap$n/dev")
+is "$(node_dev "/dev/tap$n")" \
+	"$other_dev" "/dev/tap$n is the other namespace's macvtap (the setup)"
+
+out=$($TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 --macvtap=lowr 2>&1)
+st=$?
+ok $((st == 0)) "a macvtap whose /dev/tap$n is another namespace's: refused (no fd of someone else's macvtap)"
+like "$out" "cannot set up macvtap tbm[0-9]+: /dev/tap$n is another network namespace's macvtap, not this one" \
+	"... saying why"
+is "$(tbip -o link show | grep -c ' tbm[0-9]*@')" "0" "... and the macvtap it made is removed"
+like "$(cat "$TB_TMP/broker.log")" "/dev/tap$n is not the device of macvtap tbm[0-9]+" \
+	"... and the broker logs it"
+
+# The next request gets a new index, whose node is the broker's own.
+hold "$TB_HELPER" br0 --macvtap=lowr
+like "$(cat "$TB_TMP/hold")" "^ifname=tbm[0-9]+ " "the next request gets a macvtap of its own"
+idx=$(tbip -o link show "$IFNAME" | cut -d: -f1)
+mine=$(ip netns exec "$TB_NS" cat "/sys/class/net/$IFNAME/macvtap/tap$idx/dev")
+like "$(readlink /proc/"$HOLD_PID"/fd/* 2>/dev/null | sort -u | tr '\n' ' ')" "/dev/tap$idx" \
+	"... and the fd QEMU holds is on /dev/tap$idx"
+is "$(node_dev "/dev/tap$idx")" \
+	"$mine" "... whose device is the broker's macvtap (sysfs of its namespace)"
+release
+ok $? "... removed when its VM exits"
+ip -n "$OTHER" link show victim >/dev/null 2>&1
+ok $? "the other namespace's macvtap is untouched"
+done_testing
