@@ -102,11 +102,11 @@ static int tb_macvtap_vm(const struct tb_who *who, pid_t caller,
 			 const struct tb_request *req, struct tb_lease *l,
 			 struct tb_reply *rep)
 {
-	struct tb_proc vm;
+	struct tb_proc vm = {0};
 	pid_t pid = tb_proc_vm(caller, !!(req->flags & TB_F_LAUNCHER), &vm);
-	uid_t uid = (uid_t)-1;
+	uid_t uid = vm.uid;
 
-	if (!pid || tb_proc_uid(pid, &uid))
+	if (!pid)
 		return tb_refuse(
 			rep, -ESRCH,
 			"cannot tell which process is the VM: the caller (pid %d) has no parent to watch; let QEMU run the helper (helper=)",
