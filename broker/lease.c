@@ -338,8 +338,11 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 /**
  * tb_lease_watch() - watch the VM of macvtap lease @l with a pidfd
  *
- * The pidfd is taken, then the start time read again: if the pid was
- * reused in between, the VM is gone and the lease must not be made.
+ * The pidfd is taken, then the start time and uid read under it: if the
+ * pid was reused in between (or, after a restart, is another process's),
+ * the VM is gone and the lease must not be made or taken up.  The uid
+ * also holds when a later process got the pid within the same clock tick
+ * (the start time's unit), so no other user's process keeps it alive.
  * Return: 0, or -ESRCH (the VM is gone) or another -errno.
  */
 int tb_lease_watch(struct tb_broker *b, struct tb_lease *l)
@@ -347,13 +350,15 @@ int tb_lease_watch(struct tb_broker *b, struct tb_lease *l)
 	struct tb_proc p;
 	int err;
 
-	l->pidfd = (int)syscall(SYS_pidfd_open, l->vm, 0);
-	if (l->pidfd < 0)
-		return -errno;
-	if (tb_proc_read(l->vm, &p) || p.start != l->start) {
+	l->pidfd = tb_proc_pin(l->vm, &p, &p.uid);
+	if (l->pidfd >= 0 && (p.start != l->start || p.uid != l->uid)) {
 		close(l->pidfd);
+		l->pidfd = -ESRCH;
+	}
+	if (l->pidfd < 0) {
+		err = l->pidfd;
 		l->pidfd = -1;
-		return -ESRCH;
+		return err;
 	}
 	err = tb_loop_watch(b, l->pidfd);
 	if (err) {

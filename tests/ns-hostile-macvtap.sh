@@ -73,4 +73,67 @@ release
 ok $? "... removed when its VM exits"
 ip -n "$OTHER" link show victim >/dev/null 2>&1
 ok $? "the other namespace's macvtap is untouched"
+
+# pid reuse: the VM exits and a new process of the same user takes its pid
+# (forced with ns_last_pid in a pid namespace of the test's own, where the
+# broker and the VMs run).  Its macvtap must not live on.
+tb_broker_stop
+cat >"$TB_TMP/pidns.sh" <<'EOF2'
+. "$top_srcdir/tests/lib.sh"
+tap_n=$1 TB_NS=$2 TB_TMP=$3
+# reuse PID: a process of nobody that gets pid PID (ns_last_pid).
+reuse() {
+	echo $(($1 - 1)) >/proc/sys/kernel/ns_last_pid
+	$TB_NOBODY sleep 30 &
+	NEW=$!
+}
+tb_broker_start --config "$TB_TMP/policy.conf" || exit 1
+hold "$TB_HELPER" br0 --macvtap=lowr
+vm=$HOLD_PID
+kill -KILL "$vm"; wait "$vm" 2>/dev/null
+reuse "$vm"
+is "$NEW" "$vm" "a new process of the same user has the VM's pid $vm"
+tb_gone "$IFNAME" 1
+ok $? "... yet the macvtap goes with its VM (its pidfd, not its pid, is watched)"
+kill "$NEW"; wait "$NEW" 2>/dev/null
+
+hold "$TB_HELPER" br0 --macvtap=lowr
+vm=$HOLD_PID
+sleep 0.05 # the new process starts in a later clock tick (see below)
+tb_broker_stop
+kill -KILL "$vm"; wait "$vm" 2>/dev/null
+reuse "$vm"
+is "$NEW" "$vm" "broker stopped, the VM killed, its pid $vm taken by a new process"
+tb_broker_start --config "$TB_TMP/policy.conf" || exit 1
+tb_gone "$IFNAME" 1
+ok $? "... the restarted broker removes the macvtap (the alias's start time is not the new process's)"
+like "$(cat "$TB_TMP/broker.log")" "removed orphan $IFNAME \\(macvtap on lowr\\) of uid 65534: its VM $vm exited" \
+	"... and says its VM exited"
+kill "$NEW"; wait "$NEW" 2>/dev/null
+tb_broker_stop
+
+# A found lease whose VM (pid and start time as recorded) now runs as
+# another uid: what a pid reused within one clock tick (the start time's
+# unit) would look like.  The record is forged here, as root.
+sleep 30 &
+other=$!
+start=$(sed 's/.*) //' "/proc/$other/stat" | cut -d' ' -f20)
+tbip link add tbm77 link lowr type macvtap &&
+	tbip link set tbm77 alias "tapbroker uid=65534 vm=$other start=$start macvtap=lowr mode=vepa"
+tb_broker_start --config "$TB_TMP/policy.conf" || exit 1
+tb_gone tbm77 1
+ok $? "a found macvtap whose VM's pid and start time now belong to a process of another uid is removed"
+kill "$other"; wait "$other" 2>/dev/null
+tb_broker_stop
+echo "$tap_n $tap_failed" >"$TB_TMP/pidns.count"
+EOF2
+if unshare --pid --fork --mount-proc true 2>/dev/null; then
+	export top_builddir top_srcdir TB_BROKER_EXTRA TB_BROKER_WRAP
+	unshare --pid --fork --mount-proc bash "$TB_TMP/pidns.sh" "$tap_n" "$TB_NS" "$TB_TMP"
+	read -r tap_n inner_failed <"$TB_TMP/pidns.count" ||
+		{ echo "Bail out! the pid namespace part did not finish"; exit 1; }
+	tap_failed=$((tap_failed + inner_failed))
+else
+	skip "pid reuse in a pid namespace" "cannot make a pid namespace"
+fi
 done_testing
