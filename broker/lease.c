@@ -732,8 +732,12 @@ int tb_lease_rescan(struct tb_broker *b)
 
 	if (!err)
 		err = tb_routed_rescan(b);
+	/* routed ones taken though free end now; so does one whose tun owner
+	 * is not what it must be (changed by its holder while the broker was
+	 * away, or an adoption the broker was killed in the middle of), not
+	 * at the next sweep */
 	for (size_t i = b->nleases; !err && i-- > 0;)
-		if (b->leases[i].kind == TB_LEASE_ROUTED)
+		if (b->leases[i].kind != TB_LEASE_MACVTAP)
 			tb_lease_check(
 				b, &b->leases[i],
 				"its VM closed it while the broker was away");
