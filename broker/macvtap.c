@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define TB_MACVTAP_TRIES 64
+#define TB_MACVTAP_NODE_TRIES 4 /* indexes whose /dev/tapN is not ours */
 
 /* Reads the small sysfs file @path (NUL-terminated, one line) into @buf. */
 static int tb_sysfs_read(const char *path, char *buf, size_t len)
@@ -89,9 +90,10 @@ int tb_macvtap_open_ours(const char *ifname, int ifindex, unsigned int iff)
 		err = -EXDEV;
 	if (err) {
 		close(fd);
-		tb_log(LOG_ERR,
-		       "/dev/tap%d is not the device of macvtap %s (another network namespace's macvtap %d, or no sysfs of this namespace): refused",
-		       ifindex, ifname, ifindex);
+		tb_log(LOG_NOTICE, "/dev/tap%d is not the device of macvtap %s: %s",
+		       ifindex, ifname,
+		       err == -EXDEV ? "another network namespace's macvtap"
+				     : "this network namespace's sysfs does not show it");
 		return err;
 	}
 	return fd;
@@ -172,6 +174,42 @@ static int tb_macvtap_create(struct tb_broker *b, int lower, struct tb_lease *l,
 	return 0;
 }
 
+/*
+ * Creates the macvtap and opens its /dev/tapN; while that node is another
+ * network namespace's macvtap (tb_macvtap_open_ours()), deletes it and
+ * makes another, under the next index, TB_MACVTAP_NODE_TRIES times.
+ * Return: the fd, or -errno with @rep saying why (nothing left made).
+ */
+static int tb_macvtap_make(struct tb_broker *b, int lower, struct tb_lease *l,
+			   unsigned int iff, struct tb_reply *rep)
+{
+	int fd = -EXDEV, err, taken[TB_MACVTAP_NODE_TRIES];
+
+	for (int i = 0; i < TB_MACVTAP_NODE_TRIES && fd == -EXDEV; i++) {
+		err = tb_macvtap_create(b, lower, l, rep);
+		if (err)
+			return err;
+		fd = tb_macvtap_open_ours(l->ifname, l->ifindex, iff);
+		taken[i] = l->ifindex;
+		if (fd < 0)
+			tb_nl_link_del(b->nl, l->ifindex);
+	}
+	if (fd == -EXDEV)
+		return tb_refuse(
+			rep, fd,
+			"cannot set up a macvtap on %s: /dev/tap%d to /dev/tap%d are macvtaps of other network namespaces (devtmpfs is shared, ifindexes are not); ask again later",
+			l->dev, taken[0], taken[TB_MACVTAP_NODE_TRIES - 1]);
+	if (fd == -ENODEV)
+		return tb_refuse(
+			rep, fd,
+			"cannot tell whether /dev/tap%d is macvtap %s's: the broker's /sys is not of its network namespace (mount sysfs there, as ip netns exec does)",
+			l->ifindex, l->ifname);
+	if (fd < 0)
+		return tb_refuse(rep, fd, "cannot open /dev/tap%d of %s: %s",
+				 l->ifindex, l->ifname, strerror(-fd));
+	return fd;
+}
+
 /**
  * tb_do_macvtap() - carry out a macvtap plan for @who
  *
@@ -201,16 +239,16 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (!err)
 		err = tb_macvtap_lower(b, plan, &lower, &l, rep);
 	if (!err)
-		err = tb_macvtap_create(b, lower, &l, rep);
-	if (err)
+		err = tb_macvtap_make(b, lower, &l, tb_tun_flags(req), rep);
+	if (err < 0)
 		return err;
 	u.made = 1;
 	u.ifindex = l.ifindex;
-	u.fd = tb_macvtap_open_ours(l.ifname, l.ifindex, tb_tun_flags(req));
+	u.fd = err;
 	tb_lease_alias_macvtap(alias, sizeof(alias), &l);
 	tb_lease_alias_label(alias, sizeof(alias), l.label);
 	port = (struct tb_port){.mtu = l.mtu, .alias = alias};
-	err = u.fd < 0 ? u.fd : tb_port_setup(b, &u, &port, plan);
+	err = tb_port_setup(b, &u, &port, plan);
 	if (!err)
 		err = tb_lease_watch(b, &l);
 	u.pidfd = l.pidfd;
@@ -219,11 +257,6 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (err < 0) {
 		free(l.addrs);
 		tb_undo_rollback(b, &u);
-		if (err == -EXDEV)
-			return tb_refuse(
-				rep, err,
-				"cannot set up macvtap %s: /dev/tap%d is another network namespace's macvtap, not this one; ask again (a new macvtap gets a new index)",
-				l.ifname, l.ifindex);
 		return tb_refuse(rep, err, "cannot set up macvtap %s: %s",
 				 l.ifname, strerror(-err));
 	}
