@@ -90,10 +90,12 @@ int tb_macvtap_open_ours(const char *ifname, int ifindex, unsigned int iff)
 		err = -EXDEV;
 	if (err) {
 		close(fd);
-		tb_log(LOG_NOTICE, "/dev/tap%d is not the device of macvtap %s: %s",
+		tb_log(LOG_NOTICE,
+		       "/dev/tap%d is not the device of macvtap %s: %s",
 		       ifindex, ifname,
-		       err == -EXDEV ? "another network namespace's macvtap"
-				     : "this network namespace's sysfs does not show it");
+		       err == -EXDEV
+			       ? "another network namespace's macvtap"
+			       : "this network namespace's sysfs does not show it");
 		return err;
 	}
 	return fd;
