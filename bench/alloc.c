@@ -281,6 +281,33 @@ int bn_tb_helper(struct bn_env *e, struct bn_tap *t)
 	return t->fd < 0 ? t->fd : 0;
 }
 
+/* The floor of an exec'd helper: bench/noop-helper, run as QEMU runs one;
+ * the fd it passes is of /dev/net/tun, no tap (t->fd holds it). */
+int bn_noop(struct bn_env *e, struct bn_tap *t)
+{
+	t->fd = bn_bridge_helper(e->noop, BN_BRIDGE);
+	return t->fd < 0 ? t->fd : 0;
+}
+
+/**
+ * bn_pool_drain() - empty the broker's warm pool, untimed
+ *
+ * @n requests straight to the broker, back to back (the broker refills
+ * only when idle); their fds go to @fds, closed by the caller.
+ * Return: 0, or -errno.
+ */
+int bn_pool_drain(struct bn_env *e, int *fds, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = bn_tb_ask(e->sock);
+		if (fds[i] < 0)
+			return fds[i];
+	}
+	return 0;
+}
+
 int bn_qbh(struct bn_env *e, struct bn_tap *t)
 {
 	t->fd = bn_bridge_helper(e->qbh, BN_BRIDGE);

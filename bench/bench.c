@@ -26,6 +26,14 @@
  *  3. allocations per second with 1, 8 and 64 clients (load.c);
  *  4. p50/p99 latency while other taps are torn down, against idle;
  *  5. the broker's VmRSS and open fds, before and after all of it.
+ *
+ * The broker keeps a warm pool of BN_POOL taps in the bridge (issue 15).
+ * Before each "warm pool" sample the bench waits, untimed, until the pool
+ * is full again (a VM's NIC request normally finds it so); before each
+ * "pool empty" sample it empties the pool, untimed, so that sample is the
+ * fallback: a tap made on request.  The no-op helper (bench/noop-helper,
+ * linked like tapbroker-helper) is the floor of any exec'd helper: fork,
+ * exec, one fd of /dev/net/tun passed back, exit.
  */
 
 #define BN_LEVELS 4
@@ -40,7 +48,9 @@ enum bn_cand_id {
 	BN_FLOOR_IOCTL,
 	BN_FLOOR_NL,
 	BN_TB_DIRECT,
+	BN_TB_COLD,
 	BN_EXEC,
+	BN_NOOP,
 	BN_TB_HELPER,
 	BN_QBH,
 	BN_IP,
@@ -55,9 +65,12 @@ static const struct bn_cand {
 			    bn_floor_ioctl},
 	[BN_FLOOR_NL] = {"floor, in-process, netlink (2 RTM_NEWLINK)",
 			 bn_floor_netlink},
-	[BN_TB_DIRECT] = {"tapbroker, direct socket (no exec)", bn_tb_direct},
+	[BN_TB_DIRECT] = {"tapbroker, direct socket, warm pool", bn_tb_direct},
+	[BN_TB_COLD] = {"tapbroker, direct socket, pool empty", bn_tb_direct},
 	[BN_EXEC] = {"no tap: fork + exec /bin/true + wait", bn_exec_true},
-	[BN_TB_HELPER] = {"tapbroker-helper, as QEMU runs it", bn_tb_helper},
+	[BN_NOOP] = {"no tap: static no-op helper (helper floor)", bn_noop},
+	[BN_TB_HELPER] = {"tapbroker-helper, as QEMU runs it, warm pool",
+			  bn_tb_helper},
 	[BN_QBH] = {"qemu-bridge-helper, as QEMU runs it", bn_qbh},
 	[BN_IP] = {"ip tuntap add + ip link set (exec'd)", bn_ip_script},
 };
@@ -79,7 +92,8 @@ struct bn_results {
 static int bn_enabled(const struct bn_env *e, int c)
 {
 	return (c != BN_QBH || e->qbh) && (c != BN_IP || e->ip) &&
-	       (c != BN_EXEC || !access("/bin/true", X_OK));
+	       (c != BN_EXEC || !access("/bin/true", X_OK)) &&
+	       (c != BN_NOOP || !access(e->noop, X_OK));
 }
 
 static struct bn_lat bn_stats(double *v, unsigned int n)
@@ -89,19 +103,39 @@ static struct bn_lat bn_stats(double *v, unsigned int n)
 			       bn_pct(v, n, 99)};
 }
 
+/* Untimed, before candidate @c: the warm pool full, or emptied into @fds. */
+static void bn_pool_prepare(struct bn_env *e, unsigned int c, int *fds)
+{
+	int err;
+
+	if (c == BN_TB_DIRECT || c == BN_TB_HELPER)
+		bn_pool_wait(e);
+	if (c != BN_TB_COLD)
+		return;
+	err = bn_pool_drain(e, fds, BN_POOL);
+	if (err)
+		bn_die("cannot empty the warm pool: %s", strerror(-err));
+}
+
 /* Round @i: each candidate once, from a rotating start; then delete all. */
 static void bn_round(struct bn_env *e, unsigned int i, double *v[BN_NCAND])
 {
-	struct bn_tap taps[BN_NCAND];
+	struct bn_tap taps[BN_NCAND + BN_POOL];
 	unsigned int k, c;
 	uint64_t t0;
-	int err;
+	int err, drained[BN_POOL];
 
+	for (k = 0; k < BN_POOL; k++)
+		taps[BN_NCAND + k].fd = -1;
 	for (k = 0; k < BN_NCAND; k++) {
 		c = (i + k) % BN_NCAND;
 		taps[k].fd = -1;
 		if (!bn_enabled(e, c))
 			continue;
+		bn_pool_prepare(e, c, drained);
+		if (c == BN_TB_COLD)
+			for (unsigned int d = 0; d < BN_POOL; d++)
+				taps[BN_NCAND + d].fd = drained[d];
 		t0 = bn_now_ns();
 		err = bn_cands[c].fn(e, &taps[k]);
 		if (err)
@@ -109,7 +143,7 @@ static void bn_round(struct bn_env *e, unsigned int i, double *v[BN_NCAND])
 		if (v)
 			v[c][i] = (double)(bn_now_ns() - t0) / 1e6;
 	}
-	bn_ns_reap(e, taps, BN_NCAND);
+	bn_ns_reap(e, taps, BN_NCAND + BN_POOL);
 }
 
 /* e->n rounds with @ports filling taps on the bridge. */
@@ -379,6 +413,69 @@ static void bn_print_targets(const struct bn_env *e, const struct bn_results *r)
 		  rss, 2, rss <= 4);
 }
 
+/* Issue 15's targets: the helper's own cost, the warm pool, flatness. */
+static void bn_print_targets15(const struct bn_env *e,
+			       const struct bn_results *r)
+{
+	const struct bn_lat(*lat)[BN_NCAND] = r->lat;
+	double lo, hi, x;
+	unsigned int l;
+
+	bn_section("targets (issue 15)", "target", "measured", "verdict", "",
+		   "");
+	for (l = 0; l < BN_LEVELS; l++) {
+		const char *what =
+			bn_fmt("(helper - floor) / (qbh - floor), %u ports",
+			       bn_levels[l]);
+
+		if (!e->qbh || !bn_enabled(e, BN_NOOP)) {
+			bn_row(what, "<= 0.25", "skipped", "", "", "");
+			continue;
+		}
+		x = (lat[l][BN_TB_HELPER].p50 - lat[l][BN_NOOP].p50) /
+		    (lat[l][BN_QBH].p50 - lat[l][BN_NOOP].p50);
+		bn_target(what, "<= 0.25", x, x, 2, x <= 0.25);
+	}
+	bn_ratio_range(r, BN_TB_DIRECT, -1, 0, &lo, &hi);
+	bn_target("warm pool: direct p50 / floor p50, 0-1000 ports", "<= 0.60",
+		  lo, hi, 2, hi <= 0.6);
+	x = lat[3][BN_TB_DIRECT].p50 / lat[1][BN_TB_DIRECT].p50;
+	bn_target("flat: direct p50 at 1000 / at 10 ports", "<= 1.15", x, x, 2,
+		  x <= 1.15);
+	bn_target("allocs/s, 8 clients, direct socket", ">= 3000",
+		  r->tput[1][0], r->tput[1][0], 0, r->tput[1][0] >= 3000);
+	bn_ratio_range(r, BN_TB_COLD, -1, 0, &lo, &hi);
+	bn_row("pool empty (burst): direct p50 / floor p50", "(shown)",
+	       bn_fmt("%.2f-%.2f", lo, hi), "-", "", "");
+}
+
+/* The plot of every row's p50 against the number of ports (plot.c). */
+static void bn_print_plot(const struct bn_env *e, const struct bn_results *r)
+{
+	double p50[BN_NCAND * BN_LEVELS];
+	const char *labels[BN_NCAND];
+	unsigned int c, l, n = 0;
+	int err;
+
+	if (!e->plot)
+		return;
+	for (c = 0; c < BN_NCAND; c++) {
+		if (!bn_enabled(e, (int)c))
+			continue;
+		labels[n] = bn_cands[c].label;
+		for (l = 0; l < BN_LEVELS; l++)
+			p50[n * BN_LEVELS + l] = r->lat[l][c].p50;
+		n++;
+	}
+	err = bn_plot(e->plot, bn_levels, BN_LEVELS, labels, p50, n);
+	if (err)
+		printf("\nplot not made: %s%s\n", strerror(-err),
+		       err == -ENOENT ? " (apt-get install gnuplot-nox)" : "");
+	else
+		printf("\nplot: %s.png, %s.svg (p50 against ports, every row)\n",
+		       e->plot, e->plot);
+}
+
 static void bn_header(const struct bn_env *e)
 {
 	char date[64], model[128] = "?", line[256], load[64] = "?";
@@ -420,6 +517,8 @@ static void bn_print(const struct bn_env *e, const struct bn_results *r)
 	bn_print_teardown(e, r);
 	bn_print_load(e, r);
 	bn_print_targets(e, r);
+	bn_print_targets15(e, r);
+	bn_print_plot(e, r);
 	if (!e->qbh)
 		printf("\nqemu-bridge-helper skipped: %s\n", e->qbh_why);
 	if (!e->ip)
@@ -428,7 +527,8 @@ static void bn_print(const struct bn_env *e, const struct bn_results *r)
 
 static const char bn_usage[] =
 	"Usage: bench [-n SAMPLES] [-t TAPS] [--broker PATH] [--helper PATH]\n"
-	"             [--qbh PATH] [--ip PATH] [--rev TEXT]\n"
+	"             [--qbh PATH] [--ip PATH] [--noop PATH] [--plot PREFIX]\n"
+	"             [--rev TEXT]\n"
 	"\n"
 	"Measures tapbroker against qemu-bridge-helper, ip(8) and the in-process\n"
 	"floor in a private network namespace, and prints one Markdown table.\n"
@@ -440,14 +540,17 @@ static const char bn_usage[] =
 	"  --helper PATH    tapbroker-helper (default: likewise)\n"
 	"  --qbh PATH       qemu-bridge-helper (default " BN_QBH_PATH ")\n"
 	"  --ip PATH        ip (default: /usr/sbin/ip, /sbin/ip, /usr/bin/ip, /bin/ip)\n"
+	"  --noop PATH      the no-op helper, the exec'd helper floor (default:\n"
+	"                   bench/noop-helper next to this program)\n"
+	"  --plot PREFIX    write PREFIX.png and PREFIX.svg with gnuplot\n"
 	"  --rev TEXT       the source revision measured, shown in the header\n";
 
 /* @name next to the build directory this program sits in (bench/..). */
 static const char *bn_sibling(const char *name)
 {
-	static char exe[2][BN_PATH_MAX];
+	static char exe[3][BN_PATH_MAX];
 	static int n;
-	char *b = exe[n++ % 2], *slash;
+	char *b = exe[n++ % 3], *slash;
 	ssize_t len = readlink("/proc/self/exe", b, BN_PATH_MAX - 32);
 	int i;
 
@@ -495,6 +598,8 @@ static const struct option bn_opts[] = {
 	{"qbh", required_argument, NULL, 'q'},
 	{"ip", required_argument, NULL, 'i'},
 	{"rev", required_argument, NULL, 'r'},
+	{"noop", required_argument, NULL, 'N'},
+	{"plot", required_argument, NULL, 'P'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -525,6 +630,12 @@ static void bn_args(int argc, char **argv, struct bn_env *e)
 			break;
 		case 'r':
 			e->rev = optarg;
+			break;
+		case 'N':
+			e->noop = optarg;
+			break;
+		case 'P':
+			e->plot = optarg;
 			break;
 		case 'h':
 			fputs(bn_usage, stdout);
@@ -570,6 +681,7 @@ int main(int argc, char **argv)
 
 	e.broker = bn_sibling("tapbroker");
 	e.helper = bn_sibling("tapbroker-helper");
+	e.noop = bn_sibling("bench/noop-helper");
 	e.ip = bn_find_ip();
 	bn_args(argc, argv, &e);
 	bn_check(&e);

@@ -11,6 +11,7 @@
 #define BN_GROUP_FILL 7 /* persistent taps that fill the bridge */
 #define BN_GROUP_REAP 8 /* taps about to be deleted in one batch */
 #define BN_PATH_MAX 160
+#define BN_POOL 4 /* the broker's warm pool ("pool = 4", its default) */
 
 /* One tap obtained by a candidate: the fd that holds it. */
 struct bn_tap {
@@ -24,6 +25,8 @@ struct bn_env {
 	const char *helper; /* tapbroker-helper binary */
 	const char *qbh; /* qemu-bridge-helper, NULL if unusable */
 	const char *ip; /* iproute2's ip, NULL if missing */
+	const char *noop; /* bench/noop-helper: the exec'd helper floor */
+	const char *plot; /* PREFIX for PREFIX.png/.svg, NULL: no plot */
 	const char *rev; /* source revision, for the header */
 	char qbh_why[160]; /* why qemu-bridge-helper is skipped */
 	char tmp[64]; /* private tmpfs for every file we make */
@@ -59,6 +62,7 @@ int bn_nl_up(int nl, int ifindex);
 int bn_nl_getlink(int nl, const char *name, int *ifindex, unsigned int *mtu);
 int bn_nl_del(int nl, int ifindex, int group);
 int bn_nl_regroup_ports(int nl, int master);
+int bn_nl_pool_count(int nl, int master);
 int bn_ifindex(int ctl, const char *name);
 int bn_if_up(int ctl, const char *name);
 
@@ -71,6 +75,7 @@ void bn_ns_reap(struct bn_env *e, struct bn_tap *taps, unsigned int n);
 void bn_broker_start(struct bn_env *e);
 void bn_broker_stop(struct bn_env *e);
 void bn_broker_settle(struct bn_env *e);
+void bn_pool_wait(struct bn_env *e);
 void bn_broker_usage(struct bn_env *e, long *rss_kib, long *hwm_kib, int *fds);
 void bn_ns_leave(struct bn_env *e);
 
@@ -85,6 +90,8 @@ int bn_bridge_helper(const char *path, const char *bridge);
 int bn_tb_direct(struct bn_env *e, struct bn_tap *t);
 int bn_exec_true(struct bn_env *e, struct bn_tap *t);
 int bn_tb_helper(struct bn_env *e, struct bn_tap *t);
+int bn_noop(struct bn_env *e, struct bn_tap *t);
+int bn_pool_drain(struct bn_env *e, int *fds, unsigned int n);
 int bn_qbh(struct bn_env *e, struct bn_tap *t);
 int bn_ip_script(struct bn_env *e, struct bn_tap *t);
 int bn_ip_del(struct bn_env *e, const char *name);
@@ -95,6 +102,10 @@ void bn_row(const char *label, const char *c1, const char *c2, const char *c3,
 	    const char *c4, const char *c5);
 void bn_section(const char *label, const char *c1, const char *c2,
 		const char *c3, const char *c4, const char *c5);
+
+/* plot.c: p50 against the number of ports, with gnuplot. */
+int bn_plot(const char *prefix, const unsigned int *levels, unsigned int nlev,
+	    const char *const *labels, const double *p50, unsigned int nrows);
 
 /* load.c: many clients at once, and allocation under teardown churn. */
 double bn_throughput(struct bn_env *e, unsigned int clients, int via_helper,

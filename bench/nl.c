@@ -192,8 +192,12 @@ int bn_nl_del(int nl, int ifindex, int group)
 	return err == -ENODEV && !ifindex ? 0 : err;
 }
 
-/* Dumps all links; stores those whose master is @master, group 0. */
-static int bn_nl_ports(int nl, int master, int *idx, unsigned int max)
+#define BN_IFF_LOWER_UP 0x10000 /* <linux/if.h>'s, clashes with <net/if.h> */
+
+/* Dumps all links; stores those whose master is @master, group 0, and
+ * that have a carrier (@up) or not (!@up): the measured taps have one
+ * (their fd is held), the broker's warm-pool taps none. */
+static int bn_nl_ports(int nl, int master, int up, int *idx, unsigned int max)
 {
 	char buf[BN_NL_BUF];
 	struct bn_nl_req r;
@@ -218,7 +222,9 @@ static int bn_nl_ports(int nl, int master, int *idx, unsigned int max)
 				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 			if (h->nlmsg_type == RTM_NEWLINK && n < max &&
 			    (int)bn_nl_u32(h, IFLA_MASTER) == master &&
-			    !bn_nl_u32(h, IFLA_GROUP))
+			    !bn_nl_u32(h, IFLA_GROUP) &&
+			    !(((struct ifinfomsg *)NLMSG_DATA(h))->ifi_flags &
+			      BN_IFF_LOWER_UP) == !up)
 				idx[n++] = ((struct ifinfomsg *)NLMSG_DATA(h))
 						   ->ifi_index;
 		}
@@ -229,7 +235,8 @@ static int bn_nl_ports(int nl, int master, int *idx, unsigned int max)
  * bn_nl_regroup_ports() - put every group-0 port of @master in BN_GROUP_REAP
  *
  * Marks the taps the measurements made (the filling taps are in
- * BN_GROUP_FILL) so that bn_nl_del() removes them in one batch.
+ * BN_GROUP_FILL; the broker's warm pool, with no carrier, is left alone)
+ * bn_nl_del() removes them in one batch.
  * Return: the number of ports marked, or -errno.
  */
 int bn_nl_regroup_ports(int nl, int master)
@@ -237,13 +244,21 @@ int bn_nl_regroup_ports(int nl, int master)
 	static int idx[BN_MAX_PORTS];
 	int n, i, err;
 
-	n = bn_nl_ports(nl, master, idx, BN_MAX_PORTS);
+	n = bn_nl_ports(nl, master, 1, idx, BN_MAX_PORTS);
 	for (i = 0; i < n; i++) {
 		err = bn_nl_setlink(nl, idx[i], 0, NULL, 0, BN_GROUP_REAP);
 		if (err && err != -ENODEV)
 			return err;
 	}
 	return n;
+}
+
+/* @master's group-0 ports with no carrier: the warm pool's taps. */
+int bn_nl_pool_count(int nl, int master)
+{
+	static int idx[BN_MAX_PORTS];
+
+	return bn_nl_ports(nl, master, 0, idx, BN_MAX_PORTS);
 }
 
 /* SIOCGIFINDEX on @name; Return: the ifindex, or -errno. */

@@ -12,6 +12,7 @@
  * a bridge they were never granted.
  */
 #include "broker.h"
+#include "pool.h"
 #include "port.h"
 #include "tenant.h"
 
@@ -118,8 +119,14 @@ static int tb_adopt_facts(struct tb_broker *b, const struct tb_who *who,
 			  const char *name, struct tb_link_info *was,
 			  struct tb_reply *rep)
 {
-	int err = tb_nl_link_info(b->nl, name, was);
+	int err;
 
+	if (tb_pool_named(name))
+		return tb_refuse(
+			rep, -EBUSY,
+			"%s is a tap of the broker's warm pool, not one to adopt; ask for a tap in its bridge instead",
+			name);
+	err = tb_nl_link_info(b->nl, name, was);
 	if (err == -ENODEV)
 		return tb_refuse(
 			rep, err,

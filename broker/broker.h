@@ -17,6 +17,7 @@
 #include "vlan.h"
 
 #include "admin.h"
+#include "admin-cli.h"
 #include "adopt.h"
 #include "closer.h"
 #include "explain.h"

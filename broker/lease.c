@@ -31,6 +31,7 @@
  * orphan's proxy entries go through the usual lease end.
  */
 #include "broker.h"
+#include "pool.h"
 #include "tenant.h"
 
 #include <errno.h>
@@ -714,6 +715,10 @@ static void tb_lease_found(void *arg, int ifindex, const char *ifname,
 		if (!strcmp(l.dev, "-"))
 			tb_lease_found_routed(&l, alias);
 		tb_lease_found_tap(b, &l, alias);
+	} else if (tb_pool_alias(alias) && tb_lease_ours(ifname)) {
+		tb_lease_reap(b, ifindex); /* the pool is made afresh */
+		tb_log(LOG_INFO,
+		       "removed %s: a warm-pool tap of a previous run", ifname);
 	} else if (!alias[0] && tb_lease_ours(ifname)) {
 		tb_lease_reap(b, ifindex);
 		tb_log(LOG_INFO,

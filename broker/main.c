@@ -2,6 +2,7 @@
 /* tapbroker: start-up in the fixed privilege order, then serve. */
 #include "broker.h"
 #include "doctor.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -222,6 +223,7 @@ int main(int argc, char **argv)
 	tb_loop_run(&b);
 	tb_closer_stop();
 	tb_loop_free(&b);
+	tb_pool_stop(&b); /* a clean stop deletes the pool (with the reaps) */
 	tb_lease_free(&b);
 	if (!b.activated)
 		unlink(b.socket_path);

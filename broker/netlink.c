@@ -29,6 +29,8 @@
  * request goes through one send-and-ack path, tb_nl_talk(), which waits
  * for the kernel's ack and returns the kernel's own errno.
  */
+#define TB_NL_BUF 65536
+
 struct tb_nl {
 	struct nl_sock *sk;
 	struct nl_sock *events; /* RTNLGRP_LINK: which links went away */
@@ -163,6 +165,10 @@ int tb_nl_open(struct tb_nl **out)
 		free(nl);
 		return tb_nl_errno(err);
 	}
+	/* one recvmsg() per answer, not a MSG_PEEK first: a buffer of
+	 * TB_NL_BUF takes the kernel's largest dump part (32 KiB) whole */
+	nl_socket_disable_msg_peek(nl->sk);
+	nl_socket_set_msg_buf_size(nl->sk, TB_NL_BUF);
 	*out = nl;
 	return 0;
 }
@@ -331,6 +337,10 @@ int tb_nl_events_open(struct tb_nl *nl, tb_nl_link_fn changed, void *arg)
 		err = nl_socket_add_membership(nl->events, RTNLGRP_LINK);
 	if (!err)
 		err = nl_socket_set_nonblocking(nl->events);
+	if (!err) { /* as tb_nl_open(): one recvmsg() per batch */
+		nl_socket_disable_msg_peek(nl->events);
+		err = nl_socket_set_msg_buf_size(nl->events, TB_NL_BUF);
+	}
 	if (!err)
 		err = nl_socket_set_buffer_size(nl->events, 1 << 20, 0);
 	if (err < 0)

@@ -79,6 +79,7 @@ static const int tb_seccomp_plain[] = {
 	/* client frames and fds (common/fdpass.c); libnl's rtnetlink traffic */
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom),
 	SCMP_SYS(sendto), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(shutdown),	/* closing a client that may hold files (server.c) */
 	/* /dev/net/tun (tun.c); the policy on SIGHUP; getpwuid_r() */
 	SCMP_SYS(openat), SCMP_SYS(read), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),

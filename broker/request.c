@@ -4,6 +4,7 @@
  * it needs, fitted against the plan, then the plan carried out (port.c).
  */
 #include "broker.h"
+#include "pool.h"
 #include "port.h"
 #include "tenant.h"
 #include "vlan.h"
@@ -105,7 +106,8 @@ static int tb_tap_mtu(const struct tb_plan *plan,
 	return 0;
 }
 
-/* A new tap: create, configure (port.c), check the bridge MTU, record. */
+/* A tap from the warm pool (pool.c) or a new one, configured (port.c),
+ * the bridge MTU checked, the lease recorded. */
 static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 			 pid_t vm, const struct tb_request *req,
 			 const struct tb_plan *plan,
@@ -120,20 +122,25 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 
 	tb_undo_init(&u);
 	u.made = 1;
-	u.fd = tb_tun_create(tb_tun_flags(req), rep->ifname, &u.ifindex);
-	if (u.fd < 0)
-		return tb_refuse(
-			rep, u.fd,
-			"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
-			strerror(-u.fd));
 	tb_lease_alias(alias, sizeof(alias), who->uid, vm, plan->dev);
 	tb_lease_alias_label(alias, sizeof(alias), req->label);
 	port->alias = alias;
-	port->mac = mac;
-	err = tb_tap_mac(mac);
-	if (!err && (err = tb_port_setup(b, &u, port, plan)))
-		tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
-			  rep->ifname, plan->dev, strerror(-err));
+	err = 0;
+	u.fd = tb_pool_take(b, req, plan, port, rep->ifname, &u.ifindex);
+	if (u.fd < 0) { /* none ready: a new tap */
+		u.fd = tb_tun_create(tb_tun_flags(req), rep->ifname,
+				     &u.ifindex);
+		if (u.fd < 0)
+			return tb_refuse(
+				rep, u.fd,
+				"cannot create a tap: %s (is the tun module loaded and /dev/net/tun present?)",
+				strerror(-u.fd));
+		port->mac = mac;
+		err = tb_tap_mac(mac);
+		if (!err && (err = tb_port_setup(b, &u, port, plan)))
+			tb_refuse(rep, err, "cannot add %s to bridge %s: %s",
+				  rep->ifname, plan->dev, strerror(-err));
+	}
 	if (!err)
 		err = tb_mtu_kept(b, plan, br, port->mtu, rep);
 	lease.ifindex = u.ifindex;

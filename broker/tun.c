@@ -8,6 +8,7 @@
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <string.h>
@@ -16,9 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TB_TAP_TEMPLATE "tb%d" /* the kernel picks the first free number */
+/*
+ * Taps are named tbN by the broker itself, from a counter: the kernel's
+ * "tb%d" template searches every interface name for the first free number,
+ * which costs O(interfaces) per tap under the RTNL lock.  IFF_TUN_EXCL
+ * makes TUNSETIFF refuse (-EBUSY) a name that exists, instead of attaching
+ * to it, so a taken name (a previous run's lease, an admin's tb5) is
+ * skipped, never opened.  lease.c recognises the same tbN names.
+ */
+#define TB_TAP_PREFIX "tb"
+#define TB_TAP_TRIES 4096 /* names tried before giving up */
 
 static int tb_tun_ioctl_sock = -1;
+static unsigned int tb_tun_seq; /* next tbN to try */
 
 /**
  * tb_tun_init() - open the socket used for SIOCGIFINDEX
@@ -43,8 +54,8 @@ unsigned int tb_tun_flags(const struct tb_request *req)
 }
 
 /*
- * Opens /dev/net/tun as tap @name (a new one for a "%d" template, else an
- * existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer.
+ * Opens /dev/net/tun as tap @name (a new one with IFF_TUN_EXCL in @iff, else
+ * an existing one) with @iff (tb_tun_flags()); @ifr gets the kernel's answer.
  * IFF_NO_PI is also IFF_NOFILTER (0x1000): a socket filter that an earlier
  * holder left on the tap (TUNATTACHFILTER, kept by the device) is not put
  * on this queue; without it, the kernel's tun_attach() would answer 0
@@ -58,7 +69,7 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 	if (fd < 0)
 		return -errno;
 	*ifr = (struct ifreq){0};
-	ifr->ifr_flags = (short)(IFF_TAP | IFF_NO_PI | iff);
+	ifr->ifr_flags = (short)(unsigned short)(IFF_TAP | IFF_NO_PI | iff);
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
 		err = -errno;
@@ -68,10 +79,33 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 	return fd;
 }
 
+/* A new tap named tbN from the counter; taken names (-EBUSY) are skipped. */
+static int tb_tun_new(unsigned int iff, struct ifreq *ifr)
+{
+	char name[IFNAMSIZ];
+	int fd = -EBUSY, i;
+
+	for (i = 0; i < TB_TAP_TRIES && (fd == -EBUSY || fd == -EEXIST); i++) {
+		snprintf(name, sizeof(name), TB_TAP_PREFIX "%u", tb_tun_seq++);
+		fd = tb_tun_open(name, iff | IFF_TUN_EXCL, ifr);
+	}
+	return fd;
+}
+
+/* Sets the tun owner of @fd, and persistence: tb_tun_create()'s steps. */
+static int tb_tun_keep(int fd, uid_t owner, struct ifreq *ifr)
+{
+	if (ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0 ||
+	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, ifr) < 0 ||
+	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) /* last: close() undoes */
+		return -errno;
+	return 0;
+}
+
 /**
  * tb_tun_create() - create a persistent tap whose tun owner is root
  * @iff:	IFF_VNET_HDR, IFF_MULTI_QUEUE (tb_tun_flags())
- * @ifname:	receives the name the kernel chose
+ * @ifname:	receives its name (tbN, see the top of this file)
  * @ifindex:	receives its ifindex
  *
  * The tap is persistent: the last close() does not delete it (which would
@@ -88,14 +122,12 @@ static int tb_tun_open(const char *name, unsigned int iff, struct ifreq *ifr)
 int tb_tun_create(unsigned int iff, char ifname[IFNAMSIZ], int *ifindex)
 {
 	struct ifreq ifr;
-	int fd = tb_tun_open(TB_TAP_TEMPLATE, iff, &ifr), err;
+	int fd = tb_tun_new(iff, &ifr), err;
 
 	if (fd < 0)
 		return fd;
-	if (ioctl(fd, TUNSETOWNER, (unsigned long)TB_TUN_OWNER) < 0 ||
-	    ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0 ||
-	    ioctl(fd, TUNSETPERSIST, 1UL) < 0) { /* last: close() undoes */
-		err = -errno;
+	err = tb_tun_keep(fd, TB_TUN_OWNER, &ifr);
+	if (err) {
 		close(fd);
 		return err;
 	}
@@ -103,6 +135,44 @@ int tb_tun_create(unsigned int iff, char ifname[IFNAMSIZ], int *ifindex)
 	ifname[IFNAMSIZ - 1] = '\0';
 	*ifindex = ifr.ifr_ifindex;
 	return fd;
+}
+
+/**
+ * tb_tun_pool_create() - a persistent tap tbN for the warm pool
+ * @ifname:	receives its name
+ * @ifindex:	receives its ifindex
+ *
+ * Its tun owner is root and it has no tun group, so only a holder of
+ * CAP_NET_ADMIN can attach to it by name; no fd is left attached (it is
+ * closed here), so it has no carrier and forwards nothing.
+ * Return: 0, or -errno.
+ */
+int tb_tun_pool_create(char ifname[IFNAMSIZ], int *ifindex)
+{
+	struct ifreq ifr;
+	int fd = tb_tun_new(0, &ifr), err;
+
+	if (fd < 0)
+		return fd;
+	err = tb_tun_keep(fd, TB_TUN_OWNER, &ifr);
+	close(fd);
+	if (err)
+		return err;
+	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
+	ifname[IFNAMSIZ - 1] = '\0';
+	*ifindex = ifr.ifr_ifindex;
+	return 0;
+}
+
+/* The ifindex of link @name, or -errno (a pool tap's check: pool.c). */
+int tb_tun_index(const char *name)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(tb_tun_ioctl_sock, SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_ifindex;
 }
 
 /**
@@ -183,7 +253,10 @@ int tb_tun_set_owner(int fd, uint32_t owner)
  */
 void tb_tun_reset(int fd, uint32_t owner)
 {
-	if (ioctl(fd, TUNDETACHFILTER, 0UL) < 0)
+	/* the kernel ignores the argument; valgrind reads it as a sock_fprog */
+	struct sock_fprog none = {0};
+
+	if (ioctl(fd, TUNDETACHFILTER, &none) < 0)
 		tb_log(LOG_ERR, "cannot drop an adopted tap's filter: %s",
 		       strerror(errno));
 	if (ioctl(fd, TUNSETLINK, (unsigned long)ARPHRD_ETHER) < 0 &&

@@ -108,7 +108,7 @@ static void tb_conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 	tb_diag_add(
 		tb_cur->diag, tb_cur->file, cfg ? cfg->line : 0, "%s%s", msg,
 		strstr(msg, "no such option")
-			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, addresses (or routed), gateways, tables, metrics, adopt, quota, mtu, queues, proxy, guard, router in allow/deny; include, qemu_acl, admin_groups at top level)"
+			? " (known: users, groups, bridges, vlans, trunk, macvtap, macvtap_modes, addresses (or routed), gateways, tables, metrics, adopt, quota, mtu, queues, proxy, guard, router in allow/deny; include, qemu_acl, admin_groups, pool at top level)"
 			: "");
 }
 
@@ -619,6 +619,7 @@ static void tb_check_repeat(struct tb_conf_ctx *c, size_t i)
 				    f->key, c->facts[j].line,
 				    strcmp(f->key, "qemu_acl") &&
 						    strcmp(f->key, "quota") &&
+						    strcmp(f->key, "pool") &&
 						    strcmp(f->key, "trunk") &&
 						    strcmp(f->key, "metrics") &&
 						    strcmp(f->key, "mtu") &&
@@ -754,6 +755,51 @@ static int tb_conf_qemu_acl(struct tb_policy *pol, struct tb_conf_ctx *c,
 		       : 0;
 }
 
+/* pool = N: warm taps kept per bridge (0 turns the pool off). */
+static void tb_conf_pool(struct tb_policy *pol, struct tb_conf_ctx *c,
+			 const struct tb_fact *f)
+{
+	unsigned long n;
+
+	if (!tb_number(f->value, TB_POOL_MAX, &n))
+		tb_diag_add(c->diag, c->file, f->line,
+			    "pool '%s' is not a number from 0 to %d", f->value,
+			    TB_POOL_MAX);
+	else
+		pol->pool = (int)n;
+}
+
+/**
+ * tb_policy_pool() - the warm pool the policy asks for
+ * @pol:	the policy
+ * @bridges:	receives the distinct bridges named by allow rules (a rule
+ *		for every bridge names none: no pool can be made ahead for it)
+ * @max:	room in @bridges
+ * @n:		receives how many were stored
+ *
+ * Return: taps to keep per bridge: "pool = N", else TB_POOL_DEFAULT.
+ */
+unsigned int tb_policy_pool(const struct tb_policy *pol,
+			    char (*bridges)[IFNAMSIZ], size_t max, size_t *n)
+{
+	size_t i, j, k;
+
+	*n = 0;
+	for (i = 0; i < pol->nrules; i++) {
+		const struct tb_rule *r = &pol->rules[i];
+
+		for (j = 0; !r->deny && j < r->nbridges && *n < max; j++) {
+			for (k = 0; k < *n && strcmp(bridges[k], r->bridges[j]);
+			     k++)
+				;
+			if (k == *n)
+				memcpy(bridges[(*n)++], r->bridges[j],
+				       IFNAMSIZ);
+		}
+	}
+	return pol->pool < 0 ? TB_POOL_DEFAULT : (unsigned int)pol->pool;
+}
+
 /* Top-level keys: include(...) and qemu_acl, acted on in file order. */
 static int tb_conf_top(struct tb_policy *pol, struct tb_conf_ctx *c,
 		       cfg_t *root, int depth)
@@ -770,6 +816,8 @@ static int tb_conf_top(struct tb_policy *pol, struct tb_conf_ctx *c,
 		else if (!strcmp(f->key, "admin_groups"))
 			err = tb_group(&pol->admin_gids, &pol->nadmin, f, c,
 				       "admin_groups");
+		else if (!strcmp(f->key, "pool"))
+			tb_conf_pool(pol, c, f);
 		else
 			err = tb_conf_qemu_acl(pol, c, f, depth);
 	}
@@ -810,6 +858,7 @@ static cfg_t *tb_conf_init(void)
 		CFG_FUNC("include", tb_include_cb),
 		CFG_STR_LIST_CB("admin_groups", NULL, CFGF_NODEFAULT,
 				tb_fact_cb),
+		CFG_STR_CB("pool", NULL, CFGF_NODEFAULT, tb_fact_cb),
 		CFG_END(),
 	};
 	cfg_t *cfg = cfg_init(opts, CFGF_NONE);

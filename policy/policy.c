@@ -414,6 +414,7 @@ int tb_policy_load(const char *config, const char *qemu_acl,
 	pol = calloc(1, sizeof(*pol));
 	if (!pol)
 		return -ENOMEM;
+	pol->pool = -1;
 	if (config)
 		err = tb_conf_load(pol, config, NULL, 0, 0, diag);
 	if (qemu_acl && !tb_policy_has(pol, qemu_acl)) { /* also on error */

@@ -3,6 +3,7 @@
 #ifndef TB_POLICY_H
 #define TB_POLICY_H
 
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -254,6 +255,13 @@ void tb_policy_decide_proxy(const struct tb_policy *pol,
 void tb_policy_decide_adopt(const struct tb_policy *pol,
 			    const struct tb_who *who, const char *ifname,
 			    struct tb_decision *d);
+
+#define TB_POOL_DEFAULT 4 /* warm taps per bridge when "pool" is not set */
+#define TB_POOL_MAX 64
+#define TB_POOL_BRIDGES_MAX 64 /* bridges that get a pool */
+
+unsigned int tb_policy_pool(const struct tb_policy *pol,
+			    char (*bridges)[IFNAMSIZ], size_t max, size_t *n);
 
 /* @who's user name for a message, or "uid N" when it has none. */
 const char *tb_who_name(const struct tb_who *who, char *buf, size_t len);

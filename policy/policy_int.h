@@ -84,6 +84,7 @@ struct tb_policy {
 	unsigned int qemu_lines; /* rules that came from qemu ACLs */
 	gid_t *admin_gids; /* admin_groups: may list and release leases */
 	size_t nadmin;
+	int pool; /* warm taps per bridge; -1: not set (TB_POOL_DEFAULT) */
 };
 
 /* policy.c */

@@ -191,8 +191,16 @@ tb_taps_settled() {
 	tb_taps
 }
 
-# tb_taps: names of the taps the broker made in $TB_NS (tbN), one a line.
+# tb_taps: names of the taps the broker made in $TB_NS (tbN), one a line;
+# not its warm pool's (alias "tapbroker pool ..."): see tb_pool_taps.
 tb_taps() {
-	tbip -o link show 2>/dev/null | awk -F': ' '{print $2}' |
-		sed 's/@.*//' | grep -E '^tb[0-9]+$' || true
+	tbip -o link show 2>/dev/null | grep -v '\\    alias tapbroker pool ' |
+		awk -F': ' '{print $2}' | sed 's/@.*//' |
+		grep -E '^tb[0-9]+$' || true
+}
+
+# tb_pool_taps: names of the broker's warm-pool taps in $TB_NS, one a line.
+tb_pool_taps() {
+	tbip -o link show 2>/dev/null | grep '\\    alias tapbroker pool ' |
+		awk -F': ' '{print $2}' || true
 }

@@ -14,6 +14,7 @@ TB_SOCK="$TB_TMP/socket"
 
 # activate [--type=stream]: the broker under tb-activate, output in $TB_TMP/act.
 activate() {
+	: >"$TB_TMP/act"	# now: the background job's own > may come late
 	ip netns exec "$TB_NS" "$ACT" "$@" "$TB_SOCK" "$TB_TMP/notify" -- \
 		"$TB_BROKER" --foreground --config "$TB_TMP/policy.conf" \
 		${TB_BROKER_EXTRA:-} >"$TB_TMP/act" 2>"$TB_TMP/broker.log" &

@@ -5,9 +5,10 @@
 
 command -v clang-format >/dev/null || skip_all "clang-format is not installed"
 cd "$top_srcdir" || exit 1
-# Outside git (a release tarball, make distcheck): the sources, not the
+# Outside git (a release tarball, make distcheck, even unpacked inside a
+# clone, whose git would list nothing): the sources, not the
 # build trees (build*, distcheck's _build and _inst) or generated config.h.
-files=$(git ls-files '*.c' '*.h' 2>/dev/null) ||
+[ -e .git ] && files=$(git ls-files '*.c' '*.h' 2>/dev/null) ||
 	files=$(find . -name '*.[ch]' -not -path './build*' -not -path './_*' \
 		-not -name config.h)
 for f in $files; do

@@ -34,6 +34,9 @@
  *	broker's tap without booting a kernel (nested TCG is too slow).
  * tb-client --no-read SOCKET BRIDGE: asks, then leaves without reading.
  * tb-client --idle N SOCKET: holds N silent connections until killed.
+ * tb-client --attach IFNAME: opens tap IFNAME by name (TUNSETIFF).
+ * With TB_CLIENT_QUEUED set, a tap received also prints "queued=N": the
+ *	frames already waiting on it.
  * tb-client --direct SOCKET BRIDGE
  *	sends a request straight to the broker (no helper-side checks) and
  *	prints "status=N message=..."; exit 0 if granted.
@@ -77,6 +80,19 @@ static int run_helper(char **argv, int argc, int vnet, int *sock)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Frames waiting on tap @fd when it was handed over (read, not waited). */
+static int queued(int fd)
+{
+	int fl = fcntl(fd, F_GETFL), n = 0;
+	char buf[65536];
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (n < 1000 && read(fd, buf, sizeof(buf)) > 0)
+		n++;
+	fcntl(fd, F_SETFL, fl);
+	return n;
+}
+
 static int report_tap(int fd)
 {
 	struct ifreq ifr = {0};
@@ -87,7 +103,25 @@ static int report_tap(int fd)
 	}
 	printf("ifname=%s vnet_hdr=%d tap=%d\n", ifr.ifr_name,
 	       !!(ifr.ifr_flags & IFF_VNET_HDR), !!(ifr.ifr_flags & IFF_TAP));
+	if (getenv("TB_CLIENT_QUEUED"))
+		printf("queued=%d\n", queued(fd));
 	fflush(stdout);
+	return 0;
+}
+
+/* --attach IFNAME: TUNSETIFF by name, as any tenant may try; exit 0 if
+ * attached, 1 with the kernel's reason if not. */
+static int attach(const char *name)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	int fd = open("/dev/net/tun", O_RDWR);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		printf("TUNSETIFF %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	printf("attached %s\n", name);
 	return 0;
 }
 
@@ -336,6 +370,8 @@ int main(int argc, char **argv)
 			return no_read(argv[2], argv[3]);
 		else if (!strcmp(argv[1], "--idle") && argc == 4)
 			return idle(argv[3], atoi(argv[2]));
+		else if (!strcmp(argv[1], "--attach") && argc == 3)
+			return attach(argv[2]);
 		else
 			break;
 		argc--, argv++;

@@ -478,6 +478,49 @@ static void test_admins(void)
 	     "... with file:line");
 }
 
+/* pool = N: the warm pool's size, and the bridges that get one. */
+static void test_pool(void)
+{
+	char br[TB_POOL_BRIDGES_MAX][IFNAMSIZ];
+	struct tb_policy *pol;
+	size_t n;
+
+	fx_write(
+		"pool.conf",
+		"pool = 2\n"
+		"allow \"a\" { users = { \"nobody\" } bridges = { \"br0\", \"br1\" } }\n"
+		"allow \"b\" { users = { \"root\" } bridges = { \"br1\", \"br2\" } }\n"
+		"deny \"c\" { users = { \"root\" } bridges = { \"br3\" } }\n"
+		"allow \"d\" { users = { \"root\" } bridges = { \"all\" } }\n",
+		0644);
+	pol = load("pool.conf");
+	ok(pol != NULL, "pool = 2 loads");
+	if (!pol)
+		return;
+	is_int(tb_policy_pool(pol, br, TB_POOL_BRIDGES_MAX, &n), 2,
+	       "the pool's size is the policy's");
+	is_int(n, 3, "... for each bridge an allow rule names (br0, br1, br2)");
+	ok(n == 3 && !strcmp(br[0], "br0") && !strcmp(br[1], "br1") &&
+		   !strcmp(br[2], "br2"),
+	   "... once each, in order; not a deny's, not \"all\"");
+	tb_policy_free(pol);
+	fx_write(
+		"pool.conf",
+		"allow \"a\" { users = { \"nobody\" } bridges = { \"br0\" } }\n",
+		0644);
+	pol = load("pool.conf");
+	is_int(pol ? tb_policy_pool(pol, br, 1, &n) : 0, TB_POOL_DEFAULT,
+	       "no pool key: the default size (4)");
+	tb_policy_free(pol);
+	fx_write("pool.conf", "pool = 65\n", 0644);
+	ok(fx_load("pool.conf", NULL, &diag) == NULL, "pool = 65: refused");
+	like(diag.text, "pool.conf:1: pool '65' is not a number from 0 to 64",
+	     "... with file:line and the range");
+	fx_write("pool.conf", "pool = 0\npool = 1\n", 0644);
+	ok(fx_load("pool.conf", NULL, &diag) == NULL,
+	   "pool set twice: refused");
+}
+
 static void test_mtu_ceiling(void)
 {
 	struct tb_who nobody = {NOBODY, NOGROUP, NULL, 0, "nobody"};
@@ -747,6 +790,7 @@ int main(void)
 	test_quota();
 	test_queues();
 	test_admins();
+	test_pool();
 	test_mtu_ceiling();
 	test_macvtap();
 	test_vlans();
