@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define TB_MACVTAP_TRIES 64
 #define TB_MACVTAP_NODE_TRIES 4 /* indexes whose /dev/tapN is not ours */
+#define TB_MACVTAP_INDEX_BASE 0x100000u
+#define TB_MACVTAP_INDEX_SPAN 0x3ff00000u
 
 /* Reads the small sysfs file @path (NUL-terminated, one line) into @buf. */
 static int tb_sysfs_read(const char *path, char *buf, size_t len)
@@ -151,9 +154,10 @@ static int tb_macvtap_lower(struct tb_broker *b, const struct tb_plan *plan,
 	return 0;
 }
 
-/* Creates the interface under the first free name tbmN. */
-static int tb_macvtap_create(struct tb_broker *b, int lower, struct tb_lease *l,
-			     struct tb_reply *rep)
+/* Creates the interface under the first free name tbmN, with index
+ * @ifindex (0: the kernel's next). */
+static int tb_macvtap_create(struct tb_broker *b, int ifindex, int lower,
+			     struct tb_lease *l, struct tb_reply *rep)
 {
 	uint8_t mac[6];
 	unsigned int mtu;
@@ -162,8 +166,8 @@ static int tb_macvtap_create(struct tb_broker *b, int lower, struct tb_lease *l,
 	for (int i = 0; !err && i < TB_MACVTAP_TRIES; i++) {
 		snprintf(l->ifname, sizeof(l->ifname), "tbm%u",
 			 b->macvtap_seq++ % 100000);
-		err = tb_nl_macvtap_add(b->nl, l->ifname, lower, l->mode,
-					l->mtu, mac);
+		err = tb_nl_macvtap_add(b->nl, l->ifname, ifindex, lower,
+					l->mode, l->mtu, mac);
 		if (err != -EEXIST)
 			break;
 		err = 0;
@@ -176,31 +180,44 @@ static int tb_macvtap_create(struct tb_broker *b, int lower, struct tb_lease *l,
 	return 0;
 }
 
+/* An index for a new try: random, from 2^20 up, far from where network
+ * namespaces count from (1), and not one another user can guess ahead. */
+static int tb_macvtap_index(void)
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		return 0;
+	return (int)(TB_MACVTAP_INDEX_BASE + r % TB_MACVTAP_INDEX_SPAN);
+}
+
 /*
  * Creates the macvtap and opens its /dev/tapN; while that node is another
  * network namespace's macvtap (tb_macvtap_open_ours()), deletes it and
- * makes another, under the next index, TB_MACVTAP_NODE_TRIES times.
+ * makes another under a random index (tb_macvtap_index()), up to
+ * TB_MACVTAP_NODE_TRIES in all.
  * Return: the fd, or -errno with @rep saying why (nothing left made).
  */
 static int tb_macvtap_make(struct tb_broker *b, int lower, struct tb_lease *l,
 			   unsigned int iff, struct tb_reply *rep)
 {
-	int fd = -EXDEV, err, taken[TB_MACVTAP_NODE_TRIES];
+	int fd = -EXDEV, err, first = 0;
 
 	for (int i = 0; i < TB_MACVTAP_NODE_TRIES && fd == -EXDEV; i++) {
-		err = tb_macvtap_create(b, lower, l, rep);
+		err = tb_macvtap_create(b, i ? tb_macvtap_index() : 0, lower, l,
+					rep);
 		if (err)
 			return err;
 		fd = tb_macvtap_open_ours(l->ifname, l->ifindex, iff);
-		taken[i] = l->ifindex;
+		first = i ? first : l->ifindex;
 		if (fd < 0)
 			tb_nl_link_del(b->nl, l->ifindex);
 	}
 	if (fd == -EXDEV)
 		return tb_refuse(
 			rep, fd,
-			"cannot set up a macvtap on %s: /dev/tap%d to /dev/tap%d are macvtaps of other network namespaces (devtmpfs is shared, ifindexes are not); ask again later",
-			l->dev, taken[0], taken[TB_MACVTAP_NODE_TRIES - 1]);
+			"cannot set up a macvtap on %s: /dev/tap%d and the %d random indexes tried after it are macvtaps of other network namespaces (devtmpfs is shared, ifindexes are not)",
+			l->dev, first, TB_MACVTAP_NODE_TRIES - 1);
 	if (fd == -ENODEV)
 		return tb_refuse(
 			rep, fd,

@@ -55,7 +55,7 @@ hold "$TB_HELPER" br0 --macvtap=lowr
 like "$(cat "$TB_TMP/hold")" "^ifname=tbm[0-9]+ " \
 	"a macvtap whose /dev/tap$n would be another namespace's: granted all the same"
 idx=$(tbip -o link show "$IFNAME" | cut -d: -f1)
-ok $((idx == n)) "... on another index ($idx), the one with /dev/tap$n deleted"
+ok $((idx == n)) "... on another index ($idx, random), the one with /dev/tap$n deleted"
 like "$(cat "$TB_TMP/broker.log")" "/dev/tap$n is not the device of macvtap tbm[0-9]+: another network namespace's macvtap" \
 	"... which the broker logs"
 mine=$(ip netns exec "$TB_NS" cat "/sys/class/net/$IFNAME/macvtap/tap$idx/dev")
@@ -67,15 +67,6 @@ release
 ok $? "... removed when its VM exits"
 is "$(tbip -o link show | grep -c ' tbm[0-9]*@')" "0" "no macvtap left"
 
-# The next 4 indexes all taken in the other namespace: refused, nothing left.
-n=$(next_index)
-for i in 0 1 2 3; do
-	ip -n "$OTHER" link add "taken$i" index $((n + i)) link lower0 type macvtap
-done
-out=$($TB_NOBODY "$TB_CLIENT" "$TB_HELPER" br0 --macvtap=lowr 2>&1)
-like "$out" "cannot set up a macvtap on lowr: /dev/tap$n to /dev/tap$((n + 3)) are macvtaps of other network namespaces" \
-	"4 indexes in a row whose /dev/tapN is another namespace's: refused, saying why"
-is "$(tbip -o link show | grep -c ' tbm[0-9]*@')" "0" "... and no macvtap is left"
 ip -n "$OTHER" link show victim >/dev/null 2>&1
 ok $? "the other namespace's macvtap is untouched"
 
