@@ -73,9 +73,10 @@ static int tb_macvtap_devt(const char *ifname, int ifindex, dev_t *devt)
  * came first, so the kernel made none for ours), which anyone can arrange
  * from a user namespace with "ip link add ... index N type macvtap".  The
  * opened fd's device number must be the one the broker's own sysfs gives
- * for @ifname; else the fd is closed and -EXDEV returned.
+ * for @ifname; else the fd is closed.
  *
- * Return: the fd, or -errno.
+ * Return: the fd; -EXDEV if it is another macvtap's, -ENODEV if the
+ * broker's sysfs does not show @ifname with index @ifindex; or -errno.
  */
 int tb_macvtap_open_ours(const char *ifname, int ifindex, unsigned int iff)
 {
