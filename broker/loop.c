@@ -3,6 +3,7 @@
 #include "broker.h"
 #include "server.h"
 #include "pool.h"
+#include "port.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -52,6 +53,7 @@
 #define TB_EV_LISTEN UINT32_MAX
 #define TB_EV_SIGNAL (UINT32_MAX - 1)
 #define TB_EV_LINKS (UINT32_MAX - 2)
+#define TB_EV_GUARDS (UINT32_MAX - 3) /* nftables events (guard.c) */
 #define TB_EV_PIDFD 0x40000000u /* | the pidfd of a watched VM */
 
 struct tb_conn {
@@ -390,7 +392,9 @@ void tb_loop_run(struct tb_broker *b)
 				tb_loop_signal(b);
 			} else if (id == TB_EV_LINKS) {
 				tb_lease_events(b);
-			} else if (id >= TB_EV_PIDFD && id < TB_EV_LINKS) {
+			} else if (id == TB_EV_GUARDS) {
+				tb_port_guards_changed(b);
+			} else if (id >= TB_EV_PIDFD && id < TB_EV_GUARDS) {
 				tb_lease_vm_exited(b, (int)(id - TB_EV_PIDFD));
 			} else if (id < TB_MAX_CONNS && l->conns[id].fd >= 0 &&
 				   !l->conns[id].doomed) {
@@ -398,6 +402,12 @@ void tb_loop_run(struct tb_broker *b)
 			}
 		}
 	}
+}
+
+/* Watches the guards' nftables events (guard.c tb_guard_watch_open()). */
+int tb_loop_watch_guards(struct tb_broker *b, int fd)
+{
+	return tb_loop_add(b->loop, fd, TB_EV_GUARDS);
 }
 
 /* Watches @pidfd: it turns readable when its process exits. */
