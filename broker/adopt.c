@@ -138,6 +138,33 @@ static int tb_adopt_facts(struct tb_broker *b, const struct tb_who *who,
 	return tb_adopt_check(b, who, name, was, rep);
 }
 
+/*
+ * The lease's record (the ifalias, with how to put the tap back) first,
+ * then the tap made root's (tb_adopt_take()), through @fd, which the
+ * broker holds so that nobody else attaches meanwhile.  In this order a
+ * broker killed in between leaves a tap that a restarted broker finds and
+ * puts back as it was; the other order would leave it root's, unrecorded.
+ * Return: @fd, or -errno with @rep saying why (@fd closed, alias cleared).
+ */
+static int tb_adopt_record(struct tb_broker *b, const char *name, int fd,
+			   const char *alias, const struct tb_link_info *was,
+			   struct tb_reply *rep)
+{
+	int err = tb_nl_link_config(b->nl, was->ifindex, 0, was->mtu, NULL,
+				    alias);
+
+	if (err) {
+		close(fd);
+		return tb_refuse(rep, err, "cannot record the lease on %s: %s",
+				 name, strerror(-err));
+	}
+	/* root's while leased; closes the fd on failure */
+	if (!tb_adopt_take(b, name, fd, was, rep))
+		return fd;
+	tb_nl_link_config(b->nl, was->ifindex, 0, was->mtu, NULL, "");
+	return rep->status;
+}
+
 /**
  * tb_adopt_port() - take the pre-made tap @plan->adopt into its bridge
  * @port:	master, MTU and VLANs, as tb_do_tap() fitted them
@@ -162,20 +189,19 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 	err = tb_adopt_facts(b, who, plan->adopt, &l.was, rep);
 	if (err)
 		return err;
+	tb_adopt_alias(alias, sizeof(alias), who, vm, plan->dev, &l.was);
+	tb_lease_alias_label(alias, sizeof(alias), req->label);
 	err = tb_adopt_open(req, rep);
+	if (err >= 0)
+		err = tb_adopt_record(b, plan->adopt, err, alias, &l.was, rep);
 	if (err < 0)
 		return err;
-	/* root's while leased; closes the fd on failure */
-	if (tb_adopt_take(b, plan->adopt, err, &l.was, rep))
-		return rep->status;
 	u.fd = err;
 	u.ifindex = l.ifindex = l.was.ifindex;
 	u.was = l.was;
 	snprintf(l.ifname, sizeof(l.ifname), "%s", plan->adopt);
 	snprintf(l.dev, sizeof(l.dev), "%s", plan->dev);
 	snprintf(l.label, sizeof(l.label), "%s", req->label);
-	tb_adopt_alias(alias, sizeof(alias), who, vm, plan->dev, &l.was);
-	tb_lease_alias_label(alias, sizeof(alias), req->label);
 	port->alias = alias;
 	port->mac = NULL; /* an adopted tap keeps its own */
 	err = tb_lease_alias_addrs(alias, sizeof(alias), plan->addrs,

@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,39 +192,103 @@ static int tb_proc_is_shell(const char *comm)
 	       !strcmp(comm, "bash") || !strcmp(comm, "busybox");
 }
 
-/* Do @a and @b run as the same (real) uid? */
-static int tb_proc_same_uid(pid_t a, pid_t b)
+/* Has the process of @pidfd exited?  (A pidfd polls readable then.) */
+static int tb_pidfd_exited(int pidfd)
 {
-	uid_t ua, ub;
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
-	return !tb_proc_uid(a, &ua) && !tb_proc_uid(b, &ub) && ua == ub;
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * tb_proc_read() of @pid, pinned: a pidfd is taken first and checked after
+ * the read, so the read is of the process the pidfd names (a pid is not
+ * reused while its process has not exited).  With @uid, its real uid too.
+ * Return: the pidfd, or -ESRCH.
+ */
+static int tb_proc_pin(pid_t pid, struct tb_proc *p, uid_t *uid)
+{
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+
+	if (fd < 0)
+		return -ESRCH;
+	if (tb_proc_read(pid, p) || (uid && tb_proc_uid(pid, uid)) ||
+	    tb_pidfd_exited(fd)) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+/* Is @child (pinned by @fd) still running with parent @ppid?  Then the
+ * pidfd taken on @ppid meanwhile is of its parent, not of a later process
+ * that reused the pid (the child would have been reparented). */
+static int tb_proc_still_child(pid_t child, int fd, pid_t ppid)
+{
+	struct tb_proc c;
+
+	return !tb_proc_read(child, &c) && !tb_pidfd_exited(fd) &&
+	       c.ppid == ppid;
+}
+
+/*
+ * The shell case of tb_proc_vm(): @sh (pinned by @shfd, read in @vm) is a
+ * shell; its parent, if it runs as the same uid, is the VM.
+ */
+static pid_t tb_proc_vm_above_shell(pid_t sh, int shfd, struct tb_proc *vm)
+{
+	struct tb_proc up;
+	pid_t gp = vm->ppid;
+	int fd;
+
+	if (gp <= 1)
+		return sh;
+	fd = tb_proc_pin(gp, &up, &up.uid);
+	if (fd < 0)
+		return sh;
+	if (up.uid == vm->uid && tb_proc_still_child(sh, shfd, gp)) {
+		*vm = up;
+		sh = gp;
+	}
+	close(fd);
+	return sh;
 }
 
 /**
- * tb_proc_vm() - the VM behind a caller, and what /proc/PID/stat says of it
+ * tb_proc_vm() - the VM behind a caller, and what /proc says of it
  *
  * QEMU runs the helper as its child; with options in helper="..." it runs
  * it through /bin/sh, which (dash) forks rather than execs.  So the VM is
  * the caller's parent, or its grandparent when the parent is a shell and
- * the grandparent runs as the same user.  Two small reads per request,
- * more only behind a shell.
+ * the grandparent runs as the same user.  In launcher mode the caller is
+ * the VM.  Every /proc read is pinned by a pidfd (tb_proc_pin()), and a
+ * parent is taken only while its child still has it as parent: a process
+ * that exits meanwhile, and a later one reusing its pid, is never read as
+ * the VM.  @vm->uid is the VM's real uid.
  * Return: the VM's pid, or 0 if it cannot be read.
  */
 pid_t tb_proc_vm(pid_t caller, int launcher, struct tb_proc *vm)
 {
-	struct tb_proc c, up;
-	pid_t pid;
+	struct tb_proc c;
+	pid_t pid = 0;
+	int cfd, pfd = -1;
 
-	if (launcher) /* tapbroker-helper run: it execs the VM itself */
-		return tb_proc_read(caller, vm) ? 0 : caller;
-	if (tb_proc_read(caller, &c) || c.ppid <= 1 || tb_proc_read(c.ppid, vm))
+	cfd = tb_proc_pin(caller, &c, launcher ? &c.uid : NULL);
+	if (cfd < 0)
 		return 0;
-	pid = c.ppid;
-	if (tb_proc_is_shell(vm->comm) && vm->ppid > 1 &&
-	    !tb_proc_read(vm->ppid, &up) && tb_proc_same_uid(pid, vm->ppid)) {
-		pid = vm->ppid;
-		*vm = up;
+	if (launcher) { /* tapbroker-helper run: it execs the VM itself */
+		*vm = c;
+		pid = caller;
+	} else if (c.ppid > 1 &&
+		   (pfd = tb_proc_pin(c.ppid, vm, &vm->uid)) >= 0 &&
+		   tb_proc_still_child(caller, cfd, c.ppid)) {
+		pid = c.ppid;
+		if (tb_proc_is_shell(vm->comm))
+			pid = tb_proc_vm_above_shell(pid, pfd, vm);
 	}
+	if (pfd >= 0)
+		close(pfd);
+	close(cfd);
 	return pid;
 }
 
@@ -302,8 +367,11 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 /**
  * tb_lease_watch() - watch the VM of macvtap lease @l with a pidfd
  *
- * The pidfd is taken, then the start time read again: if the pid was
- * reused in between, the VM is gone and the lease must not be made.
+ * The pidfd is taken, then the start time and uid read under it: if the
+ * pid was reused in between (or, after a restart, is another process's),
+ * the VM is gone and the lease must not be made or taken up.  The uid
+ * also holds when a later process got the pid within the same clock tick
+ * (the start time's unit), so no other user's process keeps it alive.
  * Return: 0, or -ESRCH (the VM is gone) or another -errno.
  */
 int tb_lease_watch(struct tb_broker *b, struct tb_lease *l)
@@ -311,13 +379,15 @@ int tb_lease_watch(struct tb_broker *b, struct tb_lease *l)
 	struct tb_proc p;
 	int err;
 
-	l->pidfd = (int)syscall(SYS_pidfd_open, l->vm, 0);
-	if (l->pidfd < 0)
-		return -errno;
-	if (tb_proc_read(l->vm, &p) || p.start != l->start) {
+	l->pidfd = tb_proc_pin(l->vm, &p, &p.uid);
+	if (l->pidfd >= 0 && (p.start != l->start || p.uid != l->uid)) {
 		close(l->pidfd);
+		l->pidfd = -ESRCH;
+	}
+	if (l->pidfd < 0) {
+		err = l->pidfd;
 		l->pidfd = -1;
-		return -ESRCH;
+		return err;
 	}
 	err = tb_loop_watch(b, l->pidfd);
 	if (err) {
@@ -735,8 +805,12 @@ int tb_lease_rescan(struct tb_broker *b)
 
 	if (!err)
 		err = tb_routed_rescan(b);
+	/* routed ones taken though free end now; so does one whose tun owner
+	 * is not what it must be (changed by its holder while the broker was
+	 * away, or an adoption the broker was killed in the middle of), not
+	 * at the next sweep */
 	for (size_t i = b->nleases; !err && i-- > 0;)
-		if (b->leases[i].kind == TB_LEASE_ROUTED)
+		if (b->leases[i].kind != TB_LEASE_MACVTAP)
 			tb_lease_check(
 				b, &b->leases[i],
 				"its VM closed it while the broker was away");

@@ -82,6 +82,7 @@ struct tb_proc {
 	char comm[16];
 	pid_t ppid;
 	unsigned long long start; /* clock ticks after boot */
+	uid_t uid; /* real uid: filled by tb_proc_vm() only */
 };
 
 int tb_proc_read(pid_t pid, struct tb_proc *p);

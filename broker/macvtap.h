@@ -13,5 +13,6 @@ struct tb_broker;
 int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 		  const struct tb_request *req, const struct tb_plan *plan,
 		  struct tb_reply *rep);
+int tb_macvtap_open_ours(const char *ifname, int ifindex, unsigned int iff);
 
 #endif

@@ -512,11 +512,13 @@ static const uint32_t tb_nl_modes[TB_MODE_MAX] = {
  *
  * MAC, MTU and mode are set in the creating message (NLM_F_CREATE |
  * NLM_F_EXCL); the ifalias follows with "up" (tb_nl_link_up()), since the
- * kernel does not take it at creation.
- * Return: 0, -EEXIST if @name is taken, or another -errno.
+ * kernel does not take it at creation.  @ifindex: the index it must have,
+ * or 0 for the kernel's next.
+ * Return: 0, -EEXIST if @name (or @ifindex) is taken, or another -errno.
  */
-int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
-		      unsigned int mtu, const uint8_t mac[6])
+int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int ifindex,
+		      int lower, int mode, unsigned int mtu,
+		      const uint8_t mac[6])
 {
 	struct rtnl_link *link = rtnl_link_macvtap_alloc();
 	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
@@ -525,6 +527,8 @@ int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
 
 	if (link && addr) {
 		rtnl_link_set_name(link, name);
+		if (ifindex > 0) /* else the kernel's choice */
+			rtnl_link_set_ifindex(link, ifindex);
 		rtnl_link_set_link(link, lower);
 		rtnl_link_set_addr(link, addr);
 		rtnl_link_set_mtu(link, mtu);

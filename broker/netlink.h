@@ -38,8 +38,9 @@ int tb_nl_link_del(struct tb_nl *nl, int ifindex);
 int tb_nl_link_get(struct tb_nl *nl, const char *name, int *ifindex,
 		   unsigned int *mtu);
 int tb_nl_link_name(struct tb_nl *nl, int ifindex, char name[IFNAMSIZ]);
-int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int lower, int mode,
-		      unsigned int mtu, const uint8_t mac[6]);
+int tb_nl_macvtap_add(struct tb_nl *nl, const char *name, int ifindex,
+		      int lower, int mode, unsigned int mtu,
+		      const uint8_t mac[6]);
 int tb_nl_link_up(struct tb_nl *nl, int ifindex, const char *alias);
 int tb_nl_link_info(struct tb_nl *nl, const char *name,
 		    struct tb_link_info *info);

@@ -28,7 +28,7 @@ _Static_assert(TB_QUEUES_LIMIT == TB_QUEUES_MAX,
 static int tb_queue_open(const struct tb_lease *l, unsigned int iff)
 {
 	if (l->kind == TB_LEASE_MACVTAP)
-		return tb_macvtap_open(l->ifindex, iff);
+		return tb_macvtap_open_ours(l->ifname, l->ifindex, iff);
 	return tb_tun_attach(l->ifname, iff);
 }
 

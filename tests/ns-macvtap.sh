@@ -53,6 +53,12 @@ like "$(tbip -d link show "$IFNAME")" "macvtap mode vepa " "no --mode: vepa"
 release
 ok $? "a normal exit removes it too"
 
+# A macvtap delivers to its own MAC: with --mac it takes the guest's.
+hold "$TB_HELPER" br0 --macvtap=lowr --mac=52:54:00:ab:cd:ef
+like "$(tbip link show "$IFNAME")" "link/ether 52:54:00:ab:cd:ef " \
+	"--mac=52:54:00:ab:cd:ef: the macvtap has the guest's MAC"
+release
+
 # QEMU runs helper="... --macvtap=..." through /bin/sh, which forks it:
 # the VM to watch is then the shell's parent, not the shell.
 printf '#!/bin/sh\nexec /bin/sh -c "%s $* --macvtap=lowr; true"\n' "$TB_HELPER" >"$TB_TMP/via-sh"
