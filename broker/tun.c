@@ -259,8 +259,10 @@ void tb_tun_reset(int fd, uint32_t owner)
 	if (ioctl(fd, TUNDETACHFILTER, &none) < 0)
 		tb_log(LOG_ERR, "cannot drop an adopted tap's filter: %s",
 		       strerror(errno));
+	/* EBUSY: up; EPERM: still a bridge port (the kernel refuses a port's
+	 * type change): either way no holder could have changed it */
 	if (ioctl(fd, TUNSETLINK, (unsigned long)ARPHRD_ETHER) < 0 &&
-	    errno != EBUSY)
+	    errno != EBUSY && errno != EPERM)
 		tb_log(LOG_ERR, "cannot make an adopted tap Ethernet again: %s",
 		       strerror(errno));
 	if (owner != (uint32_t)-1)
