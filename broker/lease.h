@@ -58,6 +58,10 @@ struct tb_lease {
 	uint64_t since; /* CLOCK_MONOTONIC seconds */
 	uint32_t tun_owner; /* tap: the tun owner it must keep (TB_TUN_OWNER) */
 	int ending; /* adopted: over, out of its bridge, until nothing holds it */
+	/* link events of one read, coalesced (tb_lease_link()): */
+	int ev_seen; /* some arrived for it */
+	int ev_carrier; /* the last one's carrier: 1, 0, or -1 if none said */
+	int ev_owner; /* one said a tun owner other than tun_owner */
 };
 
 struct tb_broker;
