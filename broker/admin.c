@@ -1,27 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Admin commands over the broker's socket: `tapbroker status [--json]`
- * lists the leases, `tapbroker release IFNAME` ends one.  Only root and
- * members of the policy's admin_groups may use them; identity comes from
- * the kernel, as for every request.
+ * Admin requests, the daemon's side: STATUS lists the leases, RELEASE ends
+ * one.  Only root and members of the policy's admin_groups may ask;
+ * identity comes from the kernel, as for every request.  The client side
+ * (`tapbroker status`, `tapbroker release`) is admin-cli.c.
+ *
+ * A STATUS line is "key=value" pairs split by single spaces.  Values are
+ * escaped so that they split cleanly whatever the names hold: every byte
+ * outside '!'..'~', and '\\', is written \xNN; an absent value is "-" (a
+ * value that really is "-" is written \x2d).
  */
 #include "broker.h"
+#include "admin.h"
+#include "log.h"
 #include "pool.h"
 #include "prefix.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
-
-/* ---- broker side ------------------------------------------------------ */
 
 /*
  * Sends one reply frame.  Admin output can span many frames, and the
@@ -43,54 +43,103 @@ static int tb_admin_send(int conn, const struct tb_reply *rep)
 	return err < 0 ? err : 0;
 }
 
+/* Appends " @key=@value" to @buf (@value escaped, see the top). */
+static void tb_status_put(char *buf, size_t len, const char *key,
+			  const char *value)
+{
+	size_t used = strlen(buf);
+	unsigned char c;
+
+	snprintf(buf + used, len - used, " %s=", key);
+	used = strlen(buf);
+	if (!value[0] || !strcmp(value, "-")) {
+		snprintf(buf + used, len - used, "%s",
+			 value[0] ? "\\x2d" : "-");
+		return;
+	}
+	for (; *value && used + 5 < len; value++) {
+		c = (unsigned char)*value;
+		if (c > 0x20 && c < 0x7f && c != '\\')
+			buf[used++] = (char)c;
+		else
+			used += (size_t)snprintf(buf + used, 5, "\\x%02x", c);
+	}
+	buf[used] = '\0';
+}
+
+/* Appends " @key=N", or " @key=-" when @n is 0 (not known). */
+static void tb_status_num(char *buf, size_t len, const char *key,
+			  unsigned long long n)
+{
+	size_t used = strlen(buf);
+
+	if (n)
+		snprintf(buf + used, len - used, " %s=%llu", key, n);
+	else
+		snprintf(buf + used, len - used, " %s=-", key);
+}
+
 /* A routed lease's " routes=A,B tables=T,U metric=M proxy=P", else "". */
 static void tb_lease_routes(const struct tb_lease *l, char *buf, size_t len)
 {
-	char a[TB_PREFIX_STR_MAX];
-	size_t used;
+	char a[TB_PREFIX_STR_MAX], list[TB_ADDRS * TB_PREFIX_STR_MAX + 8];
+	size_t used = 0;
 
-	buf[0] = '\0';
 	if (l->kind != TB_LEASE_ROUTED)
 		return;
-	snprintf(buf, len, " routes=");
+	list[0] = '\0';
 	for (size_t i = 0; i < l->naddrs; i++) {
 		tb_prefix_format(&l->addrs[i], a, sizeof(a));
-		used = strlen(buf);
-		snprintf(buf + used, len - used, "%s%s", i ? "," : "", a);
+		snprintf(list + used, sizeof(list) - used, "%s%s", i ? "," : "",
+			 a);
+		used = strlen(list);
 	}
-	used = strlen(buf);
-	snprintf(buf + used, len - used, " tables=");
+	tb_status_put(buf, len, "routes", list);
+	used = 0;
+	list[0] = '\0';
 	for (size_t t = 0; t < l->ntables; t++) {
-		used = strlen(buf);
-		snprintf(buf + used, len - used, "%s%u", t ? "," : "",
+		snprintf(list + used, sizeof(list) - used, "%s%u", t ? "," : "",
 			 l->tables[t]);
+		used = strlen(list);
 	}
+	tb_status_put(buf, len, "tables", list);
 	used = strlen(buf);
-	snprintf(buf + used, len - used, " metric=%u proxy=%s", l->metric,
-		 l->proxy[0] ? l->proxy : "-");
+	snprintf(buf + used, len - used, " metric=%u", l->metric);
+	tb_status_put(buf, len, "proxy", l->proxy);
 }
 
 static void tb_lease_line(const struct tb_lease *l, uint64_t now, char *buf,
 			  size_t len)
 {
-	char routes[TB_ADDRS * TB_PREFIX_STR_MAX + 160];
 	static const char *const kinds[] = {[TB_LEASE_TAP] = "tap",
 					    [TB_LEASE_MACVTAP] = "macvtap",
 					    [TB_LEASE_ROUTED] = "routed",
 					    [TB_LEASE_ADOPTED] = "adopted"};
 	struct passwd pw, *res = NULL;
 	char pwbuf[1024];
+	size_t used;
 
 	if (getpwuid_r(l->uid, &pw, pwbuf, sizeof(pwbuf), &res) || !res)
 		res = NULL;
-	tb_lease_routes(l, routes, sizeof(routes));
-	snprintf(
-		buf, len,
-		"ifname=%s kind=%s bridge=%s mtu=%u uid=%u user=%s vm=%d label=%s age=%llu%s\n",
-		l->ifname, kinds[l->kind], l->dev, l->mtu, (unsigned int)l->uid,
-		res ? res->pw_name : "-", (int)l->vm,
-		l->label[0] ? l->label : "-",
-		(unsigned long long)(now - l->since), routes);
+	buf[0] = '\0';
+	tb_status_put(buf, len, "ifname", l->ifname);
+	memmove(buf, buf + 1, strlen(buf)); /* no space before the first */
+	tb_status_put(buf, len, "kind", kinds[l->kind]);
+	/* a routed lease has no bridge (its record says "-") */
+	tb_status_put(buf, len, "bridge",
+		      l->kind == TB_LEASE_ROUTED ? "" : l->dev);
+	tb_status_num(buf, len, "mtu", l->mtu);
+	used = strlen(buf);
+	snprintf(buf + used, len - used, " uid=%u", (unsigned int)l->uid);
+	tb_status_put(buf, len, "user", res ? res->pw_name : "");
+	tb_status_num(buf, len, "vm", (unsigned long long)l->vm);
+	tb_status_put(buf, len, "label", l->label);
+	used = strlen(buf);
+	snprintf(buf + used, len - used, " age=%llu",
+		 (unsigned long long)(now - l->since));
+	tb_lease_routes(l, buf, len);
+	used = strlen(buf);
+	snprintf(buf + used, len - used, "\n");
 }
 
 /* Adds @line to @rep->text, sending @rep first if it is full. */
@@ -118,7 +167,7 @@ static void tb_admin_status(struct tb_broker *b, int conn)
 	struct tb_reply rep = {.flags = TB_R_MORE};
 	struct timespec ts;
 	size_t used = 0;
-	char line[TB_ADDRS * TB_PREFIX_STR_MAX + 512];
+	char line[TB_ADDRS * TB_PREFIX_STR_MAX + 1024];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (size_t i = 0; tb_pool_line(i, line, sizeof(line)); i++)
@@ -182,148 +231,4 @@ void tb_admin_answer(struct tb_broker *b, int conn, const struct tb_who *who,
 		tb_admin_status(b, conn);
 	else
 		tb_admin_release(b, conn, who, req->ifname);
-}
-
-/* ---- client side: `tapbroker status`, `tapbroker release` -------------- */
-
-static int tb_admin_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 10};
-	int s;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(s);
-		return err;
-	}
-	return s;
-}
-
-/* Prints one "k=v k=v" line as a JSON object (values are names, numbers). */
-static void tb_json_line(char *line, int first)
-{
-	char *save = NULL, *kv, *v;
-
-	printf("%s  {", first ? "" : ",\n");
-	for (kv = strtok_r(line, " ", &save); kv;
-	     kv = strtok_r(NULL, " ", &save)) {
-		v = strchr(kv, '=');
-		if (!v)
-			continue;
-		*v++ = '\0';
-		if (strspn(v, "0123456789-") == strlen(v) && *v)
-			printf("%s\"%s\": %s", kv == line ? "" : ", ", kv, v);
-		else
-			printf("%s\"%s\": \"%s\"", kv == line ? "" : ", ", kv,
-			       v);
-	}
-	printf("}");
-}
-
-static void tb_print_text(char *text, int json, int *first)
-{
-	char *save = NULL, *line;
-
-	if (!json) {
-		fputs(text, stdout);
-		return;
-	}
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		tb_json_line(line, *first);
-		*first = 0;
-	}
-}
-
-/* Sends @req, prints what comes back; returns the exit status. */
-static int tb_admin_call(const char *path, const struct tb_request *req,
-			 int json)
-{
-	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
-	struct tb_reply rep;
-	int s = tb_admin_connect(path), first = 1;
-	ssize_t n;
-
-	if (s < 0) {
-		fprintf(stderr,
-			"tapbroker: cannot reach the broker at %s: %s\n", path,
-			strerror(-s));
-		return 1;
-	}
-	n = tb_request_encode(req, buf, sizeof(buf));
-	if (n < 0 || tb_send_fd(s, buf, (size_t)n, -1) < 0) {
-		close(s);
-		return 1;
-	}
-	if (json && req->op == TB_OP_STATUS)
-		printf("[\n");
-	do {
-		n = tb_recv_fd(s, buf, sizeof(buf), NULL);
-		if (n <= 0 ||
-		    tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err))) {
-			fprintf(stderr, "tapbroker: bad answer from %s: %s\n",
-				path,
-				n <= 0 ? strerror(n ? (int)-n : EPIPE) : err);
-			close(s);
-			return 1;
-		}
-		tb_print_text(rep.text, json, &first);
-	} while (rep.flags & TB_R_MORE);
-	close(s);
-	if (json && req->op == TB_OP_STATUS)
-		printf("%s]\n", first ? "" : "\n");
-	if (rep.status)
-		fprintf(stderr, "tapbroker: %s\n", rep.message);
-	else if (!json)
-		printf("%s\n", rep.message);
-	return rep.status ? 1 : 0;
-}
-
-/**
- * tb_admin_main() - `tapbroker status [--json]` / `tapbroker release IF`
- *
- * Return: the exit status: 0 done, 1 refused or failed, 2 usage.
- */
-int tb_admin_main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{0},
-	};
-	const char *path = getenv(TB_SOCKET_ENV);
-	struct tb_request req = {.op = TB_OP_STATUS};
-	int c, json = 0;
-
-	if (!strcmp(argv[0], "release"))
-		req.op = TB_OP_RELEASE;
-	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
-		if (c == 's')
-			path = optarg;
-		else if (c == 'j' && req.op == TB_OP_STATUS)
-			json = 1;
-		else
-			goto usage;
-	}
-	if (req.op == TB_OP_RELEASE &&
-	    (optind != argc - 1 || strlen(argv[optind]) >= IFNAMSIZ))
-		goto usage;
-	if (req.op == TB_OP_STATUS && optind != argc)
-		goto usage;
-	if (req.op == TB_OP_RELEASE)
-		memcpy(req.ifname, argv[optind], strlen(argv[optind]) + 1);
-	return tb_admin_call(path ? path : TB_DEFAULT_SOCKET, &req, json);
-usage:
-	fprintf(stderr, "Usage: tapbroker status [--json] [--socket PATH]\n"
-			"       tapbroker release IFNAME [--socket PATH]\n");
-	return 2;
 }

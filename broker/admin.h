@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* tapbroker status and release (admin.c). */
+/* STATUS and RELEASE, answered by the daemon (admin.c). */
 #ifndef TB_ADMIN_H
 #define TB_ADMIN_H
 
@@ -8,9 +8,9 @@
 
 struct tb_broker;
 
-/* admin.c: status and release, both ends. */
+/* admin.c: status and release, the daemon's side (admin-cli.c: the
+ * client's). */
 void tb_admin_answer(struct tb_broker *b, int conn, const struct tb_who *who,
 		     const struct tb_request *req);
-int tb_admin_main(int argc, char **argv);
 
 #endif

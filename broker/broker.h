@@ -17,6 +17,7 @@
 #include "vlan.h"
 
 #include "admin.h"
+#include "admin-cli.h"
 #include "adopt.h"
 #include "closer.h"
 #include "explain.h"
@@ -52,6 +53,7 @@ struct tb_broker {
 	unsigned int macvtap_seq; /* next tbmN name to try */
 	unsigned int reap_pending; /* ended taps waiting in the reap group */
 	uint64_t reap_since, swept; /* ms, CLOCK_MONOTONIC */
+	struct tb_guard_ctx *guard; /* nftables, for guarded ports; or NULL */
 	unsigned int ending; /* adopted leases waiting to be let go */
 	uint64_t ending_swept; /* ms: their last check */
 };

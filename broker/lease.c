@@ -33,6 +33,7 @@
 #include "broker.h"
 #include "pool.h"
 #include "tenant.h"
+#include "port.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,6 +261,8 @@ static void tb_lease_drop(struct tb_broker *b, struct tb_lease *l,
 		close(l->pidfd); /* also leaves the epoll set */
 	if (l->kind == TB_LEASE_ROUTED)
 		tb_routed_release(b, l);
+	tb_port_unguard(b, l->ifname, l->ifindex,
+			l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED);
 	if (l->ending)
 		b->ending--;
 	free(l->addrs);

@@ -58,6 +58,7 @@ struct tb_lease {
 	uint64_t since; /* CLOCK_MONOTONIC seconds */
 	uint32_t tun_owner; /* tap: the tun owner it must keep (TB_TUN_OWNER) */
 	int ending; /* adopted: over, out of its bridge, until nothing holds it */
+	int guarded; /* 1: its port has a guard (guard.c) to keep checked */
 	/* link events of one read, coalesced (tb_lease_link()): */
 	int ev_seen; /* some arrived for it */
 	int ev_carrier; /* the last one's carrier: 1, 0, or -1 if none said */

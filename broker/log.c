@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Logging: one line per event, to stderr in the foreground, else syslog. */
+/*
+ * Logging: one line per event, to stderr in the foreground, else syslog.
+ *
+ * Log lines carry client text (names, addresses, labels, the reasons a
+ * request was refused), and a client must not be able to write a line of
+ * its own ("...\ntapbroker: grant tb7 on br0 to uid 0 (root)") or a
+ * terminal escape.  So escaping is this module's job, for every line
+ * whatever its arguments: after formatting, each byte outside printable
+ * ASCII becomes \xNN.  A backslash is kept (text already escaped with
+ * tb_escape() is not escaped twice); a line is cut at TB_LOG_MAX bytes.
+ */
 #include "broker.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define TB_LOG_MAX 1024 /* one line, formatted; escaped it may be 4x */
 
 static int tb_log_stderr = 1;
 
@@ -22,15 +35,53 @@ void tb_log_init(int to_stderr)
 		openlog("tapbroker", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* Copies @in to @out, each byte outside printable ASCII as \xNN. */
+static void tb_log_escape(const char *in, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+
+	for (; *in; in++) {
+		c = (unsigned char)*in;
+		if (c >= 0x20 && c < 0x7f) {
+			*out++ = (char)c;
+			continue;
+		}
+		*out++ = '\\';
+		*out++ = 'x';
+		*out++ = hex[c >> 4];
+		*out++ = hex[c & 15];
+	}
+	*out = '\0';
+}
+
+/**
+ * tb_log_clean() - escape @text (of @size bytes) in place, as log lines are
+ *
+ * For text that leaves the broker other than as a log line: a reply's
+ * message, which the helper prints.  Cut (with "...") to fit @size.
+ */
+void tb_log_clean(char *text, size_t size)
+{
+	char line[TB_LOG_MAX], shown[4 * TB_LOG_MAX];
+
+	snprintf(line, sizeof(line), "%s", text);
+	tb_log_escape(line, shown);
+	if (strlen(shown) >= size && size > 4)
+		memcpy(shown + size - 4, "...", 4);
+	snprintf(text, size, "%s", shown);
+}
+
 static void tb_vlog(int prio, const char *fmt, va_list ap)
 {
-	if (tb_log_stderr) {
-		fputs("tapbroker: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(prio, fmt, ap);
-	}
+	char line[TB_LOG_MAX], shown[4 * TB_LOG_MAX];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	tb_log_escape(line, shown);
+	if (tb_log_stderr)
+		fprintf(stderr, "tapbroker: %s\n", shown);
+	else
+		syslog(prio, "%s", shown);
 }
 
 void tb_log(int prio, const char *fmt, ...)

@@ -10,5 +10,6 @@ int tb_loop_init(struct tb_broker *b);
 void tb_loop_run(struct tb_broker *b);
 void tb_loop_free(struct tb_broker *b);
 int tb_loop_watch(struct tb_broker *b, int pidfd);
+int tb_loop_watch_guards(struct tb_broker *b, int fd);
 
 #endif

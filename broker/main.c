@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tapbroker: start-up in the fixed privilege order, then serve. */
 #include "broker.h"
+#include "guard.h"
+#include "port.h"
 #include "doctor.h"
 #include "pool.h"
 
@@ -173,6 +175,23 @@ static void tb_open_kernel(struct tb_broker *b)
 	err = tb_lease_rescan(b); /* after the loop: macvtaps are watched */
 	if (err)
 		tb_die("cannot look for leases of a previous run: %s",
+		       strerror(-err));
+	/* guards (guard.c): libnftables' socket and tables, before seccomp */
+	err = tb_guard_open(&b->guard);
+	if (err)
+		tb_log(LOG_NOTICE, "no guards can be made (nftables: %s)",
+		       strerror(-err));
+	if (b->guard) {
+		err = tb_guard_watch_open(b->guard);
+		if (err >= 0)
+			err = tb_loop_watch_guards(b, err);
+		if (err < 0)
+			tb_die("cannot watch nftables for the guards: %s",
+			       strerror(-err));
+	}
+	err = tb_port_guards_rescan(b);
+	if (err)
+		tb_log(LOG_ERR, "cannot check the guards of a previous run: %s",
 		       strerror(-err));
 }
 

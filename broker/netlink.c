@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/neighbour.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <linux/if_bridge.h>
@@ -1031,7 +1032,7 @@ static int tb_nl_proxy_exists(struct tb_nl *nl, int ifindex,
  * The kernel takes an existing proxy entry as made (NLM_F_EXCL is not
  * honoured for them), so one is looked for first: an entry someone else
  * made is never taken over, nor later removed.
- * Return: 0, -EEXIST, -ENODEV (delete: no such entry), or another -errno.
+ * Return: 0, -EEXIST, -ENOENT (delete: no such entry), or another -errno.
  */
 int tb_nl_proxy(struct tb_nl *nl, int add, int ifindex,
 		const struct tb_prefix *p)
@@ -1283,6 +1284,173 @@ int tb_nl_link_restore(struct tb_nl *nl, const struct tb_link_info *was)
 	err = tb_nl_change(nl, was->ifindex, chg);
 	nl_addr_put(addr);
 	rtnl_link_put(chg);
+	return err;
+}
+
+/*
+ * A guarded bridge port (guard.c): "locked" (the bridge forwards a frame
+ * only if its source MAC has an FDB entry on this port), learning off, and
+ * one static FDB entry for the guest's MAC per VLAN.  libnl 3.7 has no
+ * setters for either: the AF_BRIDGE messages are built here, as
+ * "bridge link set dev X locked on learning off" and "bridge fdb add MAC
+ * dev X master static vlan V" build them.
+ */
+
+/**
+ * tb_nl_port_lock() - lock bridge port @ifindex (learning off), or undo it
+ * Return: 0, or -errno (-EOPNOTSUPP: a kernel without locked ports).
+ */
+int tb_nl_port_lock(struct tb_nl *nl, int ifindex, int locked)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, 0);
+	struct nlattr *pi;
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !(pi = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED)) ||
+	    nla_put_u8(msg, IFLA_BRPORT_LEARNING, !locked) < 0 ||
+	    nla_put_u8(msg, IFLA_BRPORT_LOCKED, !!locked) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, pi);
+	return tb_nl_talk(nl, msg, NULL, NULL);
+}
+
+struct tb_nl_lock_ctx {
+	int locked, learning;
+};
+
+static int tb_nl_lock_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct nlattr *bp[IFLA_BRPORT_MAX + 1];
+	struct tb_nl_lock_ctx *c = arg;
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX,
+			NULL) ||
+	    !tb[IFLA_LINKINFO] ||
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) ||
+	    !li[IFLA_INFO_SLAVE_DATA] ||
+	    nla_parse_nested(bp, IFLA_BRPORT_MAX, li[IFLA_INFO_SLAVE_DATA],
+			     NULL))
+		return NL_OK;
+	if (bp[IFLA_BRPORT_LOCKED])
+		c->locked = nla_get_u8(bp[IFLA_BRPORT_LOCKED]);
+	if (bp[IFLA_BRPORT_LEARNING])
+		c->learning = nla_get_u8(bp[IFLA_BRPORT_LEARNING]);
+	return NL_OK;
+}
+
+/**
+ * tb_nl_port_lock_get() - is bridge port @ifindex locked, does it learn?
+ *
+ * Read from the port's IFLA_INFO_SLAVE_DATA (-1 where the kernel says
+ * nothing: not a bridge port, or a kernel without locked ports).
+ * Return: 0, -ENODEV, or another -errno.
+ */
+int tb_nl_port_lock_get(struct tb_nl *nl, int ifindex, int *locked,
+			int *learning)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	struct tb_nl_lock_ctx c = {-1, -1};
+	int err;
+
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	err = tb_nl_talk(nl, msg, tb_nl_lock_cb, &c);
+	*locked = c.locked;
+	*learning = c.learning;
+	return err;
+}
+
+/* An AF_BRIDGE neighbour message for @mac on port @ifindex in VLAN @vid
+ * (0: none), static. */
+static struct nl_msg *tb_nl_fdb_msg(int type, int flags, int ifindex,
+				    const uint8_t mac[6], unsigned int vid)
+{
+	struct ndmsg ndm = {.ndm_family = AF_BRIDGE,
+			    .ndm_ifindex = ifindex,
+			    .ndm_state = NUD_NOARP,
+			    .ndm_flags = NTF_MASTER};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (!msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, NDA_LLADDR, 6, mac) < 0 ||
+	    (vid && nla_put_u16(msg, NDA_VLAN, (uint16_t)vid) < 0)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/**
+ * tb_nl_fdb_static() - add, take over or delete a static FDB entry for
+ * @mac on bridge port @ifindex, in VLAN @vid (0: a bridge without VLAN
+ * filtering)
+ * @op:	TB_FDB_ADD: a new entry (NLM_F_EXCL: -EEXIST if the bridge has one
+ *	for @mac, on any port); TB_FDB_TAKE: this port's and static, whether
+ *	or not the bridge had one; TB_FDB_DEL: remove this port's (an entry
+ *	on another port is not touched)
+ * Return: 0, -EEXIST, -ENOENT (delete: no such entry), or another -errno.
+ */
+int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
+		     const uint8_t mac[6], unsigned int vid)
+{
+	struct nl_msg *msg =
+		op == TB_FDB_DEL
+			? tb_nl_fdb_msg(RTM_DELNEIGH, 0, ifindex, mac, vid)
+		: op == TB_FDB_ADD
+			? tb_nl_fdb_msg(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL,
+					ifindex, mac, vid)
+			: tb_nl_fdb_msg(RTM_NEWNEIGH,
+					NLM_F_CREATE | NLM_F_REPLACE, ifindex,
+					mac, vid);
+
+	return msg ? tb_nl_talk(nl, msg, NULL, NULL) : -ENOMEM;
+}
+
+struct tb_nl_fdb_ctx {
+	int ifindex, state;
+};
+
+static int tb_nl_fdb_cb(struct nl_msg *msg, void *arg)
+{
+	struct ndmsg *ndm = nlmsg_data(nlmsg_hdr(msg));
+	struct tb_nl_fdb_ctx *c = arg;
+
+	if (!nlmsg_valid_hdr(nlmsg_hdr(msg), sizeof(*ndm)))
+		return NL_OK;
+	c->ifindex = ndm->ndm_ifindex;
+	c->state = ndm->ndm_state;
+	return NL_OK;
+}
+
+/**
+ * tb_nl_fdb_get() - the bridge's entry for @mac in VLAN @vid, asked of
+ * the bridge of port @ifindex ("bridge fdb get MAC dev X vlan V")
+ * @port:	the port it points at
+ * @held:	1 if it is static or the bridge's own (permanent), 0 if
+ *		learned
+ * Return: 0, -ENOENT (no entry), or another -errno.
+ */
+int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
+		  unsigned int vid, int *port, int *held)
+{
+	struct nl_msg *msg = tb_nl_fdb_msg(RTM_GETNEIGH, 0, ifindex, mac, vid);
+	struct tb_nl_fdb_ctx c = {0, 0};
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	/* a get request must carry no state (the kernel checks it strictly) */
+	((struct ndmsg *)nlmsg_data(nlmsg_hdr(msg)))->ndm_state = 0;
+	err = tb_nl_talk(nl, msg, tb_nl_fdb_cb, &c);
+	*port = c.ifindex;
+	*held = !!(c.state & (NUD_NOARP | NUD_PERMANENT));
 	return err;
 }
 

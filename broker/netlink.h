@@ -77,4 +77,14 @@ int tb_nl_bridge_vlans(struct tb_nl *nl, int ifindex, int *filtering,
 int tb_nl_port_vlans(struct tb_nl *nl, int ifindex, unsigned int access,
 		     const struct tb_vlan_set *tagged, unsigned int drop);
 
+/* A guarded bridge port's flags and static FDB entries (guard.c). */
+int tb_nl_port_lock(struct tb_nl *nl, int ifindex, int locked);
+int tb_nl_port_lock_get(struct tb_nl *nl, int ifindex, int *locked,
+			int *learning);
+enum { TB_FDB_DEL, TB_FDB_ADD, TB_FDB_TAKE };
+int tb_nl_fdb_static(struct tb_nl *nl, int op, int ifindex,
+		     const uint8_t mac[6], unsigned int vid);
+int tb_nl_fdb_get(struct tb_nl *nl, int ifindex, const uint8_t mac[6],
+		  unsigned int vid, int *port, int *held);
+
 #endif

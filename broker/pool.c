@@ -306,6 +306,7 @@ int tb_pool_take(struct tb_broker *b, const struct tb_request *req,
 	t = p->taps[--p->n];
 	fd = tb_pool_fit(b, p, &t, req, plan, port);
 	if (fd < 0) { /* someone removed or broke it: never mind */
+		tb_port_unguard(b, t.name, t.ifindex, 1); /* if it got one */
 		tb_lease_reap(b, t.ifindex);
 		return -ENOENT;
 	}

@@ -13,6 +13,7 @@
  * failure at any step undoes exactly what was done.
  */
 #include "port.h"
+#include "guard.h"
 #include "tenant.h"
 
 #include <errno.h>
@@ -36,6 +37,10 @@ void tb_undo_init(struct tb_undo *u)
  */
 void tb_undo_rollback(struct tb_broker *b, struct tb_undo *u)
 {
+	char ifname[IFNAMSIZ];
+
+	if (u->ifindex && !tb_nl_link_name(b->nl, u->ifindex, ifname))
+		tb_port_unguard(b, ifname, u->ifindex, 1);
 	if (u->fd >= 0 && u->ifindex && !u->made) /* adopted: its owner back */
 		tb_tun_reset(u->fd, u->was.owner);
 	if (u->fd >= 0)
@@ -51,25 +56,165 @@ void tb_undo_rollback(struct tb_broker *b, struct tb_undo *u)
 	tb_undo_init(u);
 }
 
-/* Can this broker install a guard?  Not until broker/guard.c lands. */
+/* Can this broker install a guard?  Once its nft context is open. */
 int tb_guard_available(void)
 {
-	return 0;
+	return tb_guard_opened();
+}
+
+/* The guard of port @ifindex as @plan grants it. */
+static int tb_port_guard_of(struct tb_broker *b, int ifindex,
+			    const struct tb_plan *plan, struct tb_guard *g)
+{
+	*g = (struct tb_guard){.ifindex = ifindex,
+			       .addrs = plan->addrs,
+			       .naddrs = plan->naddrs,
+			       .router = plan->router,
+			       .bridged = plan->kind == TB_PLAN_TAP,
+			       .macvtap = plan->kind == TB_PLAN_MACVTAP};
+	memcpy(g->mac, plan->mac, sizeof(g->mac));
+	if (plan->kind == TB_PLAN_TAP && plan->vlans) {
+		g->pvid = plan->access;
+		g->tagged = &plan->tagged;
+	}
+	return tb_nl_link_name(b->nl, ifindex, g->ifname);
 }
 
 /**
  * tb_port_guard() - install the plan's guard on the port, before it is up
  *
- * The hook for broker/guard.c (issue 13).  Until that lands a plan that
- * asks for the guard is refused here, closed: a port a rule says must be
+ * All or nothing (broker/guard.c); a plan that asks for a guard this
+ * broker cannot make is refused, closed: a port a rule says must be
  * guarded is never handed out unguarded.
- * Return: 0, or -EOPNOTSUPP.
+ * Return: 0, or -errno (the reason is logged).
  */
 int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan)
 {
-	(void)b;
-	(void)ifindex;
-	return plan->guard ? -EOPNOTSUPP : 0;
+	char why[TB_MESSAGE_MAX] = "";
+	struct tb_guard g;
+	int err;
+
+	if (!plan->guard)
+		return 0;
+	if (!b->guard || !plan->has_mac)
+		return -EOPNOTSUPP;
+	err = tb_port_guard_of(b, ifindex, plan, &g);
+	if (!err)
+		err = tb_guard_install(b->guard, b->nl, &g, why, sizeof(why));
+	if (err)
+		tb_log(LOG_WARNING, "guard of ifindex %d: %s", ifindex,
+		       why[0] ? why : strerror(-err));
+	return err;
+}
+
+/**
+ * tb_port_unguard() - remove the guard of port @ifname, if it has one
+ * @bridged:	a bridge port (its lock and FDB entries are undone too)
+ *
+ * At a lease's end and in a rollback: the kernel may keep a netdev chain
+ * after its device goes, and hook it onto the next device of that name.
+ */
+void tb_port_unguard(struct tb_broker *b, const char *ifname, int ifindex,
+		     int bridged)
+{
+	struct tb_guard g = {.ifindex = ifindex, .bridged = bridged};
+	struct tb_guard_found f = {{0}, 0, 0};
+	char why[TB_MESSAGE_MAX];
+	int err;
+
+	if (!b->guard || tb_guard_exists(b->guard, ifname) != 1)
+		return;
+	snprintf(g.ifname, sizeof(g.ifname), "%s", ifname);
+	tb_guard_verify(b->guard, b->nl, &g, &f, why, sizeof(why));
+	memcpy(g.mac, f.mac, sizeof(g.mac)); /* the FDB entry's, if read */
+	err = tb_guard_remove(b->guard, b->nl, &g);
+	if (err)
+		tb_log(LOG_ERR, "cannot remove the guard of %s: %s", ifname,
+		       strerror(-err));
+}
+
+/* A guard chain found at start-up: its lease's checked, or an orphan's
+ * removed. */
+static void tb_port_guard_found(void *arg, const char *ifname)
+{
+	struct tb_broker *b = arg;
+	struct tb_lease *l = tb_lease_named(b, ifname);
+	struct tb_guard g = {0};
+	char why[TB_MESSAGE_MAX];
+
+	snprintf(g.ifname, sizeof(g.ifname), "%s", ifname);
+	if (!l) {
+		tb_guard_remove(b->guard, b->nl, &g);
+		tb_log(LOG_INFO, "removed the guard of %s: it has no lease",
+		       ifname);
+		return;
+	}
+	g.ifindex = l->ifindex;
+	g.bridged = l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED;
+	g.macvtap = l->kind == TB_LEASE_MACVTAP;
+	if (!tb_guard_verify(b->guard, b->nl, &g, NULL, why, sizeof(why))) {
+		l->guarded = 1;
+		return;
+	}
+	tb_log(LOG_WARNING, "%s", why);
+	tb_lease_cancel(b, ifname, "its guard is gone");
+}
+
+/* Guarded lease @l: is its guard whole?  If not, the lease ends. */
+static void tb_port_guard_check(struct tb_broker *b, struct tb_lease *l)
+{
+	struct tb_guard g = {.ifindex = l->ifindex};
+	char why[TB_MESSAGE_MAX], name[IFNAMSIZ];
+
+	snprintf(g.ifname, sizeof(g.ifname), "%s", l->ifname);
+	g.bridged = l->kind == TB_LEASE_TAP || l->kind == TB_LEASE_ADOPTED;
+	g.macvtap = l->kind == TB_LEASE_MACVTAP;
+	if (!tb_guard_verify(b->guard, b->nl, &g, NULL, why, sizeof(why)))
+		return;
+	tb_log(LOG_WARNING, "%s (changed by another program)", why);
+	snprintf(name, sizeof(name), "%s", l->ifname);
+	tb_lease_cancel(b, name, "its guard was changed by another program");
+}
+
+/* A chain of the guards' table another program changed (NULL: maybe all
+ * of them). */
+static void tb_port_guard_changed(void *arg, const char *ifname)
+{
+	struct tb_broker *b = arg;
+	struct tb_lease *l;
+
+	if (ifname) {
+		l = tb_lease_named(b, ifname);
+		if (l && l->guarded)
+			tb_port_guard_check(b, l);
+		return;
+	}
+	for (size_t i = b->nleases; i-- > 0;) /* a cancel moves the last */
+		if (b->leases[i].guarded)
+			tb_port_guard_check(b, &b->leases[i]);
+}
+
+/**
+ * tb_port_guards_changed() - read the nftables events: every guard another
+ * program touched is checked, and its lease ended if it is not whole
+ * (fail closed: "nft flush ruleset" must not leave ports unguarded).
+ */
+void tb_port_guards_changed(struct tb_broker *b)
+{
+	int err = tb_guard_watch_read(b->guard, tb_port_guard_changed, b);
+
+	if (err)
+		tb_log(LOG_ERR, "reading nftables events: %s", strerror(-err));
+}
+
+/**
+ * tb_port_guards_rescan() - at start-up, check every guard of a lease
+ * found again, and remove the guards of taps that have none
+ * Return: 0, or -errno.
+ */
+int tb_port_guards_rescan(struct tb_broker *b)
+{
+	return b->guard ? tb_guard_list(b->guard, tb_port_guard_found, b) : 0;
 }
 
 /**
@@ -109,6 +254,8 @@ int tb_port_record(struct tb_broker *b, struct tb_undo *u,
 				 strerror(-err));
 	u->fd = -1;
 	u->pidfd = -1; /* the lease's now */
+	if (b->guard && tb_guard_exists(b->guard, l->ifname) == 1)
+		tb_lease_named(b, l->ifname)->guarded = 1;
 	return fd;
 }
 

@@ -38,6 +38,10 @@ int tb_port_setup(struct tb_broker *b, const struct tb_undo *u,
 		  const struct tb_port *port, const struct tb_plan *plan);
 int tb_guard_available(void);
 int tb_port_guard(struct tb_broker *b, int ifindex, const struct tb_plan *plan);
+void tb_port_unguard(struct tb_broker *b, const char *ifname, int ifindex,
+		     int bridged);
+int tb_port_guards_rescan(struct tb_broker *b);
+void tb_port_guards_changed(struct tb_broker *b);
 int tb_lease_claim(struct tb_lease *l, const struct tb_plan *plan,
 		   struct tb_reply *rep);
 int tb_lease_same_vm(const struct tb_lease *l, const struct tb_lease *n);

@@ -79,6 +79,7 @@ static const int tb_seccomp_plain[] = {
 	/* client frames and fds (common/fdpass.c); libnl's rtnetlink traffic */
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom),
 	SCMP_SYS(sendto), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(shutdown),	/* closing a client that may hold files (server.c) */
 	/* /dev/net/tun (tun.c); the policy on SIGHUP; getpwuid_r() */
 	SCMP_SYS(openat), SCMP_SYS(read), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
@@ -87,6 +88,10 @@ static const int tb_seccomp_plain[] = {
 	SCMP_SYS(readlinkat),	/* NSS (systemd userdb) resolving its paths */
 	/* macvtap leases: the VM's pidfd; waiting for /dev/tapN (macvtap.c) */
 	SCMP_SYS(pidfd_open), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+	/* the guard's nftables batches (guard.c): libnftables polls its
+	 * NETLINK_NETFILTER socket (opened with the context, before seccomp)
+	 * with select() after each batch */
+	SCMP_SYS(pselect6), SCMP_SYS(select),
 	/* tap MAC addresses (request.c) */
 	SCMP_SYS(getrandom),
 	/* libsystemd's sd_notify() (server.c): the credentials it sends */

@@ -3,6 +3,8 @@
 #include "config.h"
 #include "broker.h"
 #include "usercache.h"
+#include "server.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,69 @@
 #define TB_CONN_TIMEOUT_S 2 /* a silent client is dropped after this */
 #define TB_MAX_GROUPS 65536 /* the kernel's NGROUPS_MAX */
 
+#ifndef SO_PASSRIGHTS
+#if defined(__sparc__)
+#define SO_PASSRIGHTS 0x005c
+#elif defined(__hppa__)
+#define SO_PASSRIGHTS 0x4051
+#else
+#define SO_PASSRIGHTS 83 /* asm-generic, x86, arm, alpha, mips (6.16) */
+#endif
+#endif
+
+/*
+ * Fds a client sends
+ *
+ * The broker takes no fd from a client, and must not even let one reach
+ * a close() of its own: close() is close_fd() -> filp_close() (fs/open.c),
+ * which calls the file's ->flush (filp_flush()) before fput(), and
+ * fuse_flush() waits, uninterruptibly, for the FUSE server's answer.  Any
+ * user can mount FUSE in its own user namespace (/dev/fuse is 0666) and
+ * never answer: one close() would stop the event loop for good, SIGTERM
+ * included.
+ *
+ * On Linux 6.16 and later, SO_PASSRIGHTS=0 on the listening socket (each
+ * connection inherits it when it is made, in unix_stream_connect(), so
+ * there is no window before accept()) has the kernel refuse SCM_RIGHTS at
+ * the client's sendmsg() with EPERM: no file ever travels to us.
+ *
+ * Before 6.16 (setsockopt() answers ENOPROTOOPT), and on a socket that
+ * systemd made (connections may have been queued before we could set the
+ * option), the files travel inside the message, an skb holding a
+ * reference to each.  We receive with no room for control data: scm_recv()
+ * (net/core/scm.c) then sets MSG_CTRUNC and scm_destroy() drops those
+ * references with fput(), installing no fd; fput() and __fput()
+ * (fs/file_table.c) call ->release, never ->flush, which only
+ * filp_close() calls.  MSG_CTRUNC refuses the request.  The last fput()
+ * still runs ->release on the thread that drops it, and a ->release may
+ * wait too (tcp_close() of a socket with SO_LINGER whose peer never
+ * acknowledges), so a message is peeked at first (MSG_PEEK: unix_peek_fds()
+ * takes references of its own, the queued skb keeps its: ours are never
+ * the last) and a connection with files queued is freed by the quarantine
+ * closer thread (closer.c).  Every other connection is shut down for
+ * reading before it is closed (no frame can be queued after that:
+ * unix_dgram_sendmsg() answers EPIPE) and closed here only if nothing is
+ * left on it.
+ */
+static int tb_careful; /* files may be queued on a connection: see above */
+
 static gid_t tb_peer_groups[TB_MAX_GROUPS];
+
+/* Refuses fds at the sender (SO_PASSRIGHTS=0) where the kernel can. */
+static void tb_server_no_rights(int fd)
+{
+	int off = 0;
+	const char *test = getenv("TAPBROKER_TEST_PASSRIGHTS");
+
+	if (test && !strcmp(test, "off")) { /* tests: the pre-6.16 path */
+		tb_careful = 1;
+		return;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off)) < 0) {
+		/* ENOPROTOOPT: a kernel before 6.16; the fallback applies */
+		tb_careful = 1;
+	}
+}
 
 static void tb_unix_addr(const char *path, struct sockaddr_un *sa)
 {
@@ -77,6 +141,7 @@ int tb_server_listen(const char *path)
 	tb_clear_stale(path, &sa);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		tb_die("cannot bind %s: %s", path, strerror(errno));
+	tb_server_no_rights(fd); /* before listen(): no early connection */
 	if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0)
 		tb_die("cannot listen on %s: %s", path, strerror(errno));
 	return fd;
@@ -120,6 +185,9 @@ int tb_server_inherit(char *path, size_t len)
 	if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0 ||
 	    fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK) < 0)
 		tb_die("fcntl on the inherited socket: %s", strerror(errno));
+	/* connections made before this (they started us) may carry files */
+	tb_server_no_rights(3);
+	tb_careful = 1;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
@@ -213,18 +281,30 @@ static void tb_log_result(const struct ucred *cred, const struct tb_who *who,
 	       req->flags & TB_F_LAUNCHER ? " launcher" : "");
 }
 
-static void tb_reply(int conn, const struct tb_reply *rep, const int *fds,
+static void tb_reply(int conn, struct tb_reply *rep, const int *fds,
 		     size_t nfds, const struct ucred *cred)
 {
 	char buf[TB_MSG_MAX];
-	ssize_t n = tb_reply_encode(rep, buf, sizeof(buf));
+	ssize_t n;
 
+	tb_log_clean(rep->message, sizeof(rep->message)); /* client text */
+	n = tb_reply_encode(rep, buf, sizeof(buf));
 	if (n > 0 && tb_send_fds(conn, buf, (size_t)n, fds, nfds) < 0 && nfds)
 		tb_log(LOG_NOTICE,
 		       "uid %u pid %d left before receiving %s; removed",
 		       cred->uid, cred->pid, rep->ifname);
 	for (size_t i = 0; i < nfds; i++) /* the client's copies keep it */
 		tb_closer_close(fds[i]);
+}
+
+/* What the request could not be read for, in words. */
+static void tb_read_error(ssize_t n, char *err, size_t len)
+{
+	if (n == -ENOTUNIQ)
+		snprintf(err, len,
+			 "file descriptors attached (the broker takes none)");
+	else
+		snprintf(err, len, "%s", strerror((int)-n));
 }
 
 /* Answers one frame of @n bytes (or the receive error -errno in @n). */
@@ -242,7 +322,7 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 		return;
 	who.user = tb_user_name(b, cred.uid, name, sizeof(name));
 	if (n < 0)
-		snprintf(err, sizeof(err), "%s", strerror((int)-n));
+		tb_read_error(n, err, sizeof(err));
 	if (n < 0 ||
 	    tb_request_decode(buf, (size_t)n, &req, err, sizeof(err))) {
 		snprintf(rep.message, sizeof(rep.message),
@@ -263,6 +343,23 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 	tb_reply(conn, &rep, fds, nfds, &cred);
 }
 
+/*
+ * Reads the request on @conn with no room for fds.  Where files may be
+ * queued, it peeks first: a frame carrying files stays queued (-ENOTUNIQ)
+ * for the quarantine closer to free.
+ */
+static ssize_t tb_server_read(int conn, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (tb_careful) {
+		n = tb_recv_nofds(conn, buf, size, MSG_PEEK);
+		if (n == -ENOTUNIQ || n == -EAGAIN)
+			return n;
+	}
+	return tb_recv_nofds(conn, buf, size, 0);
+}
+
 /**
  * tb_server_serve() - read one request from @conn and answer it
  *
@@ -270,20 +367,81 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
  * request (cut, oversized, carrying fds, undecodable) gets a reply saying
  * what is wrong.
  *
- * Return: -EAGAIN if nothing has arrived yet (keep waiting), else 0 (done:
- * close the connection).
+ * Return: -EAGAIN if nothing has arrived yet (keep waiting), 0 (done:
+ * close the connection with tb_server_close()), or TB_SERVE_HUP: files
+ * came and are still queued; closing now would reset the connection
+ * before the client reads why (ECONNRESET, from unix_release_sock()), so
+ * close it when the client hangs up or its deadline comes.
  */
 int tb_server_serve(struct tb_broker *b, int conn)
 {
 	char buf[TB_MSG_MAX];
 	ssize_t n;
 
-	n = tb_recv_fd(conn, buf, sizeof(buf), NULL);
+	n = tb_server_read(conn, buf, sizeof(buf));
 	if (n == -EAGAIN)
 		return -EAGAIN;
 	if (n != 0)
 		tb_answer(b, conn, buf, n);
+	return tb_careful && n == -ENOTUNIQ ? TB_SERVE_HUP : 0;
+}
+
+/**
+ * tb_server_close() - close client connection @conn without waiting
+ *
+ * Where files may be queued on it (see "Fds a client sends"), it is shut
+ * down for reading, so nothing more can arrive, then closed here only if
+ * nothing is left; otherwise the quarantine closer frees it.
+ *
+ * Return: 0 (closed or handed over), or -EAGAIN (the quarantine is full:
+ * keep @conn and call again later).
+ */
+int tb_server_close(int conn)
+{
+	char byte;
+	ssize_t n;
+
+	if (tb_careful) {
+		shutdown(conn, SHUT_RD);
+		n = tb_recv_nofds(conn, &byte, 1, MSG_PEEK);
+		if (n != 0 && n != -EAGAIN)
+			return tb_closer_quarantine(conn);
+	}
+	close(conn);
 	return 0;
+}
+
+/* The uid of @conn's peer, from the kernel (at connect()). */
+int tb_server_peer_uid(int conn, uid_t *uid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	*uid = cred.uid;
+	return 0;
+}
+
+/**
+ * tb_server_busy() - tell @conn that its uid has @limit connections open
+ *
+ * Sent before the request is read, without waiting; the caller then
+ * closes @conn.
+ */
+void tb_server_busy(int conn, uid_t uid, unsigned int limit)
+{
+	struct tb_reply rep = {.status = -EAGAIN};
+	char buf[TB_MSG_MAX];
+	ssize_t n;
+
+	snprintf(
+		rep.message, sizeof(rep.message),
+		"uid %u already has %u connections open to tapbroker (the per-user limit, see tapbroker(8)); try again once they are answered",
+		(unsigned int)uid, limit);
+	n = tb_reply_encode(&rep, buf, sizeof(buf));
+	if (n > 0)
+		tb_send_fd(conn, buf, (size_t)n, -1);
 }
 
 /**

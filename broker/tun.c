@@ -8,6 +8,7 @@
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <string.h>
@@ -252,7 +253,10 @@ int tb_tun_set_owner(int fd, uint32_t owner)
  */
 void tb_tun_reset(int fd, uint32_t owner)
 {
-	if (ioctl(fd, TUNDETACHFILTER, 0UL) < 0)
+	/* the kernel ignores the argument; valgrind reads it as a sock_fprog */
+	struct sock_fprog none = {0};
+
+	if (ioctl(fd, TUNDETACHFILTER, &none) < 0)
 		tb_log(LOG_ERR, "cannot drop an adopted tap's filter: %s",
 		       strerror(errno));
 	if (ioctl(fd, TUNSETLINK, (unsigned long)ARPHRD_ETHER) < 0 &&

@@ -134,6 +134,34 @@ ssize_t tb_recv_fds(int sock, void *buf, size_t size, int *fds, size_t max,
 }
 
 /**
+ * tb_recv_nofds() - receive one frame and never an fd
+ * @flags:	0, or MSG_PEEK to look without taking the frame
+ *
+ * For a peer that is not trusted: there is no room for control data, so
+ * fds the peer attached are never installed here (see server.c for why
+ * that matters: the kernel drops them with fput(), and a close() of ours
+ * would call the file's ->flush).  The peer learns nothing of this.
+ *
+ * Return: bytes received (0 at end of stream), -EMSGSIZE for a frame cut
+ * short, -ENOTUNIQ if control data (fds) came with it, or -errno.
+ */
+ssize_t tb_recv_nofds(int sock, void *buf, size_t size, int flags)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = size};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, flags | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (msg.msg_flags & MSG_CTRUNC)
+		return -ENOTUNIQ;
+	return msg.msg_flags & MSG_TRUNC ? -EMSGSIZE : n;
+}
+
+/**
  * tb_recv_fd() - receive one frame and, if @fd is not NULL, at most one fd
  *
  * As tb_recv_fds(); *@fd is -1 when no fd came.

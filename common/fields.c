@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One parser per request field, shared by policy, broker, helper, explain. */
 #include "fields.h"
+#include "proto.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -124,9 +125,12 @@ int tb_mac_parse(const char *s, uint8_t mac[6], char *why, size_t whylen)
 			mac[i] = (uint8_t)strtoul(s + 3 * i, NULL, 16);
 	}
 	if (!ok) {
+		char shown[84]; /* 20 bytes, each escaped as \xNN at worst */
+
+		tb_escape(s, strnlen(s, 20), shown, sizeof(shown));
 		snprintf(why, whylen,
-			 "'%.20s' is not a MAC address like 52:54:00:12:34:56",
-			 s);
+			 "'%s' is not a MAC address like 52:54:00:12:34:56",
+			 shown);
 		return -1;
 	}
 	if (mac[0] & 1 ||

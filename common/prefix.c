@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* IPv4/IPv6 prefixes: strict parsing, containment, overlap, printing. */
 #include "prefix.h"
+#include "proto.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -49,12 +50,14 @@ int tb_prefix_parse(const char *s, int host_bits_ok, struct tb_prefix *p,
 		    char *why, size_t whylen)
 {
 	char addr[TB_PREFIX_STR_MAX], *slash;
+	char shown[4 * TB_PREFIX_STR_MAX]; /* s for messages, escaped */
 	struct tb_prefix net;
 
 	memset(p, 0, sizeof(*p));
+	tb_escape(s, strnlen(s, TB_PREFIX_STR_MAX), shown, sizeof(shown));
 	if (strlen(s) >= sizeof(addr)) {
 		snprintf(why, whylen, "'%.20s...' is too long for an address",
-			 s);
+			 shown);
 		return -1;
 	}
 	strcpy(addr, s);
@@ -63,13 +66,14 @@ int tb_prefix_parse(const char *s, int host_bits_ok, struct tb_prefix *p,
 		*slash++ = '\0';
 	p->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(p->family, addr, p->addr) != 1) {
-		snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address", s);
+		snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address",
+			 shown);
 		return -1;
 	}
 	p->len = tb_prefix_bits(p->family);
 	if (slash && tb_prefix_len(slash, p->len, &p->len)) {
-		snprintf(why, whylen, "'%s' has a bad prefix length (0-%u)", s,
-			 tb_prefix_bits(p->family));
+		snprintf(why, whylen, "'%s' has a bad prefix length (0-%u)",
+			 shown, tb_prefix_bits(p->family));
 		return -1;
 	}
 	if (host_bits_ok)
@@ -80,7 +84,7 @@ int tb_prefix_parse(const char *s, int host_bits_ok, struct tb_prefix *p,
 	if (!memcmp(net.addr, p->addr, sizeof(net.addr)))
 		return 0;
 	tb_prefix_format(&net, addr, sizeof(addr));
-	snprintf(why, whylen, "'%s' has host bits set; write %s", s, addr);
+	snprintf(why, whylen, "'%s' has host bits set; write %s", shown, addr);
 	return -1;
 }
 

@@ -136,6 +136,7 @@ int tb_send_fds(int sock, const void *buf, size_t len, const int *fds,
 ssize_t tb_recv_fd(int sock, void *buf, size_t size, int *fd);
 ssize_t tb_recv_fds(int sock, void *buf, size_t size, int *fds, size_t max,
 		    size_t *nfds);
+ssize_t tb_recv_nofds(int sock, void *buf, size_t size, int flags);
 
 int tb_ifname_check(const char *name, char *why, size_t whylen);
 int tb_label_check(const char *label, char *why, size_t whylen);

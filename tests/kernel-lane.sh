@@ -6,11 +6,12 @@
 # root read-only over 9p, so the same tools and build tree) and runs itself
 # there with --guest: first a self-check of those features in a private
 # namespace, then each script in $TB_KERNEL_LANE_TESTS (words; relative to
-# top_srcdir; default tests/ns-vlan.sh and tests/ns-launcher.sh (vhost-net
-# for real) when they exist, set it empty for the
-# self-check alone) with the top_srcdir and top_builddir the Automake
-# harness gives.  Their results come back renumbered as "SCRIPT: test".
-# $TB_KERNEL_LANE_TIMEOUT bounds the guest, in seconds (default 300).
+# top_srcdir; default tests/ns-vlan.sh, tests/ns-launcher.sh (vhost-net
+# for real) and tests/ns-guard.sh (the guard on VLAN-filtering bridges)
+# when they exist; set it empty for the self-check alone) with the
+# top_srcdir and top_builddir the Automake harness gives.  Their results
+# come back renumbered as "SCRIPT: test".  $TB_KERNEL_LANE_TIMEOUT bounds
+# the guest, in seconds (default 420: ns-guard.sh adds about 90 s).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/guest/fullkernel.sh"
 
@@ -148,13 +149,13 @@ tb_fullkernel_build "$TB_FULLKERNEL_DIR" 2>"$kl_tmp/err" ||
 if [ -n "${TB_KERNEL_LANE_TESTS+set}" ]; then
 	read -r -a kl_tests <<<"$TB_KERNEL_LANE_TESTS"
 elif [ -f "$top_srcdir/tests/ns-vlan.sh" ]; then
-	kl_tests=(tests/ns-vlan.sh tests/ns-launcher.sh)
+	kl_tests=(tests/ns-vlan.sh tests/ns-launcher.sh tests/ns-guard.sh)
 else
 	kl_tests=()
 	diag "tests/ns-vlan.sh does not exist yet: the self-check alone"
 fi
 kl_start=$(date +%s.%N)
-tb_fullkernel_run "${TB_KERNEL_LANE_TIMEOUT:-300}" \
+tb_fullkernel_run "${TB_KERNEL_LANE_TIMEOUT:-420}" \
 	bash "$top_srcdir/tests/kernel-lane.sh" --guest "${kl_tests[@]}" \
 	>"$kl_tmp/out" 2>"$kl_tmp/err"
 kl_rc=$?

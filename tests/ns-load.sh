@@ -21,12 +21,14 @@ $TB_NOBODY "$LOAD" "$TB_SOCK" br0 "$TB_LOAD_CLIENTS" 5 >/dev/null
 tb_taps_settled >/dev/null
 fd0=$(fds) rss0=$(rss)
 
-# Sample how many taps are held (carrier up) while the load runs.
+# Sample the broker's own count of leases while the load runs (status, as
+# root): the quota bounds it.  (Not the taps with a carrier: the broker's
+# check of whether an ended tap is still held attaches to it for a moment.)
 ( max=0
   while [ ! -e "$TB_TMP/stop" ]; do
-	n=$(tbip -o link show 2>/dev/null | grep -cE '^[0-9]+: tb[0-9]+:.*LOWER_UP')
+	n=$("$TB_BROKER" status --socket "$TB_SOCK" 2>/dev/null | grep -c ' uid=65534 ')
 	[ "$n" -gt "$max" ] && max=$n && echo "$max" >"$TB_TMP/max"
-	sleep 0.02
+	sleep 0.05
   done ) &
 sampler=$!
 $TB_NOBODY "$LOAD" "$TB_SOCK" br0 "$TB_LOAD_CLIENTS" "$TB_LOAD_N" >"$TB_TMP/load"
@@ -36,7 +38,7 @@ diag "$(cat "$TB_TMP/load")"
 ok $rc "$TB_LOAD_CLIENTS clients x $TB_LOAD_N requests: every request answered"
 like "$(cat "$TB_TMP/load")" "errors=0 " "... no errors"
 max=$(cat "$TB_TMP/max" 2>/dev/null || echo 0)
-ok $((max > 32)) "quota never exceeded: at most $max of 32 taps held at once"
+ok $((max > 32 || max == 0)) "quota never exceeded: at most $max of 32 leases at once (status)"
 is "$(tb_taps_settled)" "" "no interface left after the clients exit"
 fd1=$(fds) rss1=$(rss)
 diag "broker before: $fd0 fds, $rss0 kB RSS; after: $fd1 fds, $rss1 kB RSS"

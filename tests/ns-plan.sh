@@ -185,10 +185,57 @@ is "$(tbip route show table 100 | grep -c 10.50.0.0)" 0 "... and nothing routed"
 answer "$TB_NOBODY" brg
 like "$OUT" "^brg is guarded by $TB_TMP/policy.conf:[0-9]+ \\(allow \"guarded\"\\): add --mac=MAC, the guest NIC's MAC as given to QEMU$" \
 	"a guard = yes rule without --mac: refused with one line"
-answer "$TB_NOBODY" brg --mac=52:54:00:12:34:56 --address=10.9.0.5
-like "$OUT" "^brg is guarded by $TB_TMP/policy.conf:[0-9]+ \\(allow \"guarded\"\\), but this tapbroker cannot install a guard yet: refused rather than handed out unguarded$" \
-	"with --mac: refused, closed, until broker/guard.c installs the guard"
+hold "$TB_HELPER" brg --mac=52:54:00:12:34:56 --address=10.9.0.5
+like "$(cat "$TB_TMP/hold")" "^ifname=tb" "with --mac: the guarded tap is handed out"
+gtap=$IFNAME
+like "$(ip netns exec "$TB_NS" nft list chain netdev tapbroker "$gtap" 2>&1)" \
+	"hook ingress device \"$gtap\" priority -500; policy drop;" \
+	"... its guard in place first (nft chain netdev tapbroker $gtap)"
+like "$(ip netns exec "$TB_NS" bridge -d link show dev "$gtap")" "learning off.*locked on" \
+	"... its bridge port locked, learning off"
+like "$(ip netns exec "$TB_NS" bridge fdb show dev "$gtap")" "52:54:00:12:34:56 master brg static" \
+	"... the guest's MAC a static FDB entry"
+release
+ip netns exec "$TB_NS" nft list chain netdev tapbroker "$gtap" >/dev/null 2>&1
+ok $((! $?)) "the guard goes with the lease"
 is "$(tb_taps_settled)" "" "... leaving no tap"
+hold "$TB_HELPER" brg --mac=52:54:00:12:34:56 --address=10.9.0.5
+gtap=$IFNAME
+ip netns exec "$TB_NS" nft flush ruleset
+tb_gone "$gtap"
+ok $? "nft flush ruleset by another program: the guard's lease is ended, not left unguarded"
+like "$(cat "$TB_TMP/broker.log")" "the guard of $gtap is gone: .*\\(changed by another program\\)" \
+	"... and the broker says why"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+# a restarted broker checks every guard: a whole one keeps its lease ...
+hold "$TB_HELPER" brg --mac=52:54:00:12:34:56 --address=10.9.0.5
+gtap=$IFNAME
+tb_broker_stop
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not restart"; exit 1; }
+like "$(cat "$TB_TMP/broker.log")" "lease $gtap on brg of uid 65534 .*found again" \
+	"a restarted broker finds the guarded lease again"
+ip netns exec "$TB_NS" nft list chain netdev tapbroker "$gtap" >/dev/null 2>&1
+ok $? "... and keeps its whole guard"
+# ... and one whose guard went while it was away is ended
+tb_broker_stop
+h=$(ip netns exec "$TB_NS" nft -a list chain netdev tapbroker "$gtap" |
+	sed -n 's/.*comment "tapbroker: source MAC" # handle \([0-9]*\)$/\1/p')
+ip netns exec "$TB_NS" nft delete rule netdev tapbroker "$gtap" handle "$h"
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not restart"; exit 1; }
+tb_gone "$gtap"
+ok $? "a restarted broker ends a lease whose guard was changed while it was away"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+tb_broker_stop
+ip netns exec "$TB_NS" nft add chain netdev tapbroker tb999 \
+	'{ type filter hook ingress device "tb999" priority -500; policy drop; }'
+tb_broker_start --config "$TB_TMP/policy.conf" ||
+	{ echo "Bail out! broker did not restart"; exit 1; }
+ip netns exec "$TB_NS" nft list chain netdev tapbroker tb999 >/dev/null 2>&1
+ok $((! $?)) "a restarted broker removes a guard chain that has no lease"
 OUT=$("$TB_BROKER" explain --config "$TB_TMP/policy.conf" --user nobody --bridge brg \
 	--mac 52:54:00:12:34:56 --address 10.9.0.5)
 like "$OUT" "^guard: yes, set by $TB_TMP/policy.conf:[0-9]+ \\(allow \"guarded\"\\)$" \

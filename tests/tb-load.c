@@ -18,14 +18,32 @@
  *	CLIENTS processes each send REQUESTS tap requests straight to the
  *	broker, one connection each, and close the fd they get (which
  *	deletes the tap).  Prints one line of totals: granted, refused
- *	(with the first refusal's text), errors, seconds and rate.
+ *	(with the first refusal's text), errors (with the first one's
+ *	stage and errno), seconds, rate, and the most tap fds the clients
+ *	held at once (which the quota bounds: a lease ends after its fd is
+ *	closed, never before).
  *	Exit 0 if every request got an answer.
  */
 
 struct totals {
 	long granted, refused, errors;
 	char first_refusal[TB_MESSAGE_MAX];
+	char first_error[64];
 };
+
+static long *tb_held; /* [0]: fds held now, [1]: the most at once */
+
+/* Counts one more granted fd held by the clients, keeping the maximum. */
+static void held_one(void)
+{
+	long now = __atomic_add_fetch(&tb_held[0], 1, __ATOMIC_SEQ_CST);
+	long max = __atomic_load_n(&tb_held[1], __ATOMIC_SEQ_CST);
+
+	while (now > max &&
+	       !__atomic_compare_exchange_n(&tb_held[1], &max, now, 0,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+}
 
 static int one(const char *path, const char *bridge, struct totals *t)
 {
@@ -33,22 +51,29 @@ static int one(const char *path, const char *bridge, struct totals *t)
 	struct tb_request req = {.op = TB_OP_TAP};
 	struct tb_reply rep;
 	char buf[TB_MSG_MAX], err[TB_ERR_MAX];
+	const char *stage = "socket";
 	int s, fd = -1;
-	ssize_t n;
+	ssize_t n = -1;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	snprintf(req.bridge, sizeof(req.bridge), "%s", bridge);
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (s < 0 || (stage = "connect",
+		      connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0))
 		goto fail;
+	stage = "send";
 	n = tb_request_encode(&req, buf, sizeof(buf));
 	if (n < 0 || tb_send_fd(s, buf, (size_t)n, -1) < 0)
 		goto fail;
+	stage = "reply";
+	errno = 0;
 	n = tb_recv_fd(s, buf, sizeof(buf), &fd);
 	if (n <= 0 || tb_reply_decode(buf, (size_t)n, &rep, err, sizeof(err)))
 		goto fail;
 	close(s);
 	if (fd >= 0) {
+		held_one();
+		__atomic_sub_fetch(&tb_held[0], 1, __ATOMIC_SEQ_CST);
 		close(fd);
 		t->granted++;
 	} else {
@@ -58,6 +83,9 @@ static int one(const char *path, const char *bridge, struct totals *t)
 	}
 	return 0;
 fail:
+	if (!t->errors)
+		snprintf(t->first_error, sizeof(t->first_error), "%s:%s", stage,
+			 n == 0 ? "closed" : strerror(errno));
 	if (s >= 0)
 		close(s);
 	t->errors++;
@@ -82,6 +110,11 @@ int main(int argc, char **argv)
 	if (all == MAP_FAILED)
 		return perror("mmap"), 2;
 	memset(all, 0, sizeof(*all) * (size_t)clients);
+	tb_held = mmap(NULL, 2 * sizeof(long), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (tb_held == MAP_FAILED)
+		return perror("mmap"), 2;
+	tb_held[0] = tb_held[1] = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long c = 0; c < clients; c++)
 		if (fork() == 0) {
@@ -99,11 +132,15 @@ int main(int argc, char **argv)
 		if (!sum.first_refusal[0] && all[c].first_refusal[0])
 			memcpy(sum.first_refusal, all[c].first_refusal,
 			       sizeof(sum.first_refusal));
+		if (!sum.first_error[0] && all[c].first_error[0])
+			memcpy(sum.first_error, all[c].first_error,
+			       sizeof(sum.first_error));
 	}
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("requests=%ld granted=%ld refused=%ld errors=%ld seconds=%.1f rate=%.0f/s first-refusal=%s\n",
-	       clients * requests, sum.granted, sum.refused, sum.errors, secs,
+	printf("requests=%ld granted=%ld refused=%ld errors=%ld first-error=%s held-max=%ld seconds=%.1f rate=%.0f/s first-refusal=%s\n",
+	       clients * requests, sum.granted, sum.refused, sum.errors,
+	       sum.first_error[0] ? sum.first_error : "-", tb_held[1], secs,
 	       (double)(clients * requests) / secs,
 	       sum.first_refusal[0] ? sum.first_refusal : "-");
 	return sum.errors ? 1 : 0;

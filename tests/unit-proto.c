@@ -210,6 +210,36 @@ static void test_fdpass(void)
 	close(fd);
 }
 
+/* tb_recv_nofds(): fds that come are never installed; a peek leaves the
+ * frame (and its files) queued. */
+static void test_recv_nofds(void)
+{
+	char frame[8];
+	int sv[2], fd, before;
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	fd = open("/dev/null", O_RDONLY);
+	before = count_fds();
+	tb_send_fd(sv[0], "abc", 3, fd);
+	is_int(tb_recv_nofds(sv[1], frame, sizeof(frame), MSG_PEEK), -ENOTUNIQ,
+	       "nofds: a peek sees the fd that came (MSG_CTRUNC)");
+	is_int(count_fds(), before, "... and installs none");
+	is_int(tb_recv_nofds(sv[1], frame, sizeof(frame), 0), -ENOTUNIQ,
+	       "nofds: the frame is still there, refused again");
+	is_int(count_fds(), before, "... and no fd is installed either");
+	is_int(tb_recv_nofds(sv[1], frame, sizeof(frame), 0), -EAGAIN,
+	       "nofds: never waits (MSG_DONTWAIT)");
+	tb_send_fd(sv[0], "abc", 3, -1);
+	is_int(tb_recv_nofds(sv[1], frame, 2, 0), -EMSGSIZE,
+	       "nofds: a frame longer than the buffer is refused");
+	tb_send_fd(sv[0], "abc", 3, -1);
+	is_int(tb_recv_nofds(sv[1], frame, sizeof(frame), 0), 3,
+	       "nofds: a plain frame is read");
+	close(sv[0]);
+	close(sv[1]);
+	close(fd);
+}
+
 static void test_admin_ops(void)
 {
 	struct tb_request req = {.op = TB_OP_STATUS}, got;
@@ -351,6 +381,7 @@ int main(void)
 	test_strings();
 	test_encode_bounds();
 	test_fdpass();
+	test_recv_nofds();
 	test_admin_ops();
 	test_proxy();
 	return done_testing();
