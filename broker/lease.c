@@ -512,8 +512,13 @@ static void tb_lease_check(struct tb_broker *b, struct tb_lease *l,
 /**
  * tb_lease_link() - a link changed (RTM_NEWLINK) or went away (RTM_DELLINK)
  *
- * A tap's lease is checked when its carrier is off (its holder may have
- * closed it) or its tun owner is not the lease's (TUNSETOWNER).
+ * A lease whose interface is gone ends at once.  Otherwise the event is
+ * noted on the lease, and tb_lease_events() checks it once after the whole
+ * read: a tap is checked when the last event said its carrier is off (its
+ * holder may have closed it), or any event said a tun owner that is not
+ * the lease's (TUNSETOWNER).  A new tap's own events (up before its carrier
+ * comes on) then cost no check: the last one says carrier on, and a later
+ * close sends a later event.  The sweep (tb_lease_tick()) still checks all.
  */
 void tb_lease_link(void *arg, int ifindex, int gone, int carrier,
 		   uint32_t tun_owner)
@@ -523,11 +528,36 @@ void tb_lease_link(void *arg, int ifindex, int gone, int carrier,
 
 	if (!l)
 		return;
-	if (gone)
+	if (gone) {
 		tb_lease_drop(b, l, "the interface is gone");
-	else if (l->kind != TB_LEASE_MACVTAP &&
-		 (carrier == 0 || (!l->ending && tun_owner != l->tun_owner)))
-		tb_lease_check(b, l, "its VM closed it");
+		return;
+	}
+	if (l->kind == TB_LEASE_MACVTAP)
+		return;
+	if (!l->ev_seen) { /* the first of this read */
+		l->ev_seen = 1;
+		l->ev_carrier = -1;
+		l->ev_owner = 0;
+	}
+	if (carrier >= 0)
+		l->ev_carrier = carrier;
+	if (tun_owner != l->tun_owner)
+		l->ev_owner = 1;
+}
+
+/* The checks tb_lease_link() noted, one per lease. */
+static void tb_lease_noted(struct tb_broker *b)
+{
+	struct tb_lease *l;
+
+	for (size_t i = b->nleases; i-- > 0;) { /* as the sweep: may drop */
+		l = &b->leases[i];
+		if (!l->ev_seen)
+			continue;
+		l->ev_seen = 0;
+		if (l->ev_carrier == 0 || (!l->ending && l->ev_owner))
+			tb_lease_check(b, l, "its VM closed it");
+	}
 }
 
 /**
@@ -578,6 +608,7 @@ void tb_lease_events(struct tb_broker *b)
 {
 	int err = tb_nl_events_read(b->nl);
 
+	tb_lease_noted(b);
 	if (err == -ENOBUFS) {
 		tb_log(LOG_NOTICE, "link events were lost; checking %zu leases",
 		       b->nleases);

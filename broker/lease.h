@@ -61,6 +61,10 @@ struct tb_lease {
 	int guarded; /* 1: its port has a guard (guard.c) to keep checked */
 	uint8_t mac[6]; /* guarded: the guest's MAC (from its guard chain) */
 	int router; /* guarded: the guest may act as a router */
+	/* link events of one read, coalesced (tb_lease_link()): */
+	int ev_seen; /* some arrived for it */
+	int ev_carrier; /* the last one's carrier: 1, 0, or -1 if none said */
+	int ev_owner; /* one said a tun owner other than tun_owner */
 };
 
 /* An ifalias holds 255 bytes (IFALIASZ less its NUL). */

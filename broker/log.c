@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TB_LOG_MAX 1024 /* one line, formatted; escaped it may be 4x */
 
@@ -72,16 +73,27 @@ void tb_log_clean(char *text, size_t size)
 	snprintf(text, size, "%s", shown);
 }
 
+/* One write() per line, whatever stderr's buffering: lines of several
+ * writers never interleave, and a line costs one system call. */
 static void tb_vlog(int prio, const char *fmt, va_list ap)
 {
-	char line[TB_LOG_MAX], shown[4 * TB_LOG_MAX];
+	static const char tag[] = "tapbroker: ";
+	char line[TB_LOG_MAX], shown[sizeof(tag) + 4 * TB_LOG_MAX];
+	size_t n = sizeof(tag) - 1;
+	ssize_t w;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	tb_log_escape(line, shown);
-	if (tb_log_stderr)
-		fprintf(stderr, "tapbroker: %s\n", shown);
-	else
-		syslog(prio, "%s", shown);
+	memcpy(shown, tag, n);
+	tb_log_escape(line, shown + n);
+	if (!tb_log_stderr) {
+		syslog(prio, "%s", shown + n);
+		return;
+	}
+	n += strlen(shown + n);
+	shown[n++] = '\n';
+	fflush(stderr); /* anything stdio still holds goes first */
+	w = write(STDERR_FILENO, shown, n);
+	(void)w; /* nowhere to report a failing stderr */
 }
 
 void tb_log(int prio, const char *fmt, ...)

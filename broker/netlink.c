@@ -32,11 +32,19 @@
  */
 #define TB_NL_BUF 65536
 
+#define TB_NL_BRIDGES_MAX 16 /* bridges whose ifindex and MTU are kept */
+
 struct tb_nl {
 	struct nl_sock *sk;
 	struct nl_sock *events; /* RTNLGRP_LINK: which links went away */
 	tb_nl_link_fn changed;
 	void *changed_arg;
+	/* tb_nl_bridge_cached(): kept while the link events say nothing */
+	struct {
+		char name[IFNAMSIZ];
+		struct tb_bridge_info info;
+	} bridges[TB_NL_BRIDGES_MAX];
+	unsigned int nbridges, next;
 };
 
 /* libnl's error codes, back to errno values for the caller. */
@@ -225,6 +233,62 @@ int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 	return 0;
 }
 
+/**
+ * tb_nl_bridge_cached() - tb_nl_bridge_get(), from what the events keep
+ *
+ * A request's bridge lookup without a round trip: a bridge found once is
+ * kept (name, ifindex, MTU) until a link event says it was deleted,
+ * renamed or moved away (tb_nl_bridge_event()); an MTU change updates it;
+ * lost events (ENOBUFS) forget them all.  The kernel queues a link's event
+ * on the event socket before the change's own system call returns, so a
+ * caller that has just read every pending event (tb_nl_events_read())
+ * gets what a lookup would have: never a bridge's old ifindex, or another
+ * device's.  Without the event socket it is tb_nl_bridge_get().
+ * Return: as tb_nl_bridge_get().
+ */
+int tb_nl_bridge_cached(struct tb_nl *nl, const char *name,
+			struct tb_bridge_info *br, char *why, size_t whylen)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nl->nbridges; i++)
+		if (!strcmp(nl->bridges[i].name, name)) {
+			*br = nl->bridges[i].info;
+			return 0;
+		}
+	err = tb_nl_bridge_get(nl, name, br, why, whylen);
+	if (err || !nl->events || strlen(name) >= IFNAMSIZ)
+		return err;
+	if (nl->nbridges < TB_NL_BRIDGES_MAX)
+		i = nl->nbridges++;
+	else
+		i = nl->next++ % TB_NL_BRIDGES_MAX;
+	memcpy(nl->bridges[i].name, name, strlen(name) + 1);
+	nl->bridges[i].info = *br;
+	return 0;
+}
+
+/* A link event for @ifindex (@tb: its attributes, NULL if deleted): a kept
+ * bridge is forgotten unless it is still there under its name. */
+static void tb_nl_bridge_event(struct tb_nl *nl, int ifindex,
+			       struct nlattr **tb)
+{
+	for (unsigned int i = 0; i < nl->nbridges; i++) {
+		if (nl->bridges[i].info.ifindex != ifindex)
+			continue;
+		if (tb && tb[IFLA_IFNAME] &&
+		    !nla_strcmp(tb[IFLA_IFNAME], nl->bridges[i].name)) {
+			if (tb[IFLA_MTU])
+				nl->bridges[i].info.mtu =
+					nla_get_u32(tb[IFLA_MTU]);
+			continue;
+		}
+		nl->bridges[i] = nl->bridges[--nl->nbridges];
+		i--;
+	}
+}
+
 static int tb_nl_change(struct tb_nl *nl, int ifindex,
 			struct rtnl_link *changes)
 {
@@ -307,6 +371,9 @@ static int tb_nl_event(struct nl_msg *msg, void *arg)
 		if (tb[IFLA_CARRIER])
 			carrier = nla_get_u8(tb[IFLA_CARRIER]);
 		owner = tb_nl_tun_owner(tb[IFLA_LINKINFO]);
+		tb_nl_bridge_event(nl, ifi->ifi_index, tb);
+	} else {
+		tb_nl_bridge_event(nl, ifi->ifi_index, NULL);
 	}
 	nl->changed(nl->changed_arg, ifi->ifi_index,
 		    h->nlmsg_type == RTM_DELLINK, carrier, owner);
@@ -364,6 +431,7 @@ int tb_nl_events_read(struct tb_nl *nl)
 	while (err >= 0);
 	if (err == -NLE_AGAIN)
 		return 0;
+	nl->nbridges = 0; /* events may be lost: look bridges up again */
 	return err == -NLE_NOMEM ? -ENOBUFS : tb_nl_errno(err);
 }
 

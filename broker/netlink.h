@@ -25,6 +25,8 @@ int tb_nl_open(struct tb_nl **out);
 void tb_nl_close(struct tb_nl *nl);
 int tb_nl_bridge_get(struct tb_nl *nl, const char *name,
 		     struct tb_bridge_info *br, char *why, size_t whylen);
+int tb_nl_bridge_cached(struct tb_nl *nl, const char *name,
+			struct tb_bridge_info *br, char *why, size_t whylen);
 int tb_nl_link_config(struct tb_nl *nl, int ifindex, int master,
 		      unsigned int mtu, const uint8_t mac[6],
 		      const char *alias);

@@ -207,7 +207,8 @@ static int tb_do_bridged(struct tb_broker *b, const struct tb_who *who,
 	char why[TB_MESSAGE_MAX];
 	int ret;
 
-	ret = tb_nl_bridge_get(b->nl, plan->dev, &br, why, sizeof(why));
+	tb_lease_events(b); /* every link event so far: the cache is current */
+	ret = tb_nl_bridge_cached(b->nl, plan->dev, &br, why, sizeof(why));
 	if (ret)
 		return tb_refuse(rep, ret, "%s", why);
 	ret = tb_tenant_pin_bridge(b, plan->dev, br.ifindex, rep);

@@ -2,13 +2,13 @@
 /* The listening socket: who is calling, what they ask, what they get. */
 #include "config.h"
 #include "broker.h"
+#include "usercache.h"
 #include "server.h"
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,12 +234,9 @@ void tb_server_notify(const char *state)
 }
 
 /* The caller, from the kernel: SO_PEERCRED and SO_PEERGROUPS. */
-static int tb_peer(int conn, struct ucred *cred, struct tb_who *who, char *name,
-		   size_t namelen)
+static int tb_peer(int conn, struct ucred *cred, struct tb_who *who)
 {
 	socklen_t len = sizeof(*cred);
-	struct passwd pw, *res = NULL;
-	char pwbuf[1024];
 
 	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
 		return -errno;
@@ -253,10 +250,6 @@ static int tb_peer(int conn, struct ucred *cred, struct tb_who *who, char *name,
 		.groups = tb_peer_groups,
 		.ngroups = len / sizeof(gid_t),
 	};
-	if (!getpwuid_r(cred->uid, &pw, pwbuf, sizeof(pwbuf), &res) && res) {
-		snprintf(name, namelen, "%s", res->pw_name);
-		who->user = name;
-	}
 	return 0;
 }
 
@@ -325,8 +318,9 @@ static void tb_answer(struct tb_broker *b, int conn, const char *buf, ssize_t n)
 	int fds[TB_FDS_MAX];
 	size_t nfds = 0;
 
-	if (tb_peer(conn, &cred, &who, name, sizeof(name)) < 0)
+	if (tb_peer(conn, &cred, &who) < 0)
 		return;
+	who.user = tb_user_name(b, cred.uid, name, sizeof(name));
 	if (n < 0)
 		tb_read_error(n, err, sizeof(err));
 	if (n < 0 ||
