@@ -526,8 +526,11 @@ void tb_lease_link(void *arg, int ifindex, int gone, int carrier,
 	struct tb_broker *b = arg;
 	struct tb_lease *l = tb_lease_find(b, ifindex);
 
-	if (!l)
+	if (!l) {
+		if (gone)
+			tb_pool_gone(ifindex);
 		return;
+	}
 	if (gone) {
 		tb_lease_drop(b, l, "the interface is gone");
 		return;

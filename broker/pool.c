@@ -331,6 +331,22 @@ int tb_pool_named(const char *ifname)
 	return 0;
 }
 
+/* A link of index @ifindex is gone (RTM_DELLINK): if it was a pool tap (an
+ * admin deleted it), the pool forgets it at once and refills. */
+void tb_pool_gone(int ifindex)
+{
+	for (size_t i = 0; i < tb_pool.nbr; i++) {
+		struct tb_pool_bridge *p = &tb_pool.br[i];
+
+		for (unsigned int t = 0; t < p->n; t++) {
+			if (p->taps[t].ifindex != ifindex)
+				continue;
+			p->taps[t] = p->taps[--p->n];
+			return;
+		}
+	}
+}
+
 /**
  * tb_pool_line() - bridge @i's pool for `tapbroker status`
  *

@@ -18,6 +18,7 @@ int tb_pool_due(struct tb_broker *b);
 void tb_pool_idle(struct tb_broker *b);
 int tb_pool_alias(const char *alias);
 int tb_pool_named(const char *ifname);
+void tb_pool_gone(int ifindex);
 int tb_pool_line(size_t i, char *buf, size_t len);
 void tb_pool_stop(struct tb_broker *b);
 
