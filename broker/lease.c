@@ -36,6 +36,7 @@
 #include "port.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <inttypes.h>
@@ -192,12 +193,23 @@ static int tb_proc_is_shell(const char *comm)
 	       !strcmp(comm, "bash") || !strcmp(comm, "busybox");
 }
 
+/* No pidfd to pin with: pidfd_open() answered ENOSYS (a kernel before
+ * 5.3, or valgrind 3.19, which does not know the call); reads then go
+ * unpinned, as before pidfds existed, and no VM can be watched. */
+#define TB_PIN_NONE INT_MAX
+
 /* Has the process of @pidfd exited?  (A pidfd polls readable then.) */
 static int tb_pidfd_exited(int pidfd)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
-	return poll(&p, 1, 0) != 0;
+	return pidfd != TB_PIN_NONE && poll(&p, 1, 0) != 0;
+}
+
+static void tb_pin_close(int fd)
+{
+	if (fd >= 0 && fd != TB_PIN_NONE)
+		close(fd);
 }
 
 /*
@@ -210,11 +222,13 @@ static int tb_proc_pin(pid_t pid, struct tb_proc *p, uid_t *uid)
 {
 	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 
+	if (fd < 0 && pid > 0 && errno == ENOSYS)
+		fd = TB_PIN_NONE;
 	if (fd < 0)
 		return -ESRCH;
 	if (tb_proc_read(pid, p) || (uid && tb_proc_uid(pid, uid)) ||
 	    tb_pidfd_exited(fd)) {
-		close(fd);
+		tb_pin_close(fd);
 		return -ESRCH;
 	}
 	return fd;
@@ -250,7 +264,7 @@ static pid_t tb_proc_vm_above_shell(pid_t sh, int shfd, struct tb_proc *vm)
 		*vm = up;
 		sh = gp;
 	}
-	close(fd);
+	tb_pin_close(fd);
 	return sh;
 }
 
@@ -286,9 +300,8 @@ pid_t tb_proc_vm(pid_t caller, int launcher, struct tb_proc *vm)
 		if (tb_proc_is_shell(vm->comm))
 			pid = tb_proc_vm_above_shell(pid, pfd, vm);
 	}
-	if (pfd >= 0)
-		close(pfd);
-	close(cfd);
+	tb_pin_close(pfd);
+	tb_pin_close(cfd);
 	return pid;
 }
 
@@ -380,6 +393,8 @@ int tb_lease_watch(struct tb_broker *b, struct tb_lease *l)
 	int err;
 
 	l->pidfd = tb_proc_pin(l->vm, &p, &p.uid);
+	if (l->pidfd == TB_PIN_NONE)
+		l->pidfd = -ENOSYS; /* nothing to watch the VM with */
 	if (l->pidfd >= 0 && (p.start != l->start || p.uid != l->uid)) {
 		close(l->pidfd);
 		l->pidfd = -ESRCH;

@@ -253,6 +253,7 @@ int main(int argc, char **argv)
 	tb_loop_free(&b);
 	tb_pool_stop(&b); /* a clean stop deletes the pool (with the reaps) */
 	tb_lease_free(&b);
+	tb_guard_close(b.guard);
 	if (!b.activated)
 		unlink(b.socket_path);
 	tb_nl_close(b.nl);

@@ -68,7 +68,7 @@ TB_GUEST_AS="$TB_NOBODY env TAPBROKER_SOCKET=$TB_SOCK $TB_HELPER run --br=br0 --
 	tb_guest_run "$guest" 150 "tb.ip=10.77.0.4/24 tb.ping=10.77.0.1" -- \
 	-smp 4 -netdev "tap,id=n0,fds=@FDS@" -device "$nic,mq=on,vectors=10"
 ok $? "tapbroker-helper run --queues=4 -- qemu ... fds=@FDS@: guest pings"
-like "$(tr -d '\r' <"$guest/console.log")" "^TB-QUEUES rx=4 tx=4$" \
+like "$(tr -d '\r' <"${TB_GUEST_LOG:-$guest/console.log}")" "^TB-QUEUES rx=4 tx=4$" \
 	"the guest sees 4 queue pairs"
 like "$(cat "$TB_TMP/broker.log")" "grant tb[0-9]+ on br0 to uid 65534 \\(nobody\\) pid [0-9]+ vnet_hdr queues=4 launcher" \
 	"the broker granted one tap with 4 queues to the launched QEMU"

@@ -92,6 +92,9 @@ tb_netns_setup() {
 	TB_NS="tbt-$$-$(basename "$0" .sh)"
 	TB_TMP=$(mktemp -d /tmp/tbtest.XXXXXX)
 	chmod 755 "$TB_TMP"
+	# each test its own guest console (tests/guest/boot.sh): make check
+	# runs two QEMU tests at once, and they share the guest image's folder
+	TB_GUEST_LOG=$TB_TMP/console.log
 	trap tb_cleanup EXIT
 	trap 'exit 130' INT TERM
 	ip netns add "$TB_NS" || skip_all "cannot create a network namespace"

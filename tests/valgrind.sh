@@ -7,7 +7,7 @@ command -v valgrind >/dev/null || skip_all "valgrind is not installed"
 [ -x "$top_builddir/tests/unit-proto" ] || skip_all "unit tests not built"
 tb_sanitized &&
 	skip_all "this is a sanitizer build (valgrind runs in the normal lane)"
-vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --suppressions=$top_srcdir/tests/valgrind.supp"
 
 for t in unit-proto unit-names unit-helper-args unit-qemu-acl unit-policy; do
 	[ -x "$top_builddir/tests/$t" ] || continue
@@ -34,7 +34,10 @@ for t in ${TB_VALGRIND_TESTS:-ns-broker ns-mtu ns-adopt ns-vlan ns-routed ns-lea
 			"$t passes with the broker under valgrind"
 		grep '^not ok' "$logdir/tap" | head -5 |
 			while read -r l; do diag "$l"; done
-		is "$(cat "$logdir"/broker.* 2>/dev/null)" "" \
+		# "--PID--" lines are valgrind's own notes (3.19 does not know
+		# pidfd_open, which the broker then does without); errors and
+		# leaks are "==PID==" lines
+		is "$(cat "$logdir"/broker.* 2>/dev/null | grep -v '^--[0-9]*-- ')" "" \
 			"$t: valgrind reports no invalid access and no leak in the broker"
 	fi
 	rm -rf "$logdir"

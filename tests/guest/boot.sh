@@ -6,12 +6,13 @@
 # Boots OUTDIR/vmlinuz and OUTDIR/initramfs.gz with KERNEL_ARGS (tb.ip=,
 # tb.mtu=, tb.ping=, tb.pingsize=, see mkinitramfs.sh) and the extra
 # QEMU_ARGS, killing QEMU after TIMEOUT seconds.  The guest's console and
-# QEMU's stderr go to OUTDIR/console.log.  Returns 0 iff the guest printed
+# QEMU's stderr go to $TB_GUEST_LOG, else OUTDIR/console.log.  Returns 0 iff the guest printed
 # "TB-RESULT ping ok"; else 1 and the end of the log goes to stderr as
 # "# " comments.
 #
 # From the environment:
 #   TB_GUEST_NETNS  run QEMU in this network namespace (ip netns exec)
+#   TB_GUEST_LOG    the console log (tests that run at once share OUTDIR)
 #   TB_GUEST_AS     a command prefix, word-split, placed in front of QEMU
 #                   inside the namespace, e.g. "setpriv --reuid=65534
 #                   --regid=65534 --clear-groups --" to run QEMU as nobody
@@ -26,7 +27,7 @@ tb_guest_run() {
 		return 1
 	fi
 	local dir=$1 limit=$2 kargs=$3 rc
-	local log=$dir/console.log
+	local log=${TB_GUEST_LOG:-$dir/console.log}
 	local -a cmd=() as=()
 	shift 3
 	[ "${1-}" != -- ] || shift
