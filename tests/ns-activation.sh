@@ -42,7 +42,9 @@ kill "$bpid"
 # a clean stop deletes the warm pool's taps (RCU waits), and a sanitizer
 # build checks for leaks at exit: on a loaded machine that takes seconds
 wait_for "exit: 0" 20
-ok $? "SIGTERM: clean exit"
+rc=$?
+ok $rc "SIGTERM: clean exit"
+[ $rc -eq 0 ] || diag "$(tail -5 "$TB_TMP/act")"
 [ -S "$TB_SOCK" ]
 ok $? "the socket file stays: it belongs to systemd"
 wait "$ACT_PID"
