@@ -264,13 +264,50 @@ static void tb_explain_groups(const struct tb_explain *e, struct tb_who *who,
 	who->ngroups = e->ngroups;
 }
 
+/*
+ * What the broker would read from the kernel for an allowed bridge or
+ * macvtap plan, where this process can read it (any user may): whether
+ * the device exists, its MTU, and a bridge's VLAN filtering.  Lines start
+ * "kernel:", after the plan; the verdict stays the policy's.
+ */
+static void tb_explain_kernel(const struct tb_plan *plan)
+{
+	struct tb_bridge_info br;
+	struct tb_nl *nl;
+	char why[TB_MESSAGE_MAX];
+	unsigned int pvid, mtu;
+	int filtering, ifindex;
+
+	if (!plan->d.allow || plan->kind == TB_PLAN_ROUTED || !plan->dev[0] ||
+	    tb_nl_open(&nl))
+		return;
+	if (plan->kind == TB_PLAN_MACVTAP) {
+		if (tb_nl_link_get(nl, plan->dev, &ifindex, &mtu))
+			printf("kernel: lower device %s does not exist here\n",
+			       plan->dev);
+		else
+			printf("kernel: lower device %s, MTU %u\n", plan->dev,
+			       mtu);
+	} else if (tb_nl_bridge_get(nl, plan->dev, &br, why, sizeof(why))) {
+		printf("kernel: %s\n", why);
+	} else {
+		printf("kernel: bridge %s, MTU %u", plan->dev, br.mtu);
+		if (!tb_nl_bridge_vlans(nl, br.ifindex, &filtering, &pvid))
+			printf(", VLAN filtering %s", filtering ? "on" : "off");
+		putchar('\n');
+	}
+	tb_nl_close(nl);
+}
+
 /**
  * tb_explain_main() - `tapbroker explain ...`: the plan, printed
  *
  * The request is built as the helper builds it, and decided by the one
  * function the broker calls (tb_policy_plan()), so the two cannot
- * disagree; what the broker learns from the kernel (bridge MTU, VLAN
- * filtering, leases held, addresses in use) is not known here.
+ * disagree.  Of what the broker then reads from the kernel, the device
+ * (bridge or lower: exists, MTU, VLAN filtering) is shown after the plan
+ * (tb_explain_kernel()); leases held and addresses in use are the
+ * broker's to know.
  * Return: the exit status: 0 allow, 1 deny, 2 usage or policy error.
  */
 int tb_explain_main(int argc, char **argv)
@@ -295,6 +332,7 @@ int tb_explain_main(int argc, char **argv)
 	}
 	tb_policy_plan(pol, &who, &e.req, &plan);
 	tb_plan_print(&plan, stdout);
+	tb_explain_kernel(&plan);
 	tb_policy_free(pol);
 	if (plan.err == -EINVAL) /* malformed: what the broker refuses too */
 		return 2;

@@ -242,6 +242,14 @@ like "$OUT" "^guard: yes, set by $TB_TMP/policy.conf:[0-9]+ \\(allow \"guarded\"
 	"explain shows the guard and its rule"
 like "$OUT" "^mac: 52:54:00:12:34:56$" "... the MAC"
 like "$OUT" "^addresses: 10.9.0.5/32, set by" "... and the addresses"
+OUT=$(ip netns exec "$TB_NS" "$TB_BROKER" explain --config "$TB_TMP/policy.conf" \
+	--user nobody --bridge brg --mac 52:54:00:12:34:56 --address 10.9.0.5)
+like "$OUT" "^kernel: bridge brg, MTU 1500, VLAN filtering off$" \
+	"explain in the bridge's namespace: the kernel's facts after the plan"
+OUT=$(unshare -n "$TB_BROKER" explain --config "$TB_TMP/policy.conf" \
+	--user nobody --bridge br2)
+like "$OUT" "^kernel: bridge br2 does not exist \\(create it first" \
+	"... and, in an empty namespace, a granted bridge that is missing there"
 hold "$TB_HELPER" br2 --address=10.9.0.7 --mac=52:54:00:00:00:07
 like "$(cat "$TB_TMP/hold")" "^ifname=tb" "bridged --address granted from addresses = { }"
 answer "$TB_NOBODY" br2 --address=10.9.0.7
