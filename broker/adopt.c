@@ -208,17 +208,13 @@ int tb_adopt_port(struct tb_broker *b, const struct tb_who *who, pid_t vm,
 				   plan->naddrs)
 		      ? tb_alias_full(rep)
 		      : tb_port_setup(b, &u, port, plan, rep);
-	if (!err && (err = tb_lease_claim(&l, plan, rep)) == 0)
-		err = tb_port_record(b, &u, &l, rep);
-	if (err < 0) {
-		free(l.addrs);
-		tb_undo_rollback(b, &u);
+	err = tb_port_finish(b, &u, &l, plan, err, rep);
+	if (err < 0)
 		return rep->status ? rep->status
 				   : tb_refuse(rep, err,
 					       "cannot add %s to bridge %s: %s",
 					       plan->adopt, plan->dev,
 					       strerror(-err));
-	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", plan->adopt);
 	return err;
 }

@@ -103,20 +103,26 @@ struct tb_gbuf {
 static void tb_gbuf_add(struct tb_gbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void tb_gbuf_add(struct tb_gbuf *b, const char *fmt, ...)
+static void tb_gbuf_vadd(struct tb_gbuf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (b->over)
 		return;
-	va_start(ap, fmt);
 	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= b->cap - b->len)
 		b->over = 1;
 	else
 		b->len += (size_t)n;
+}
+
+static void tb_gbuf_add(struct tb_gbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tb_gbuf_vadd(b, fmt, ap);
+	va_end(ap);
 }
 
 /**
@@ -420,17 +426,10 @@ static void tb_guard_rule(struct tb_gbuf *b, const char *role, const char *fmt,
 			  ...)
 {
 	va_list ap;
-	int n;
 
-	if (!b->over) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0 || (size_t)n >= b->cap - b->len)
-			b->over = 1;
-		else
-			b->len += (size_t)n;
-	}
+	va_start(ap, fmt);
+	tb_gbuf_vadd(b, fmt, ap);
+	va_end(ap);
 	tb_gbuf_add(b, " comment \"tapbroker: %s\"\n", role);
 	b->rules++;
 }

@@ -286,16 +286,12 @@ int tb_do_macvtap(struct tb_broker *b, const struct tb_who *who, pid_t caller,
 	if (!err)
 		err = tb_lease_watch(b, &l);
 	u.pidfd = l.pidfd;
-	if (!err && (err = tb_lease_claim(&l, plan, rep)) == 0)
-		err = tb_port_record(b, &u, &l, rep);
-	if (err < 0) {
-		free(l.addrs);
-		tb_undo_rollback(b, &u);
+	err = tb_port_finish(b, &u, &l, plan, err, rep);
+	if (err < 0)
 		return rep->status ? rep->status
 				   : tb_refuse(rep, err,
 					       "cannot set up macvtap %s: %s",
 					       l.ifname, strerror(-err));
-	}
 	snprintf(rep->ifname, sizeof(rep->ifname), "%s", l.ifname);
 	return err;
 }

@@ -296,6 +296,29 @@ int tb_lease_claim(struct tb_lease *l, const struct tb_plan *plan,
 	return 0;
 }
 
+/**
+ * tb_port_finish() - claim the plan's addresses and record lease @l, or
+ * roll @u back
+ * @err:	how the steps before went: 0, or -errno (then only the undo)
+ *
+ * The one end of every port sequence (tap, adopted tap, macvtap).
+ * Return: the fd, or -errno (everything @u made is undone).
+ */
+int tb_port_finish(struct tb_broker *b, struct tb_undo *u, struct tb_lease *l,
+		   const struct tb_plan *plan, int err, struct tb_reply *rep)
+{
+	if (!err)
+		err = tb_lease_claim(l, plan, rep);
+	if (!err)
+		err = tb_port_record(b, u, l, rep);
+	if (err < 0) {
+		free(l->addrs);
+		l->addrs = NULL;
+		tb_undo_rollback(b, u);
+	}
+	return err;
+}
+
 struct tb_host_find {
 	const struct tb_prefix *p;
 	int ifindex; /* the first interface holding an address in p */

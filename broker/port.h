@@ -51,6 +51,8 @@ int tb_host_has(struct tb_broker *b, const struct tb_prefix *p,
 		struct tb_prefix *found);
 int tb_addrs_free(struct tb_broker *b, const struct tb_prefix *a, size_t n,
 		  const struct tb_lease *self, struct tb_reply *rep);
+int tb_port_finish(struct tb_broker *b, struct tb_undo *u, struct tb_lease *l,
+		   const struct tb_plan *plan, int err, struct tb_reply *rep);
 int tb_port_record(struct tb_broker *b, struct tb_undo *u,
 		   const struct tb_lease *l, struct tb_reply *rep);
 

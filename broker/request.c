@@ -161,14 +161,9 @@ static int tb_build_port(struct tb_broker *b, const struct tb_who *who,
 	snprintf(lease.ifname, sizeof(lease.ifname), "%s", rep->ifname);
 	snprintf(lease.dev, sizeof(lease.dev), "%s", plan->dev);
 	snprintf(lease.label, sizeof(lease.label), "%s", req->label);
-	if (!err)
-		err = tb_lease_claim(&lease, plan, rep);
-	err = err ? err : tb_port_record(b, &u, &lease, rep);
-	if (err < 0) {
-		free(lease.addrs);
-		tb_undo_rollback(b, &u);
+	err = tb_port_finish(b, &u, &lease, plan, err, rep);
+	if (err < 0)
 		rep->ifname[0] = '\0';
-	}
 	return err;
 }
 
