@@ -267,8 +267,6 @@ int tb_port_record(struct tb_broker *b, struct tb_undo *u,
 				 strerror(-err));
 	u->fd = -1;
 	u->pidfd = -1; /* the lease's now */
-	if (b->guard && tb_guard_exists(b->guard, l->ifname) == 1)
-		tb_lease_named(b, l->ifname)->guarded = 1;
 	return fd;
 }
 
@@ -283,6 +281,9 @@ int tb_lease_claim(struct tb_lease *l, const struct tb_plan *plan,
 		   struct tb_reply *rep)
 {
 	if (plan->guard) { /* what status shows (admin.c) */
+		/* installed, or the port sequence refused: fail closed
+		 * (tb_port_guard()), so no nftables query is needed here */
+		l->guarded = 1;
 		memcpy(l->mac, plan->mac, sizeof(l->mac));
 		l->router = plan->router;
 	}
