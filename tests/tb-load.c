@@ -19,9 +19,7 @@
  *	broker, one connection each, and close the fd they get (which
  *	deletes the tap).  Prints one line of totals: granted, refused
  *	(with the first refusal's text), errors (with the first one's
- *	stage and errno), seconds, rate, and the most tap fds the clients
- *	held at once (which the quota bounds: a lease ends after its fd is
- *	closed, never before).
+ *	stage and errno), seconds and rate.
  *	Exit 0 if every request got an answer.
  */
 
@@ -30,20 +28,6 @@ struct totals {
 	char first_refusal[TB_MESSAGE_MAX];
 	char first_error[64];
 };
-
-static long *tb_held; /* [0]: fds held now, [1]: the most at once */
-
-/* Counts one more granted fd held by the clients, keeping the maximum. */
-static void held_one(void)
-{
-	long now = __atomic_add_fetch(&tb_held[0], 1, __ATOMIC_SEQ_CST);
-	long max = __atomic_load_n(&tb_held[1], __ATOMIC_SEQ_CST);
-
-	while (now > max &&
-	       !__atomic_compare_exchange_n(&tb_held[1], &max, now, 0,
-					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
-}
 
 static int one(const char *path, const char *bridge, struct totals *t)
 {
@@ -72,8 +56,6 @@ static int one(const char *path, const char *bridge, struct totals *t)
 		goto fail;
 	close(s);
 	if (fd >= 0) {
-		held_one();
-		__atomic_sub_fetch(&tb_held[0], 1, __ATOMIC_SEQ_CST);
 		close(fd);
 		t->granted++;
 	} else {
@@ -110,11 +92,6 @@ int main(int argc, char **argv)
 	if (all == MAP_FAILED)
 		return perror("mmap"), 2;
 	memset(all, 0, sizeof(*all) * (size_t)clients);
-	tb_held = mmap(NULL, 2 * sizeof(long), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (tb_held == MAP_FAILED)
-		return perror("mmap"), 2;
-	tb_held[0] = tb_held[1] = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long c = 0; c < clients; c++)
 		if (fork() == 0) {
@@ -138,9 +115,9 @@ int main(int argc, char **argv)
 	}
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("requests=%ld granted=%ld refused=%ld errors=%ld first-error=%s held-max=%ld seconds=%.1f rate=%.0f/s first-refusal=%s\n",
+	printf("requests=%ld granted=%ld refused=%ld errors=%ld first-error=%s seconds=%.1f rate=%.0f/s first-refusal=%s\n",
 	       clients * requests, sum.granted, sum.refused, sum.errors,
-	       sum.first_error[0] ? sum.first_error : "-", tb_held[1], secs,
+	       sum.first_error[0] ? sum.first_error : "-", secs,
 	       (double)(clients * requests) / secs,
 	       sum.first_refusal[0] ? sum.first_refusal : "-");
 	return sum.errors ? 1 : 0;
